@@ -1,0 +1,94 @@
+//! The client side. (STUB: the real one is being written.)
+
+use std::sync::Arc;
+
+use zeroize::Zeroizing;
+
+use crate::conn::ConnectionCommon;
+use crate::error::Error;
+use crate::suites::{SupportedCipherSuite, ALL_CIPHER_SUITES};
+
+/// Client settings, shared by many connections. Holds the SRP credentials.
+#[derive(Clone)]
+pub struct ClientConfig {
+    username: String,
+    password: Zeroizing<Vec<u8>>,
+    /// Suites to offer, in order of preference.
+    pub cipher_suites: Vec<SupportedCipherSuite>,
+    /// Smallest SRP group accepted from the server, in bits (default 2048; 1024 at least).
+    pub min_group_bits: u32,
+    /// Offer extended_master_secret (RFC 7627). Default true.
+    pub enable_extended_master_secret: bool,
+    /// Offer encrypt_then_mac (RFC 7366). Default true.
+    pub enable_encrypt_then_mac: bool,
+    /// ALPN protocols to offer, in order of preference (default none).
+    pub alpn_protocols: Vec<Vec<u8>>,
+    /// Send server_name when a DNS name is given. Default true.
+    pub enable_sni: bool,
+}
+
+impl core::fmt::Debug for ClientConfig {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ClientConfig")
+            .field("username", &self.username)
+            .field("password", &"<redacted>")
+            .field("cipher_suites", &self.cipher_suites)
+            .field("min_group_bits", &self.min_group_bits)
+            .field("enable_extended_master_secret", &self.enable_extended_master_secret)
+            .field("enable_encrypt_then_mac", &self.enable_encrypt_then_mac)
+            .field("alpn_protocols", &self.alpn_protocols)
+            .field("enable_sni", &self.enable_sni)
+            .finish()
+    }
+}
+
+impl ClientConfig {
+    /// A config that logs in as `username` with `password`, with secure defaults.
+    pub fn new(username: impl Into<String>, password: impl AsRef<[u8]>) -> Self {
+        Self {
+            username: username.into(),
+            password: Zeroizing::new(password.as_ref().to_vec()),
+            cipher_suites: ALL_CIPHER_SUITES.to_vec(),
+            min_group_bits: 2048,
+            enable_extended_master_secret: true,
+            enable_encrypt_then_mac: true,
+            alpn_protocols: Vec::new(),
+            enable_sni: true,
+        }
+    }
+    /// The SRP username.
+    pub fn username(&self) -> &str {
+        &self.username
+    }
+    pub(crate) fn password(&self) -> &[u8] {
+        &self.password
+    }
+}
+
+/// A client connection (sans-IO). Dereferences to [`ConnectionCommon`].
+#[derive(Debug)]
+pub struct ClientConnection {
+    inner: ConnectionCommon,
+}
+
+impl ClientConnection {
+    /// Starts a handshake; the ClientHello is queued for `write_tls` at once.
+    /// `server_name` is sent as SNI if it is a DNS name and SNI is enabled.
+    pub fn new(config: Arc<ClientConfig>, server_name: Option<&str>) -> Result<Self, Error> {
+        let _ = (config, server_name);
+        todo!()
+    }
+}
+
+impl core::ops::Deref for ClientConnection {
+    type Target = ConnectionCommon;
+    fn deref(&self) -> &ConnectionCommon {
+        &self.inner
+    }
+}
+
+impl core::ops::DerefMut for ClientConnection {
+    fn deref_mut(&mut self) -> &mut ConnectionCommon {
+        &mut self.inner
+    }
+}

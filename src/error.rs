@@ -1,0 +1,256 @@
+//! Errors, and the one place they are mapped to TLS alerts.
+//!
+//! Every fatal error that this side detects is sent to the peer as the alert returned by
+//! [`Error::alert`] (if any) before the connection stops. Errors are sticky: once a
+//! connection has failed, every later call returns the same error.
+
+use core::fmt;
+
+use crate::msgs::enums::{AlertDescription, ContentType, HandshakeType};
+
+/// Anything that can go wrong in a TLS-SRP connection.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Error {
+    /// A message could not be decoded (`decode_error`, or the alert named by the variant).
+    InvalidMessage(InvalidMessage),
+    /// A record or message type arrived that is not allowed now (`unexpected_message`).
+    InappropriateMessage {
+        /// What we could accept.
+        expect_types: Vec<ContentType>,
+        /// What arrived.
+        got_type: ContentType,
+    },
+    /// A handshake message arrived that is not allowed now (`unexpected_message`).
+    InappropriateHandshakeMessage {
+        /// What we could accept.
+        expect_types: Vec<HandshakeType>,
+        /// What arrived.
+        got_type: HandshakeType,
+    },
+    /// The peer broke a rule of the protocol (alert depends on the rule).
+    PeerMisbehaved(PeerMisbehaved),
+    /// The peer and we have nothing in common, or the peer is weaker than allowed.
+    PeerIncompatible(PeerIncompatible),
+    /// A record failed to decrypt or authenticate (`bad_record_mac`). With SRP this is
+    /// also how a wrong password shows up on the server.
+    DecryptError,
+    /// A record was too large, before or after decryption (`record_overflow`).
+    RecordOverflow,
+    /// The peer's Finished did not verify. On a client this is how a wrong password or an
+    /// unknown user shows up (`decrypt_error`).
+    FinishedMismatch,
+    /// The server does not know this user and is configured to say so (`unknown_psk_identity`).
+    UnknownUser,
+    /// The peer sent us a fatal alert.
+    AlertReceived(AlertDescription),
+    /// The connection was closed (close_notify sent or received); no more data may be written.
+    ConnectionClosed,
+    /// We could not get random bytes from the operating system (`internal_error`).
+    FailedToGetRandomBytes,
+    /// A caller used the API wrongly (no alert is sent).
+    ApiMisuse(&'static str),
+    /// Something that should not happen happened (`internal_error`).
+    General(String),
+}
+
+/// Ways a message can fail to decode. All are sent as `decode_error` unless noted.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvalidMessage {
+    /// A field ran past the end of its container.
+    MissingData(&'static str),
+    /// Bytes were left over after a structure that must fill its container.
+    TrailingData(&'static str),
+    /// A length prefix is outside the range the RFC allows for that field.
+    InvalidLength(&'static str),
+    /// A record header names a content type we do not know (`unexpected_message`).
+    InvalidContentType,
+    /// A record header's version is not 3.x (`protocol_version`).
+    UnknownProtocolVersion,
+    /// A record is longer than 2^14 + 2048 bytes (`record_overflow`).
+    RecordTooLarge,
+    /// A handshake message is longer than this implementation accepts (`decode_error`).
+    HandshakeMessageTooLarge,
+    /// A zero-length record of a type that must not be empty.
+    EmptyFragment,
+    /// A ChangeCipherSpec payload other than `[1]`.
+    InvalidCcs,
+    /// A value in a message is not one the RFC allows (`illegal_parameter`).
+    IllegalValue(&'static str),
+    /// An alert with an unknown level.
+    InvalidAlertLevel,
+}
+
+/// The peer broke a rule. Each variant names the alert it causes in [`Error::alert`].
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PeerMisbehaved {
+    /// RFC 5054 2.5.4: A % N == 0 (or A is 1 or N-1, or A >= N). `illegal_parameter`.
+    IllegalSrpA,
+    /// RFC 5054 2.5.3: B % N == 0 (or B >= N). `illegal_parameter`.
+    IllegalSrpB,
+    /// A or B is longer than N. `illegal_parameter`.
+    SrpValueTooLong,
+    /// u = H(PAD(A) | PAD(B)) is zero. `illegal_parameter`.
+    SrpUIsZero,
+    /// The SRP extension was empty or malformed. `illegal_parameter`.
+    IllegalSrpUsername,
+    /// The same extension appeared twice in a hello. `illegal_parameter`.
+    DuplicateExtension,
+    /// The server answered with an extension the client did not offer. `unsupported_extension`.
+    UnsolicitedExtension,
+    /// The server chose a suite the client did not offer. `illegal_parameter`.
+    SelectedUnofferedCipherSuite,
+    /// The server chose a compression method other than null. `illegal_parameter`.
+    SelectedUnofferedCompression,
+    /// The server chose a protocol version other than TLS 1.2. `protocol_version`.
+    SelectedUnofferedVersion,
+    /// The server chose an ALPN protocol the client did not offer. `illegal_parameter`.
+    SelectedUnofferedAlpn,
+    /// The client did not offer the null compression method. `illegal_parameter`.
+    MissingNullCompression,
+    /// renegotiation_info had the wrong content on an initial handshake. `handshake_failure`.
+    BadRenegotiationInfo,
+    /// The peer dropped extended_master_secret which it had offered, or the server
+    /// requires it and the client did not offer it. `handshake_failure`.
+    ExtendedMasterSecretMismatch,
+    /// A handshake message spanned a ChangeCipherSpec. `unexpected_message`.
+    MessageInterleavedWithCcs,
+    /// A handshake message was split across a key change or left unfinished. `unexpected_message`.
+    KeyEpochWithPendingFragment,
+    /// Application data arrived before the handshake finished. `unexpected_message`.
+    ApplicationDataBeforeFinished,
+    /// The peer sent too many warning alerts or empty records. `unexpected_message`.
+    TooManyWarningsOrEmptyRecords,
+}
+
+/// The peer and we cannot agree. Each variant names the alert it causes in [`Error::alert`].
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PeerIncompatible {
+    /// The client offered SRP suites but no SRP extension (RFC 5054 2.5.1.2). `unknown_psk_identity`.
+    MissingSrpExtension,
+    /// No cipher suite in common. `handshake_failure`.
+    NoCipherSuitesInCommon,
+    /// The client cannot do TLS 1.2. `protocol_version`.
+    Tls12NotOffered,
+    /// The server's (N, g) is not one of the RFC 5054 groups. `insufficient_security`.
+    UnknownSrpGroup,
+    /// The server's group is smaller than the client's minimum. `insufficient_security`.
+    SrpGroupTooSmall {
+        /// Bits in the server's N.
+        offered: u32,
+        /// The configured minimum.
+        minimum: u32,
+    },
+    /// No ALPN protocol in common (RFC 7301). `no_application_protocol`.
+    NoApplicationProtocolInCommon,
+    /// The server requires extended_master_secret and the client did not offer it. `handshake_failure`.
+    ExtendedMasterSecretRequired,
+    /// The server did not confirm the secure renegotiation extension. `handshake_failure`.
+    SecureRenegotiationRequired,
+}
+
+impl Error {
+    /// The alert this side sends when it fails with this error, if any.
+    pub fn alert(&self) -> Option<AlertDescription> {
+        use AlertDescription as A;
+        Some(match self {
+            Self::InvalidMessage(m) => match m {
+                InvalidMessage::InvalidContentType => A::UnexpectedMessage,
+                InvalidMessage::UnknownProtocolVersion => A::ProtocolVersion,
+                InvalidMessage::RecordTooLarge => A::RecordOverflow,
+                InvalidMessage::IllegalValue(_) => A::IllegalParameter,
+                InvalidMessage::EmptyFragment => A::UnexpectedMessage,
+                _ => A::DecodeError,
+            },
+            Self::InappropriateMessage { .. } | Self::InappropriateHandshakeMessage { .. } => {
+                A::UnexpectedMessage
+            }
+            Self::PeerMisbehaved(p) => match p {
+                PeerMisbehaved::UnsolicitedExtension => A::UnsupportedExtension,
+                PeerMisbehaved::SelectedUnofferedVersion => A::ProtocolVersion,
+                PeerMisbehaved::BadRenegotiationInfo
+                | PeerMisbehaved::ExtendedMasterSecretMismatch => A::HandshakeFailure,
+                PeerMisbehaved::MessageInterleavedWithCcs
+                | PeerMisbehaved::KeyEpochWithPendingFragment
+                | PeerMisbehaved::ApplicationDataBeforeFinished
+                | PeerMisbehaved::TooManyWarningsOrEmptyRecords => A::UnexpectedMessage,
+                _ => A::IllegalParameter,
+            },
+            Self::PeerIncompatible(p) => match p {
+                PeerIncompatible::MissingSrpExtension => A::UnknownPskIdentity,
+                PeerIncompatible::Tls12NotOffered => A::ProtocolVersion,
+                PeerIncompatible::UnknownSrpGroup | PeerIncompatible::SrpGroupTooSmall { .. } => {
+                    A::InsufficientSecurity
+                }
+                PeerIncompatible::NoApplicationProtocolInCommon => A::NoApplicationProtocol,
+                _ => A::HandshakeFailure,
+            },
+            Self::DecryptError => A::BadRecordMac,
+            Self::RecordOverflow => A::RecordOverflow,
+            Self::FinishedMismatch => A::DecryptError,
+            Self::UnknownUser => A::UnknownPskIdentity,
+            Self::FailedToGetRandomBytes | Self::General(_) => A::InternalError,
+            Self::AlertReceived(_) | Self::ConnectionClosed | Self::ApiMisuse(_) => return None,
+        })
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::InvalidMessage(m) => write!(f, "received corrupt message: {m:?}"),
+            Self::InappropriateMessage { expect_types, got_type } => write!(
+                f,
+                "received unexpected message: got {got_type:?} when expecting {expect_types:?}"
+            ),
+            Self::InappropriateHandshakeMessage { expect_types, got_type } => write!(
+                f,
+                "received unexpected handshake message: got {got_type:?} when expecting {expect_types:?}"
+            ),
+            Self::PeerMisbehaved(p) => write!(f, "peer misbehaved: {p:?}"),
+            Self::PeerIncompatible(p) => write!(f, "peer is incompatible: {p:?}"),
+            Self::DecryptError => write!(f, "cannot decrypt peer's message (bad_record_mac; with SRP, often a wrong password)"),
+            Self::RecordOverflow => write!(f, "record too large"),
+            Self::FinishedMismatch => write!(f, "peer's Finished did not verify (wrong password, unknown user or tampering)"),
+            Self::UnknownUser => write!(f, "unknown SRP user"),
+            Self::AlertReceived(a) => write!(f, "received fatal alert: {a:?}"),
+            Self::ConnectionClosed => write!(f, "connection closed"),
+            Self::FailedToGetRandomBytes => write!(f, "failed to get random bytes from the OS"),
+            Self::ApiMisuse(s) => write!(f, "API misuse: {s}"),
+            Self::General(s) => write!(f, "unexpected error: {s}"),
+        }?;
+        if let Some(a) = self.alert() {
+            write!(f, " [sent alert {a:?}]")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<InvalidMessage> for Error {
+    fn from(m: InvalidMessage) -> Self {
+        Self::InvalidMessage(m)
+    }
+}
+
+impl From<PeerMisbehaved> for Error {
+    fn from(p: PeerMisbehaved) -> Self {
+        Self::PeerMisbehaved(p)
+    }
+}
+
+impl From<PeerIncompatible> for Error {
+    fn from(p: PeerIncompatible) -> Self {
+        Self::PeerIncompatible(p)
+    }
+}
+
+impl From<Error> for std::io::Error {
+    fn from(e: Error) -> Self {
+        std::io::Error::new(std::io::ErrorKind::InvalidData, e)
+    }
+}

@@ -1,0 +1,34 @@
+//! # tls-srp
+//!
+//! TLS-SRP (RFC 5054) for Rust: password-authenticated TLS 1.2 with no certificates.
+//! The client proves it knows a password, the server proves it holds the matching
+//! verifier, and an eavesdropper learns nothing that lets it guess the password offline.
+//!
+//! The core is sans-IO ([`ClientConnection`], [`ServerConnection`], in the shape of
+//! rustls); `stream::Stream`/`stream::StreamOwned` adapt it to blocking IO and the [`tokio`] module
+//! (default feature `tokio`) to async IO.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod client;
+mod conn;
+pub mod crypto;
+pub mod error;
+pub mod msgs;
+mod rand;
+pub mod record_layer;
+pub mod server;
+pub mod srp;
+pub mod stream;
+pub mod suites;
+#[cfg(feature = "tokio")]
+pub mod tokio;
+
+pub use client::{ClientConfig, ClientConnection};
+pub use conn::{ConnectionCommon, IoState, Reader, Writer};
+pub use error::{Error, InvalidMessage, PeerIncompatible, PeerMisbehaved};
+pub use msgs::enums::{AlertDescription, CipherSuite, ProtocolVersion};
+pub use server::{InMemoryUserStore, ServerConfig, ServerConnection, UnknownUserPolicy, UserRecord, UserStore};
+pub use srp::SrpGroup;
+pub use suites::{SupportedCipherSuite, ALL_CIPHER_SUITES};

@@ -1,0 +1,1 @@
+//! Blocking adapters over `std::io::{Read, Write}`. (STUB: implemented by the adapter work.)

@@ -1,0 +1,1 @@
+//! Async adapters for tokio. (STUB: implemented by the adapter work.)
