@@ -22,6 +22,7 @@ pub mod server;
 pub mod srp;
 pub mod stream;
 pub mod suites;
+mod tls12;
 #[cfg(feature = "tokio")]
 pub mod tokio;
 

@@ -1,10 +1,12 @@
-//! The client side. (STUB: the real one is being written.)
+//! The client side: configuration and the sans-IO client connection.
+
+pub(crate) mod hs;
 
 use std::sync::Arc;
 
 use zeroize::Zeroizing;
 
-use crate::conn::ConnectionCommon;
+use crate::conn::{ConnectionCommon, HandshakeState};
 use crate::error::Error;
 use crate::suites::{SupportedCipherSuite, ALL_CIPHER_SUITES};
 
@@ -75,8 +77,9 @@ impl ClientConnection {
     /// Starts a handshake; the ClientHello is queued for `write_tls` at once.
     /// `server_name` is sent as SNI if it is a DNS name and SNI is enabled.
     pub fn new(config: Arc<ClientConfig>, server_name: Option<&str>) -> Result<Self, Error> {
-        let _ = (config, server_name);
-        todo!()
+        let mut cx = ConnectionCommon::new_common_state();
+        let state = hs::start(config, server_name, &mut cx)?;
+        Ok(Self { inner: ConnectionCommon::new(HandshakeState::Client(state), Some(cx)) })
     }
 }
 

@@ -11,6 +11,7 @@ macro_rules! wire_enum {
         $(#[$meta])*
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         #[non_exhaustive]
+        #[allow(missing_docs)]
         pub enum $name {
             $( $(#[$vmeta])* $variant, )*
             /// A value this implementation does not know.

@@ -1,11 +1,13 @@
-//! The server side. (STUB: the real one is being written.)
+//! The server side: configuration, user stores and the sans-IO server connection.
+
+pub(crate) mod hs;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use zeroize::Zeroizing;
 
-use crate::conn::ConnectionCommon;
+use crate::conn::{ConnectionCommon, HandshakeState};
 use crate::error::Error;
 use crate::srp::SrpGroup;
 use crate::suites::{SupportedCipherSuite, ALL_CIPHER_SUITES};
@@ -155,28 +157,62 @@ pub struct ServerConnection {
 impl ServerConnection {
     /// A connection waiting for a ClientHello.
     pub fn new(config: Arc<ServerConfig>) -> Result<Self, Error> {
-        let _ = (config, &ServerConfig::simulation_secret_ref);
-        todo!()
+        if config.cipher_suites.is_empty() {
+            return Err(Error::ApiMisuse("no cipher suites configured"));
+        }
+        let state = hs::ServerState::ExpectClientHello(config);
+        Ok(Self { inner: ConnectionCommon::new(HandshakeState::Server(state), None) })
     }
+
+    fn server_state(&self) -> Option<&hs::ServerState> {
+        match &self.inner.state {
+            Some(HandshakeState::Server(s)) => Some(s),
+            _ => None,
+        }
+    }
+
     /// The username the client authenticated as (once the handshake has completed).
     pub fn username(&self) -> Option<&str> {
-        todo!()
+        match self.inner.cx.authenticated {
+            true => self.inner.cx.username.as_deref(),
+            false => None,
+        }
     }
-    /// The SNI host name the client sent, if any.
+
+    /// The username the client asked for in its ClientHello, authenticated or not (for
+    /// logging a failed attempt). Not UTF-8 usernames are not reported.
+    pub fn requested_username(&self) -> Option<&str> {
+        self.inner.cx.username.as_deref()
+    }
+
+    /// The SNI host name the client sent, if any (lower-cased).
     pub fn server_name(&self) -> Option<&str> {
-        todo!()
+        self.inner.cx.sni.as_deref()
     }
+
     /// `Some(username)` while the handshake waits for the application to look the user up
     /// (only when the config has no `user_store`). Answer with [`Self::supply_user`].
     pub fn pending_user_lookup(&self) -> Option<&str> {
-        todo!()
+        self.server_state().and_then(|s| s.pending_username())
     }
+
     /// Continues a handshake stopped for a user lookup: `Some(record)` for a known user,
     /// `None` for no such user (handled per [`ServerConfig::unknown_users`]). Then call
     /// `process_new_packets` and `write_tls` as usual.
     pub fn supply_user(&mut self, record: Option<UserRecord>) -> Result<(), Error> {
-        let _ = record;
-        todo!()
+        if self.pending_user_lookup().is_none() {
+            return Err(Error::ApiMisuse("supply_user called when no user lookup is pending"));
+        }
+        let Some(HandshakeState::Server(state)) = self.inner.state.take() else {
+            return Err(Error::ApiMisuse("supply_user called when no user lookup is pending"));
+        };
+        match state.supply_user(&mut self.inner.cx, record) {
+            Ok(next) => {
+                self.inner.state = Some(HandshakeState::Server(next));
+                Ok(())
+            }
+            Err(e) => Err(self.inner.fail(e)),
+        }
     }
 }
 
@@ -208,10 +244,6 @@ impl ServerConfig {
     /// Sets the secret from which simulated users' salts and verifiers are derived.
     pub fn set_simulation_secret(&mut self, secret: [u8; 32]) {
         self.simulation_secret = Zeroizing::new(secret);
-    }
-    #[allow(dead_code)]
-    fn simulation_secret_ref(&self) -> &[u8; 32] {
-        &self.simulation_secret
     }
 }
 
