@@ -8,6 +8,7 @@ cd "$(dirname "$0")"
 echo "== installing and building interop peers (interop/setup.sh)"
 bash interop/setup.sh
 
+mkdir -p target
 echo "== cargo test (all features, all targets)"
 cargo test --all-features --all-targets --locked 2>&1 | tee target/test-output.txt
 # Doc tests are not part of --all-targets.
