@@ -13,9 +13,15 @@ use crate::error::{Error, InvalidMessage};
 
 /// Buffers bytes from the transport and yields whole records. The buffer never holds more
 /// than one maximal record plus what one `read_tls` call may add (bounded).
+///
+/// The storage (`MAX_WIRE_SIZE` bytes) is allocated and zeroed once, on the first read,
+/// so that a peer sending one byte at a time costs a copy of that byte, not a new buffer.
 #[derive(Debug, Default)]
 pub struct MessageDeframer {
+    /// Storage; `buf[..used]` holds the received bytes not yet popped.
     buf: Vec<u8>,
+    /// How many bytes of `buf` are in use.
+    used: usize,
 }
 
 impl MessageDeframer {
@@ -28,32 +34,29 @@ impl MessageDeframer {
     /// (never grows past `MAX_WIRE_SIZE` bytes of buffered data). Returns the number of
     /// bytes read (0 means EOF). Returns an error of kind `Other` if the buffer is full.
     pub fn read(&mut self, rd: &mut dyn io::Read) -> io::Result<usize> {
-        let used = self.buf.len();
+        let used = self.used;
         if used >= MAX_WIRE_SIZE {
             return Err(io::Error::other("message buffer full"));
         }
-        self.buf.resize(MAX_WIRE_SIZE, 0);
-        let res = match self.buf.get_mut(used..) {
-            Some(space) => rd.read(space),
-            None => Ok(0),
-        };
+        if self.buf.len() < MAX_WIRE_SIZE {
+            self.buf.resize(MAX_WIRE_SIZE, 0);
+        }
+        let space = self.buf.get_mut(used..MAX_WIRE_SIZE).unwrap_or_default();
+        let room = space.len();
         // A reader that claims more than it was given is not trusted past the space it had.
-        let got = match &res {
-            Ok(n) => (*n).min(MAX_WIRE_SIZE.saturating_sub(used)),
-            Err(_) => 0,
-        };
-        self.buf.truncate(used.saturating_add(got));
-        res.map(|_| got)
+        let got = rd.read(space)?.min(room);
+        self.used = used.saturating_add(got);
+        Ok(got)
     }
 
     /// Appends bytes directly (for callers that already hold them). Errors with kind
     /// `Other`, without buffering anything, if they would not fit within `MAX_WIRE_SIZE`.
     pub fn extend(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        if bytes.len() > MAX_WIRE_SIZE.saturating_sub(self.buf.len()) {
+        let mut rd = bytes;
+        if bytes.len() > MAX_WIRE_SIZE.saturating_sub(self.used) {
             return Err(io::Error::other("message buffer full"));
         }
-        self.buf.extend_from_slice(bytes);
-        Ok(bytes.len())
+        self.read(&mut rd)
     }
 
     /// Takes the next whole record from the buffer. Validates the header before looking at
@@ -61,28 +64,31 @@ impl MessageDeframer {
     /// (`UnknownProtocolVersion`), length at most `MAX_CIPHERTEXT_LEN` (`RecordTooLarge`).
     /// `Ok(None)` when more bytes are needed.
     pub fn pop(&mut self) -> Result<Option<OpaqueMessage>, Error> {
-        let Some(len) = check_header(&self.buf)? else {
+        let pending = self.buf.get(..self.used).unwrap_or_default();
+        let Some(len) = check_header(pending)? else {
             return Ok(None);
         };
-        let Some(end) = HEADER_SIZE.checked_add(len).filter(|end| *end <= self.buf.len()) else {
+        let Some(end) = HEADER_SIZE.checked_add(len).filter(|end| *end <= pending.len()) else {
             return Ok(None);
         };
-        let mut r = Reader::init(&self.buf);
+        let mut r = Reader::init(pending);
         let typ = ContentType::read(&mut r)?;
         let version = ProtocolVersion::read(&mut r)?;
-        let payload = self.buf.get(HEADER_SIZE..end).unwrap_or_default().to_vec();
-        self.buf.drain(..end);
+        let payload = pending.get(HEADER_SIZE..end).unwrap_or_default().to_vec();
+        // Move what follows the record to the front.
+        self.buf.copy_within(end..self.used, 0);
+        self.used = self.used.saturating_sub(end);
         Ok(Some(OpaqueMessage { typ, version, payload }))
     }
 
     /// Whether buffered bytes are waiting (a partial record).
     pub fn has_pending(&self) -> bool {
-        !self.buf.is_empty()
+        self.used > 0
     }
 
     /// How many bytes are buffered.
     pub fn buffered(&self) -> usize {
-        self.buf.len()
+        self.used
     }
 }
 
