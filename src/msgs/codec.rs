@@ -64,6 +64,10 @@ impl<'a> Reader<'a> {
             Ok(())
         }
     }
+    /// The bytes left, without consuming them.
+    pub fn peek_rest(&self) -> &'a [u8] {
+        self.buf.get(self.cursor..).unwrap_or_default()
+    }
     /// A reader over the next `len` bytes, which are consumed from `self`. Errors with
     /// `MissingData("Reader::sub")` if fewer are left (see [`Reader::sub_named`]).
     pub fn sub(&mut self, len: usize) -> Result<Reader<'a>, InvalidMessage> {

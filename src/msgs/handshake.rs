@@ -166,7 +166,8 @@ pub enum ClientExtension {
     /// RFC 5054 2.8.1: `opaque srp_I<1..2^8-1>;` (the username, UTF-8 on the wire as bytes).
     SrpUsername(Vec<u8>),
     /// RFC 6066 3: the `host_name` entries of `ServerNameList server_name_list<1..2^16-1>`
-    /// (name_type 0, `opaque HostName<1..2^16-1>`). Other name types are skipped.
+    /// (name_type 0, `opaque HostName<1..2^16-1>`). Other name types are skipped; a list
+    /// with no host_name at all is kept as `Unknown`.
     ServerName(Vec<Vec<u8>>),
     /// RFC 7301: `ProtocolName protocol_name_list<2..2^16-1>`, each `opaque ProtocolName<1..2^8-1>`.
     Alpn(Vec<Vec<u8>>),
@@ -227,12 +228,18 @@ impl Codec<'_> for ClientExtension {
 
     fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
         let (typ, mut data) = read_extension_header(r)?;
+        let whole = data.peek_rest();
         let d = &mut data;
         let (ext, name) = match typ {
             ExtensionType::Srp => (Self::SrpUsername(SRP_I.read_opaque(d)?), "srp"),
-            ExtensionType::ServerName => {
-                (Self::ServerName(read_server_name_list(d)?), "server_name")
-            }
+            ExtensionType::ServerName => match read_server_name_list(d)? {
+                // Only name types we do not know: keep the bytes, so that the extension
+                // re-encodes as received (an empty `ServerName` list could not be encoded).
+                names if names.is_empty() => {
+                    (Self::Unknown { typ, payload: whole.to_vec() }, "server_name")
+                }
+                names => (Self::ServerName(names), "server_name"),
+            },
             ExtensionType::Alpn => {
                 (Self::Alpn(read_alpn_list(d)?), "application_layer_protocol_negotiation")
             }
@@ -1034,6 +1041,16 @@ mod tests {
         let data = [0, 11, 0, 0, 3, b'a', b'.', b'b', 7, 0, 2, b'z', b'z'];
         let ext = ClientExtension::read_bytes(&ext_bytes(0, &data)).unwrap();
         assert_eq!(ext, ClientExtension::ServerName(vec![b"a.b".to_vec()]));
+        // No host_name at all: kept verbatim, so it still encodes (and round-trips).
+        let data = [0, 5, 7, 0, 2, b'z', b'z'];
+        let enc = ext_bytes(0, &data);
+        let ext = assert_round_trip::<ClientExtension>(&enc);
+        assert_eq!(
+            ext,
+            ClientExtension::Unknown { typ: ExtensionType::ServerName, payload: data.to_vec() }
+        );
+        let ch = ClientHelloPayload { extensions: vec![ext], ..sample_client_hello() };
+        assert_eq!(ch.sni_hostname(), None);
     }
 
     #[test]
