@@ -14,7 +14,8 @@
 //! Every message and extension we decode re-encodes to the same bytes, with two
 //! documented exceptions that real peers do not produce: a hello with an *empty*
 //! extensions block (decoded as "no extensions", which we encode by omitting the block),
-//! and a server_name list with entries other than host_name (those are dropped).
+//! and a server_name list that mixes host_name with other name types (the others are
+//! dropped; a list with no host_name at all is kept verbatim as `Unknown`).
 
 use super::codec::{Bounds, Codec, Reader, U24};
 use super::enums::{CipherSuite, Compression, ExtensionType, HandshakeType, ProtocolVersion};
