@@ -18,9 +18,15 @@ OUT="$ROOT/target/interop"
 FORCE=0
 [ "${1:-}" = "--force" ] && FORCE=1
 
-# Packages: the peers need libssl-dev, openssl, curl and gcc; gnutls-bin and python3-venv
-# are for the GnuTLS and tlslite-ng interop work.
-PKGS="libssl-dev openssl curl gcc gnutls-bin python3-venv"
+# Packages: the peers need libssl-dev, openssl, curl and gcc (plus libc6-dev, only a
+# Recommends of gcc); gnutls-bin and python3-venv are for the GnuTLS and tlslite-ng work.
+PKGS="libssl-dev openssl curl gcc libc6-dev gnutls-bin python3-venv"
+
+# One run at a time (several test binaries may call us at once; apt-get and the builds
+# must not overlap).
+mkdir -p "$OUT"
+exec 9>"$OUT/.setup.lock"
+flock 9
 
 missing=""
 for p in $PKGS; do
@@ -42,10 +48,6 @@ if [ -n "$missing" ]; then
     fi
     rm -f "$log"
 fi
-
-mkdir -p "$OUT"
-exec 9>"$OUT/.setup.lock"
-flock 9
 
 CFLAGS="-O2 -g -Wall -Wextra -Werror"
 # SRP is deprecated in OpenSSL 3 with no replacement API.

@@ -116,8 +116,9 @@ pub fn random_hex(n: usize) -> String {
     hex::encode(random_bytes(n))
 }
 
-/// A random username: ASCII letters, digits and `.-_@`, sometimes with non-ASCII UTF-8,
-/// 6 to 40 bytes, unique enough for one test (it ends in 12 random hex digits).
+/// A random username: a letter, then up to 19 ASCII letters, digits and `.-_@`, in one
+/// case of four a non-ASCII UTF-8 character, then `-` and 12 random hex digits (so names
+/// are unique within a test). 14 to 36 bytes.
 pub fn random_username() -> String {
     const CHARS: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_@";
     let r = random_bytes(32);
