@@ -21,8 +21,8 @@ use std::sync::Arc;
 
 use interop::*;
 use tls_srp::{
-    suites, AlertDescription, CipherSuite, ClientConfig, ClientConnection, Error, InMemoryUserStore, ServerConfig,
-    SrpGroup, SupportedCipherSuite, UnknownUserPolicy,
+    suites, AlertDescription, CipherSuite, ClientConfig, ClientConnection, Error,
+    InMemoryUserStore, ServerConfig, SrpGroup, SupportedCipherSuite, UnknownUserPolicy,
 };
 
 /// Handshakes per configuration in the 300-handshake tests (8 configurations: 320).
@@ -41,7 +41,9 @@ fn aes256() -> SupportedCipherSuite {
 }
 
 fn random_users(n: usize) -> Vec<(String, String)> {
-    (0..n).map(|_| (random_username(), random_password())).collect()
+    (0..n)
+        .map(|_| (random_username(), random_password()))
+        .collect()
 }
 
 fn store_with(users: &[(String, String)]) -> Arc<InMemoryUserStore> {
@@ -52,7 +54,12 @@ fn store_with(users: &[(String, String)]) -> Arc<InMemoryUserStore> {
     store
 }
 
-fn server_config(store: &Arc<InMemoryUserStore>, suites: &[SupportedCipherSuite], ems: bool, etm: bool) -> Arc<ServerConfig> {
+fn server_config(
+    store: &Arc<InMemoryUserStore>,
+    suites: &[SupportedCipherSuite],
+    ems: bool,
+    etm: bool,
+) -> Arc<ServerConfig> {
     let mut cfg = ServerConfig::new(store.clone()).expect("ServerConfig::new");
     cfg.cipher_suites = suites.to_vec();
     cfg.enable_extended_master_secret = ems;
@@ -60,7 +67,13 @@ fn server_config(store: &Arc<InMemoryUserStore>, suites: &[SupportedCipherSuite]
     Arc::new(cfg)
 }
 
-fn client_config(user: &str, password: &str, suites: &[SupportedCipherSuite], ems: bool, etm: bool) -> Arc<ClientConfig> {
+fn client_config(
+    user: &str,
+    password: &str,
+    suites: &[SupportedCipherSuite],
+    ems: bool,
+    etm: bool,
+) -> Arc<ClientConfig> {
     let mut cfg = ClientConfig::new(user, password);
     cfg.cipher_suites = suites.to_vec();
     cfg.enable_extended_master_secret = ems;
@@ -160,21 +173,49 @@ fn curl_to_our_server_both_suites_ems_etm_on_off() {
     let store = store_with(&users);
     for suite in [aes128(), aes256()] {
         for (ems, etm) in [(true, true), (false, false), (true, false), (false, true)] {
-            let server = Server::start(server_config(&store, &[aes256(), aes128()], ems, etm), 1, http_handler);
+            let server = Server::start(
+                server_config(&store, &[aes256(), aes128()], ems, etm),
+                1,
+                http_handler,
+            );
             let name = openssl_name(suite.suite);
             let mut cmd = Command::new("curl");
-            cmd.args(["-sS", "--max-time", "60", "--tlsauthtype", "SRP", "--tlsuser", user, "--tlspassword", pw])
-                .args(["--ciphers", name, "-k"])
-                .arg(format!("https://127.0.0.1:{}/interop", server.port()));
+            cmd.args([
+                "-sS",
+                "--max-time",
+                "60",
+                "--tlsauthtype",
+                "SRP",
+                "--tlsuser",
+                user,
+                "--tlspassword",
+                pw,
+            ])
+            .args(["--ciphers", name, "-k"])
+            .arg(format!("https://127.0.0.1:{}/interop", server.port()));
             let (st, out, err) = run("curl", cmd, b"", PROC_TIMEOUT);
             let results = server.join();
             let saw = match &results[..] {
                 [Ok(saw)] => saw.clone(),
                 other => panic!("our server failed with curl ({name}, ems={ems}, etm={etm}): {other:?}; curl: {st} {err}"),
             };
-            assert!(st.success(), "curl failed ({name}, ems={ems}, etm={etm}): {st}\n{err}");
-            assert_eq!(out, format!("srp-ok user={user} cipher={name} ems={} etm={}", b(ems), b(etm)));
-            assert!(saw.request.starts_with("GET /interop HTTP/1.1\r\n"), "request: {:?}", saw.request);
+            assert!(
+                st.success(),
+                "curl failed ({name}, ems={ems}, etm={etm}): {st}\n{err}"
+            );
+            assert_eq!(
+                out,
+                format!(
+                    "srp-ok user={user} cipher={name} ems={} etm={}",
+                    b(ems),
+                    b(etm)
+                )
+            );
+            assert!(
+                saw.request.starts_with("GET /interop HTTP/1.1\r\n"),
+                "request: {:?}",
+                saw.request
+            );
             assert_eq!(saw.user, *user);
             assert_eq!(saw.suite, suite.suite);
             // curl offers both extensions (SPEC.md), so our switches decide.
@@ -192,25 +233,61 @@ fn openssl_s_client_to_our_server() {
     let users = random_users(4);
     let store = store_with(&users);
     // (suite, our EMS/EtM, s_client limited to TLS 1.2 or offering 1.3 too)
-    let cases = [(aes128(), true, true), (aes256(), true, true), (aes256(), true, false), (aes128(), false, true)];
+    let cases = [
+        (aes128(), true, true),
+        (aes256(), true, true),
+        (aes256(), true, false),
+        (aes128(), false, true),
+    ];
     for ((suite, ours_on, tls12_only), (user, pw)) in cases.into_iter().zip(&users) {
-        let server = Server::start(server_config(&store, &[aes256(), aes128()], ours_on, ours_on), 1, line_handler);
+        let server = Server::start(
+            server_config(&store, &[aes256(), aes128()], ours_on, ours_on),
+            1,
+            line_handler,
+        );
         let name = openssl_name(suite.suite);
         let mut cmd = Command::new("openssl");
         cmd.env("LD_PRELOAD", p.shim())
-            .args(["s_client", "-quiet", "-srpuser", user, "-srppass", &format!("pass:{pw}"), "-cipher", name])
-            .args(["-connect", &format!("127.0.0.1:{}", server.port()), "-ign_eof"]);
+            .args([
+                "s_client",
+                "-quiet",
+                "-srpuser",
+                user,
+                "-srppass",
+                &format!("pass:{pw}"),
+                "-cipher",
+                name,
+            ])
+            .args([
+                "-connect",
+                &format!("127.0.0.1:{}", server.port()),
+                "-ign_eof",
+            ]);
         if tls12_only {
             cmd.arg("-tls1_2");
         }
-        let (st, out, err) = run("openssl s_client", cmd, format!("hello {user}\n").as_bytes(), PROC_TIMEOUT);
+        let (st, out, err) = run(
+            "openssl s_client",
+            cmd,
+            format!("hello {user}\n").as_bytes(),
+            PROC_TIMEOUT,
+        );
         let results = server.join();
         let saw = match &results[..] {
             [Ok(saw)] => saw.clone(),
-            other => panic!("our server failed with s_client ({name}): {other:?}; s_client: {st}\n{out}\n{err}"),
+            other => panic!(
+                "our server failed with s_client ({name}): {other:?}; s_client: {st}\n{out}\n{err}"
+            ),
         };
-        let expect = format!("OK {user} {name} ems={} etm={} hello {user}", b(ours_on), b(ours_on));
-        assert!(out.lines().any(|l| l == expect), "s_client ({st}) printed {out:?}, expected {expect:?}; stderr: {err}");
+        let expect = format!(
+            "OK {user} {name} ems={} etm={} hello {user}",
+            b(ours_on),
+            b(ours_on)
+        );
+        assert!(
+            out.lines().any(|l| l == expect),
+            "s_client ({st}) printed {out:?}, expected {expect:?}; stderr: {err}"
+        );
         assert_eq!(saw.request, format!("hello {user}"));
         assert_eq!((saw.user.as_str(), saw.suite), (user.as_str(), suite.suite));
     }
@@ -231,14 +308,27 @@ fn c_client_to_our_server_320_handshakes() {
         let users = &all_users[i * PER_CONFIG..(i + 1) * PER_CONFIG];
         let file = tmp.path(&format!("users{i}.txt"));
         write_users_file(&file, users);
-        let server = Server::start(server_config(&store, &mix.our_suites(), mix.ours_ems, mix.ours_etm), PER_CONFIG, line_handler);
+        let server = Server::start(
+            server_config(&store, &mix.our_suites(), mix.ours_ems, mix.ours_etm),
+            PER_CONFIG,
+            line_handler,
+        );
         let mut cmd = Command::new(p.bin("ossl_srp_client"));
-        cmd.arg("--connect").arg(format!("127.0.0.1:{}", server.port())).arg("--users").arg(&file).args(mix.ossl_flags());
+        cmd.arg("--connect")
+            .arg(format!("127.0.0.1:{}", server.port()))
+            .arg("--users")
+            .arg(&file)
+            .args(mix.ossl_flags());
         let mut client = Proc::spawn("ossl_srp_client", cmd, std::process::Stdio::null());
         let status = client.wait_exit(PROC_TIMEOUT * 3);
         let lines = client.stdout_lines().to_vec();
         let results = server.join();
-        assert!(status.success(), "ossl_srp_client failed for {mix:?} ({status}):\n{}\n{}", lines.join("\n"), client.stderr());
+        assert!(
+            status.success(),
+            "ossl_srp_client failed for {mix:?} ({status}):\n{}\n{}",
+            lines.join("\n"),
+            client.stderr()
+        );
 
         let name = openssl_name(mix.suite.suite);
         let conn_lines: Vec<&String> = lines.iter().filter(|l| l.starts_with("CONN ")).collect();
@@ -246,8 +336,17 @@ fn c_client_to_our_server_320_handshakes() {
         assert_eq!(results.len(), PER_CONFIG);
         for (((user, _), line), res) in users.iter().zip(conn_lines).zip(&results) {
             // OpenSSL's view, which it also checked against our server's reply line.
-            assert_eq!(*line, format!("CONN ok user={user} cipher={name} ems={} etm={}", b(mix.ems()), b(mix.etm())));
-            let saw = res.as_ref().unwrap_or_else(|e| panic!("{mix:?}: our server failed for {user}: {e:?}"));
+            assert_eq!(
+                *line,
+                format!(
+                    "CONN ok user={user} cipher={name} ems={} etm={}",
+                    b(mix.ems()),
+                    b(mix.etm())
+                )
+            );
+            let saw = res
+                .as_ref()
+                .unwrap_or_else(|e| panic!("{mix:?}: our server failed for {user}: {e:?}"));
             assert_eq!(saw.user, *user);
             assert_eq!(saw.suite, mix.suite.suite);
             assert_eq!((saw.ems, saw.etm), (mix.ems(), mix.etm()), "{mix:?}");
@@ -271,19 +370,42 @@ fn our_client_to_c_server_320_handshakes() {
         let file = tmp.path(&format!("users{i}.txt"));
         write_users_file(&file, &users);
         let max = PER_CONFIG.to_string();
-        let mut args = vec!["--users", file.to_str().expect("utf-8 path"), "--group", "2048", "--max-conns", &max];
+        let mut args = vec![
+            "--users",
+            file.to_str().expect("utf-8 path"),
+            "--group",
+            "2048",
+            "--max-conns",
+            &max,
+        ];
         args.extend(mix.ossl_flags());
         let (mut server, port) = start_c_server(&args);
         let name = openssl_name(mix.suite.suite);
         for (user, pw) in &users {
             let cfg = client_config(user, pw, &mix.our_suites(), mix.ours_ems, mix.ours_etm);
-            let mut tls = connect(cfg, port).unwrap_or_else(|e| panic!("{mix:?}: handshake as {user} failed: {e:?}"));
+            let mut tls = connect(cfg, port)
+                .unwrap_or_else(|e| panic!("{mix:?}: handshake as {user} failed: {e:?}"));
             assert_eq!(tls.conn.negotiated_cipher_suite(), Some(mix.suite.suite));
-            assert_eq!((tls.conn.extended_master_secret(), tls.conn.encrypt_then_mac()), (mix.ems(), mix.etm()), "{mix:?}");
-            tls.send(format!("hello {user}\n").as_bytes()).expect("send");
+            assert_eq!(
+                (
+                    tls.conn.extended_master_secret(),
+                    tls.conn.encrypt_then_mac()
+                ),
+                (mix.ems(), mix.etm()),
+                "{mix:?}"
+            );
+            tls.send(format!("hello {user}\n").as_bytes())
+                .expect("send");
             let reply = tls.read_line().expect("reply line");
             // The OpenSSL server's view of the connection.
-            assert_eq!(reply, format!("OK {user} {name} ems={} etm={} hello {user}", b(mix.ems()), b(mix.etm())));
+            assert_eq!(
+                reply,
+                format!(
+                    "OK {user} {name} ems={} etm={} hello {user}",
+                    b(mix.ems()),
+                    b(mix.etm())
+                )
+            );
             tls.close().expect("close");
             total += 1;
         }
@@ -291,8 +413,15 @@ fn our_client_to_c_server_320_handshakes() {
         let conn_lines: Vec<&String> = lines.iter().filter(|l| l.starts_with("CONN ")).collect();
         assert_eq!(conn_lines.len(), PER_CONFIG, "{lines:?}");
         for ((user, _), line) in users.iter().zip(conn_lines) {
-            let prefix = format!("CONN ok user={user} cipher={name} ems={} etm={} ", b(mix.ems()), b(mix.etm()));
-            assert!(line.starts_with(&prefix), "{line:?} does not start with {prefix:?}");
+            let prefix = format!(
+                "CONN ok user={user} cipher={name} ems={} etm={} ",
+                b(mix.ems()),
+                b(mix.etm())
+            );
+            assert!(
+                line.starts_with(&prefix),
+                "{line:?} does not start with {prefix:?}"
+            );
         }
     }
     assert!(total >= 300);
@@ -311,16 +440,31 @@ fn our_client_to_openssl_s_server_srpvfile() {
         openssl_srp_add(&vfile, u, p);
     }
     let (_s_server, port) = start_openssl_s_server(&vfile, &[]);
-    let cases = [(aes128(), true, true), (aes256(), true, true), (aes256(), false, true), (aes128(), true, false)];
+    let cases = [
+        (aes128(), true, true),
+        (aes256(), true, true),
+        (aes256(), false, true),
+        (aes128(), true, false),
+    ];
     for (i, (suite, ems, etm)) in cases.into_iter().enumerate() {
         let (user, pw) = &users[i % users.len()];
-        let mut tls = connect(client_config(user, pw, &[suite], ems, etm), port)
-            .unwrap_or_else(|e| panic!("handshake with s_server as {user} ({suite:?}) failed: {e:?}"));
+        let mut tls =
+            connect(client_config(user, pw, &[suite], ems, etm), port).unwrap_or_else(|e| {
+                panic!("handshake with s_server as {user} ({suite:?}) failed: {e:?}")
+            });
         assert_eq!(tls.conn.negotiated_cipher_suite(), Some(suite.suite));
         // s_server answers both extensions when offered (SPEC.md).
-        assert_eq!((tls.conn.extended_master_secret(), tls.conn.encrypt_then_mac()), (ems, etm));
+        assert_eq!(
+            (
+                tls.conn.extended_master_secret(),
+                tls.conn.encrypt_then_mac()
+            ),
+            (ems, etm)
+        );
         tls.send(b"GET / HTTP/1.0\r\n\r\n").expect("send");
-        let page = tls.read_until(|b| b.ends_with(b"</HTML>\r\n") || b.ends_with(b"</HTML>\n")).expect("read page");
+        let page = tls
+            .read_until(|b| b.ends_with(b"</HTML>\r\n") || b.ends_with(b"</HTML>\n"))
+            .expect("read page");
         let page = String::from_utf8_lossy(&page);
         let _ = tls.close();
         // s_server's -www page reports its own view of the session.
@@ -347,13 +491,25 @@ fn wrong_password_our_client_gets_bad_record_mac() {
     let wrong = format!("{pw}x");
 
     // The libssl server rejects our Finished with bad_record_mac.
-    let (mut server, port) = start_c_server(&["--users", file.to_str().expect("path"), "--max-conns", "1"]);
-    let err = connect(client_config(user, &wrong, &[aes256(), aes128()], true, true), port).err().expect("must fail").tls();
+    let (mut server, port) =
+        start_c_server(&["--users", file.to_str().expect("path"), "--max-conns", "1"]);
+    let err = connect(
+        client_config(user, &wrong, &[aes256(), aes128()], true, true),
+        port,
+    )
+    .err()
+    .expect("must fail")
+    .tls();
     assert_eq!(err, Error::AlertReceived(AlertDescription::BadRecordMac));
     let lines = server.expect_success(PROC_TIMEOUT);
-    let conn = lines.iter().find(|l| l.starts_with("CONN ")).expect("CONN line");
+    let conn = lines
+        .iter()
+        .find(|l| l.starts_with("CONN "))
+        .expect("CONN line");
     assert!(
-        conn.starts_with(&format!("CONN fail user={user} stage=handshake alert_sent=bad_record_mac ")),
+        conn.starts_with(&format!(
+            "CONN fail user={user} stage=handshake alert_sent=bad_record_mac "
+        )),
         "OpenSSL server reported {conn:?}"
     );
 
@@ -361,10 +517,14 @@ fn wrong_password_our_client_gets_bad_record_mac() {
     let vfile = tmp.path("srpvfile.txt");
     openssl_srp_add(&vfile, user, pw);
     let (_s_server, port) = start_openssl_s_server(&vfile, &[]);
-    let err = connect(client_config(user, &wrong, &[aes128()], true, true), port).err().expect("must fail").tls();
+    let err = connect(client_config(user, &wrong, &[aes128()], true, true), port)
+        .err()
+        .expect("must fail")
+        .tls();
     assert_eq!(err, Error::AlertReceived(AlertDescription::BadRecordMac));
     // And the right password works on the same server (the failure was the password).
-    let mut tls = connect(client_config(user, pw, &[aes128()], true, true), port).expect("right password");
+    let mut tls =
+        connect(client_config(user, pw, &[aes128()], true, true), port).expect("right password");
     let _ = tls.close();
 }
 
@@ -377,7 +537,11 @@ fn wrong_password_our_server_sends_bad_record_mac() {
     let wrong = format!("x{pw}");
 
     // libssl client: our server fails to decrypt its Finished.
-    let server = Server::start(server_config(&store, &[aes256(), aes128()], true, true), 1, line_handler);
+    let server = Server::start(
+        server_config(&store, &[aes256(), aes128()], true, true),
+        1,
+        line_handler,
+    );
     let mut cmd = Command::new(p.bin("ossl_srp_client"));
     cmd.arg("--connect")
         .arg(format!("127.0.0.1:{}", server.port()))
@@ -385,9 +549,14 @@ fn wrong_password_our_server_sends_bad_record_mac() {
     let mut client = Proc::spawn("ossl_srp_client", cmd, std::process::Stdio::null());
     let lines = client.expect_success(PROC_TIMEOUT);
     let results = server.join();
-    let conn = lines.iter().find(|l| l.starts_with("CONN ")).expect("CONN line");
+    let conn = lines
+        .iter()
+        .find(|l| l.starts_with("CONN "))
+        .expect("CONN line");
     assert!(
-        conn.starts_with(&format!("CONN fail user={user} stage=handshake alert_sent=none alert_received=bad_record_mac ")),
+        conn.starts_with(&format!(
+            "CONN fail user={user} stage=handshake alert_sent=none alert_received=bad_record_mac "
+        )),
         "OpenSSL client reported {conn:?}"
     );
     match &results[..] {
@@ -399,15 +568,33 @@ fn wrong_password_our_server_sends_bad_record_mac() {
     }
 
     // curl: the same, and curl says so.
-    let server = Server::start(server_config(&store, &[aes256(), aes128()], true, true), 1, http_handler);
+    let server = Server::start(
+        server_config(&store, &[aes256(), aes128()], true, true),
+        1,
+        http_handler,
+    );
     let mut cmd = Command::new("curl");
-    cmd.args(["-sS", "--max-time", "60", "--tlsauthtype", "SRP", "--tlsuser", user, "--tlspassword", &wrong, "-k"])
-        .arg(format!("https://127.0.0.1:{}/", server.port()));
+    cmd.args([
+        "-sS",
+        "--max-time",
+        "60",
+        "--tlsauthtype",
+        "SRP",
+        "--tlsuser",
+        user,
+        "--tlspassword",
+        &wrong,
+        "-k",
+    ])
+    .arg(format!("https://127.0.0.1:{}/", server.port()));
     let (st, _out, err) = run("curl", cmd, b"", PROC_TIMEOUT);
     let results = server.join();
     assert_eq!(st.code(), Some(35), "curl: {st} {err}");
     assert!(err.contains("bad record mac"), "curl stderr: {err}");
-    assert!(matches!(&results[..], [Err(Fail::Tls(Error::DecryptError))]), "{results:?}");
+    assert!(
+        matches!(&results[..], [Err(Fail::Tls(Error::DecryptError))]),
+        "{results:?}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -423,24 +610,59 @@ fn unknown_user_both_directions() {
     let stranger = random_username();
 
     // libssl server without simulation: unknown_psk_identity right after the ClientHello.
-    let (mut server, port) = start_c_server(&["--users", file.to_str().expect("path"), "--max-conns", "1"]);
-    let err = connect(client_config(&stranger, "password", &[aes128()], true, true), port).err().expect("must fail").tls();
-    assert_eq!(err, Error::AlertReceived(AlertDescription::UnknownPskIdentity));
+    let (mut server, port) =
+        start_c_server(&["--users", file.to_str().expect("path"), "--max-conns", "1"]);
+    let err = connect(
+        client_config(&stranger, "password", &[aes128()], true, true),
+        port,
+    )
+    .err()
+    .expect("must fail")
+    .tls();
+    assert_eq!(
+        err,
+        Error::AlertReceived(AlertDescription::UnknownPskIdentity)
+    );
     let lines = server.expect_success(PROC_TIMEOUT);
-    assert!(lines.iter().any(|l| l.starts_with(&format!("CONN fail user={stranger} stage=handshake alert_sent=unknown_psk_identity "))), "{lines:?}");
+    assert!(
+        lines.iter().any(|l| l.starts_with(&format!(
+            "CONN fail user={stranger} stage=handshake alert_sent=unknown_psk_identity "
+        ))),
+        "{lines:?}"
+    );
 
     // libssl server simulating users (RFC 5054 2.5.1.3): looks like a wrong password.
-    let (mut server, port) =
-        start_c_server(&["--users", file.to_str().expect("path"), "--max-conns", "1", "--fake-seed", "interop-seed"]);
-    let err = connect(client_config(&stranger, "password", &[aes128()], true, true), port).err().expect("must fail").tls();
+    let (mut server, port) = start_c_server(&[
+        "--users",
+        file.to_str().expect("path"),
+        "--max-conns",
+        "1",
+        "--fake-seed",
+        "interop-seed",
+    ]);
+    let err = connect(
+        client_config(&stranger, "password", &[aes128()], true, true),
+        port,
+    )
+    .err()
+    .expect("must fail")
+    .tls();
     assert_eq!(err, Error::AlertReceived(AlertDescription::BadRecordMac));
     server.expect_success(PROC_TIMEOUT);
 
     // Our server, default policy (simulate): the libssl client gets bad_record_mac.
     let store = store_with(&users);
     for (policy, expect_alert, expect_err) in [
-        (UnknownUserPolicy::Simulate, "bad_record_mac", Error::DecryptError),
-        (UnknownUserPolicy::Reject, "unknown_psk_identity", Error::UnknownUser),
+        (
+            UnknownUserPolicy::Simulate,
+            "bad_record_mac",
+            Error::DecryptError,
+        ),
+        (
+            UnknownUserPolicy::Reject,
+            "unknown_psk_identity",
+            Error::UnknownUser,
+        ),
     ] {
         let mut cfg = ServerConfig::new(store.clone()).expect("config");
         cfg.unknown_users = policy;
@@ -448,7 +670,13 @@ fn unknown_user_both_directions() {
         let mut cmd = Command::new(p.bin("ossl_srp_client"));
         cmd.arg("--connect")
             .arg(format!("127.0.0.1:{}", server.port()))
-            .args(["--user", &stranger, "--password", "password", "--expect-fail"]);
+            .args([
+                "--user",
+                &stranger,
+                "--password",
+                "password",
+                "--expect-fail",
+            ]);
         let mut client = Proc::spawn("ossl_srp_client", cmd, std::process::Stdio::null());
         let lines = client.expect_success(PROC_TIMEOUT);
         let results = server.join();
@@ -467,18 +695,36 @@ fn unknown_user_both_directions() {
 #[test]
 fn suite_names_match_openssl() {
     let _ = peers();
-    assert_eq!(aes128().suite, CipherSuite::TLS_SRP_SHA_WITH_AES_128_CBC_SHA);
-    assert_eq!(aes256().suite, CipherSuite::TLS_SRP_SHA_WITH_AES_256_CBC_SHA);
+    assert_eq!(
+        aes128().suite,
+        CipherSuite::TLS_SRP_SHA_WITH_AES_128_CBC_SHA
+    );
+    assert_eq!(
+        aes256().suite,
+        CipherSuite::TLS_SRP_SHA_WITH_AES_256_CBC_SHA
+    );
     assert_eq!(aes128().suite.get(), 0xC01D);
     assert_eq!(aes256().suite.get(), 0xC020);
     // `openssl ciphers -V` is the independent source of the names.
-    let (st, out, err) = run("openssl ciphers", {
-        let mut c = Command::new("openssl");
-        c.args(["ciphers", "-V", "SRP"]);
-        c
-    }, b"", PROC_TIMEOUT);
+    let (st, out, err) = run(
+        "openssl ciphers",
+        {
+            let mut c = Command::new("openssl");
+            c.args(["ciphers", "-V", "SRP"]);
+            c
+        },
+        b"",
+        PROC_TIMEOUT,
+    );
     assert!(st.success(), "{err}");
-    for (code, name) in [("0xC0,0x1D", openssl_name(aes128().suite)), ("0xC0,0x20", openssl_name(aes256().suite))] {
-        assert!(out.lines().any(|l| l.contains(code) && l.contains(&format!(" {name} "))), "{code} {name} not in:\n{out}");
+    for (code, name) in [
+        ("0xC0,0x1D", openssl_name(aes128().suite)),
+        ("0xC0,0x20", openssl_name(aes256().suite)),
+    ] {
+        assert!(
+            out.lines()
+                .any(|l| l.contains(code) && l.contains(&format!(" {name} "))),
+            "{code} {name} not in:\n{out}"
+        );
     }
 }

@@ -71,7 +71,10 @@ pub fn peers() -> &'static Peers {
         let dir = root.join("target/interop");
         for f in ["srp_cb_arg_fix.so", "ossl_srp_server", "ossl_srp_client"] {
             if !dir.join(f).is_file() {
-                return Err(format!("setup.sh succeeded but {} is missing", dir.join(f).display()));
+                return Err(format!(
+                    "setup.sh succeeded but {} is missing",
+                    dir.join(f).display()
+                ));
             }
         }
         Ok(Peers { dir })
@@ -125,7 +128,11 @@ pub fn random_username() -> String {
     let len = usize::from(r[0]) % 20;
     // Starts with a letter: a leading '-' would read as an option to `openssl srp`.
     let mut s = String::from(char::from(CHARS[usize::from(r[1]) % 52]));
-    s.extend(r[2..2 + len].iter().map(|b| char::from(CHARS[usize::from(*b) % CHARS.len()])));
+    s.extend(
+        r[2..2 + len]
+            .iter()
+            .map(|b| char::from(CHARS[usize::from(*b) % CHARS.len()])),
+    );
     if r[31] % 4 == 0 {
         s.push_str(["é", "ü", "ñ", "ø", "名"][usize::from(r[30]) % 5]);
     }
@@ -139,7 +146,10 @@ pub fn random_username() -> String {
 pub fn random_password() -> String {
     let r = random_bytes(41);
     let len = 8 + usize::from(r[0]) % 33;
-    r[1..=len].iter().map(|b| char::from(0x21 + b % 94)).collect()
+    r[1..=len]
+        .iter()
+        .map(|b| char::from(0x21 + b % 94))
+        .collect()
 }
 
 /// OpenSSL's name of a suite.
@@ -168,8 +178,12 @@ impl Proc {
     /// Starts `cmd` with stdin `stdin` (use `Stdio::null()` or a piped stdin you then feed
     /// with [`Self::write_stdin`]), stdout read as lines and stderr collected.
     pub fn spawn(name: &str, mut cmd: Command, stdin: Stdio) -> Proc {
-        cmd.stdin(stdin).stdout(Stdio::piped()).stderr(Stdio::piped());
-        let mut child = cmd.spawn().unwrap_or_else(|e| panic!("cannot start {name} ({cmd:?}): {e}"));
+        cmd.stdin(stdin)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {name} ({cmd:?}): {e}"));
         let stdout = child.stdout.take().expect("stdout piped");
         let mut stderr = child.stderr.take().expect("stderr piped");
         let (tx, rx) = mpsc::channel();
@@ -178,7 +192,10 @@ impl Proc {
         let r1 = thread::spawn(move || {
             for line in BufReader::new(stdout).split(b'\n') {
                 let Ok(line) = line else { break };
-                if tx.send(String::from_utf8_lossy(&line).into_owned()).is_err() {
+                if tx
+                    .send(String::from_utf8_lossy(&line).into_owned())
+                    .is_err()
+                {
                     break;
                 }
             }
@@ -194,7 +211,14 @@ impl Proc {
                 }
             }
         });
-        Proc { name: name.to_owned(), child, lines: rx, seen: Vec::new(), stderr: err_buf, readers: vec![r1, r2] }
+        Proc {
+            name: name.to_owned(),
+            child,
+            lines: rx,
+            seen: Vec::new(),
+            stderr: err_buf,
+            readers: vec![r1, r2],
+        }
     }
 
     /// The process id.
@@ -211,7 +235,10 @@ impl Proc {
 
     /// Everything the process wrote on stderr so far.
     pub fn stderr(&self) -> String {
-        self.stderr.lock().map(|e| String::from_utf8_lossy(&e).into_owned()).unwrap_or_default()
+        self.stderr
+            .lock()
+            .map(|e| String::from_utf8_lossy(&e).into_owned())
+            .unwrap_or_default()
     }
 
     /// All stdout lines received so far (by `next_line`/`wait_exit`).
@@ -220,7 +247,13 @@ impl Proc {
     }
 
     fn diag(&self) -> String {
-        format!("{} (pid {}): stdout so far:\n{}\nstderr:\n{}", self.name, self.pid(), self.seen.join("\n"), self.stderr())
+        format!(
+            "{} (pid {}): stdout so far:\n{}\nstderr:\n{}",
+            self.name,
+            self.pid(),
+            self.seen.join("\n"),
+            self.stderr()
+        )
     }
 
     /// The next stdout line, or panics after `timeout` (or if stdout ended).
@@ -230,7 +263,9 @@ impl Proc {
                 self.seen.push(l.clone());
                 l
             }
-            Err(RecvTimeoutError::Timeout) => panic!("timed out waiting for a line from {}", self.diag()),
+            Err(RecvTimeoutError::Timeout) => {
+                panic!("timed out waiting for a line from {}", self.diag())
+            }
             Err(RecvTimeoutError::Disconnected) => panic!("stdout closed early: {}", self.diag()),
         }
     }
@@ -258,7 +293,11 @@ impl Proc {
                 Ok(None) => {
                     let _ = self.child.kill();
                     let _ = self.child.wait();
-                    panic!("{} did not exit within {timeout:?}; killed. {}", self.name, self.diag());
+                    panic!(
+                        "{} did not exit within {timeout:?}; killed. {}",
+                        self.name,
+                        self.diag()
+                    );
                 }
                 Err(e) => panic!("waiting for {}: {e}", self.name),
             }
@@ -283,7 +322,12 @@ impl Proc {
     /// Asserts a zero exit status within `timeout`; returns all stdout lines.
     pub fn expect_success(&mut self, timeout: Duration) -> Vec<String> {
         let st = self.wait_exit(timeout);
-        assert!(st.success(), "{} failed with {st}. {}", self.name, self.diag());
+        assert!(
+            st.success(),
+            "{} failed with {st}. {}",
+            self.name,
+            self.diag()
+        );
         self.seen.clone()
     }
 }
@@ -298,7 +342,12 @@ impl Drop for Proc {
 }
 
 /// Runs a short-lived command to completion with a deadline. Returns (status, stdout, stderr).
-pub fn run(name: &str, cmd: Command, stdin: &[u8], timeout: Duration) -> (ExitStatus, String, String) {
+pub fn run(
+    name: &str,
+    cmd: Command,
+    stdin: &[u8],
+    timeout: Duration,
+) -> (ExitStatus, String, String) {
     let mut p = Proc::spawn(name, cmd, Stdio::piped());
     p.write_stdin(stdin);
     let st = p.wait_exit(timeout);
@@ -315,7 +364,14 @@ pub fn start_openssl_s_server(vfile: &Path, extra: &[&str]) -> (Proc, u16) {
     cmd.env("LD_PRELOAD", p.shim())
         .args(["s_server", "-nocert", "-srpvfile"])
         .arg(vfile)
-        .args(["-accept", "127.0.0.1:0", "-cipher", "SRP", "-tls1_2", "-www"])
+        .args([
+            "-accept",
+            "127.0.0.1:0",
+            "-cipher",
+            "SRP",
+            "-tls1_2",
+            "-www",
+        ])
         .args(extra);
     // Piped stdin that we never close: the same as a FIFO opened read-write.
     let mut proc_ = Proc::spawn("openssl s_server", cmd, Stdio::piped());
@@ -334,7 +390,10 @@ pub fn start_c_server(args: &[&str]) -> (Proc, u16) {
     cmd.args(args);
     let mut proc_ = Proc::spawn("ossl_srp_server", cmd, Stdio::null());
     let line = proc_.wait_for_prefix("PORT ", PROC_TIMEOUT);
-    let port = line["PORT ".len()..].trim().parse().unwrap_or_else(|_| panic!("bad {line:?}"));
+    let port = line["PORT ".len()..]
+        .trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("bad {line:?}"));
     (proc_, port)
 }
 
@@ -357,10 +416,20 @@ pub fn openssl_srp_add(vfile: &Path, user: &str, password: &str) {
     let mut cmd = Command::new("openssl");
     cmd.args(["srp", "-srpvfile"])
         .arg(vfile)
-        .args(["-add", "-gn", "2048", "-passout", "env:TLS_SRP_TEST_PW", user])
+        .args([
+            "-add",
+            "-gn",
+            "2048",
+            "-passout",
+            "env:TLS_SRP_TEST_PW",
+            user,
+        ])
         .env("TLS_SRP_TEST_PW", password);
     let (st, out, err) = run("openssl srp -add", cmd, b"", PROC_TIMEOUT);
-    assert!(st.success(), "openssl srp -add {user} failed ({st}): {out}\n{err}");
+    assert!(
+        st.success(),
+        "openssl srp -add {user} failed ({st}): {out}\n{err}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -402,8 +471,10 @@ pub struct Tls<C> {
 impl<C: DerefMut<Target = ConnectionCommon>> Tls<C> {
     /// Wraps `conn` and `sock`, setting [`IO_TIMEOUT`] on the socket.
     pub fn new(conn: C, sock: TcpStream) -> Self {
-        sock.set_read_timeout(Some(IO_TIMEOUT)).expect("set_read_timeout");
-        sock.set_write_timeout(Some(IO_TIMEOUT)).expect("set_write_timeout");
+        sock.set_read_timeout(Some(IO_TIMEOUT))
+            .expect("set_read_timeout");
+        sock.set_write_timeout(Some(IO_TIMEOUT))
+            .expect("set_write_timeout");
         let _ = sock.set_nodelay(true);
         Tls { conn, sock }
     }
@@ -437,7 +508,10 @@ impl<C: DerefMut<Target = ConnectionCommon>> Tls<C> {
                 return Ok(());
             }
             if !self.read_some()? {
-                return Err(Fail::Io(io::Error::new(io::ErrorKind::UnexpectedEof, "EOF during handshake")));
+                return Err(Fail::Io(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "EOF during handshake",
+                )));
             }
         }
     }
@@ -462,10 +536,18 @@ impl<C: DerefMut<Target = ConnectionCommon>> Tls<C> {
                         return Err(Fail::Io(io::Error::other("line too long")));
                     }
                 }
-                Ok(_) => return Err(Fail::Io(io::Error::new(io::ErrorKind::UnexpectedEof, "close_notify before a full line"))),
+                Ok(_) => {
+                    return Err(Fail::Io(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "close_notify before a full line",
+                    )))
+                }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                     if !self.read_some()? {
-                        return Err(Fail::Io(io::Error::new(io::ErrorKind::UnexpectedEof, "EOF before a full line")));
+                        return Err(Fail::Io(io::Error::new(
+                            io::ErrorKind::UnexpectedEof,
+                            "EOF before a full line",
+                        )));
                     }
                 }
                 Err(e) => return Err(Fail::Io(e)),
@@ -545,7 +627,10 @@ impl Server {
                 let sock = loop {
                     match listener.accept() {
                         Ok((s, _)) => break Ok(s),
-                        Err(e) if e.kind() == io::ErrorKind::WouldBlock && Instant::now() < deadline => {
+                        Err(e)
+                            if e.kind() == io::ErrorKind::WouldBlock
+                                && Instant::now() < deadline =>
+                        {
                             thread::sleep(Duration::from_millis(2))
                         }
                         Err(e) => break Err(e),
@@ -563,7 +648,10 @@ impl Server {
             }
             results
         });
-        Server { addr, handle: Some(handle) }
+        Server {
+            addr,
+            handle: Some(handle),
+        }
     }
 
     /// The port.
@@ -573,17 +661,28 @@ impl Server {
 
     /// Waits for the server thread (bounded by its accept deadline and socket timeouts).
     pub fn join(mut self) -> Vec<Result<ServerSaw, Fail>> {
-        self.handle.take().expect("joined twice").join().expect("server thread panicked")
+        self.handle
+            .take()
+            .expect("joined twice")
+            .join()
+            .expect("server thread panicked")
     }
 }
 
-fn serve_one(config: &Arc<ServerConfig>, sock: TcpStream, handler: Handler) -> Result<ServerSaw, Fail> {
+fn serve_one(
+    config: &Arc<ServerConfig>,
+    sock: TcpStream,
+    handler: Handler,
+) -> Result<ServerSaw, Fail> {
     let conn = ServerConnection::new(config.clone()).map_err(Fail::Tls)?;
     let mut tls = Tls::new(conn, sock);
     tls.handshake()?;
     let mut saw = ServerSaw {
         user: tls.conn.username().unwrap_or_default().to_owned(),
-        suite: tls.conn.negotiated_cipher_suite().expect("suite after handshake"),
+        suite: tls
+            .conn
+            .negotiated_cipher_suite()
+            .expect("suite after handshake"),
         ems: tls.conn.extended_master_secret(),
         etm: tls.conn.encrypt_then_mac(),
         request: String::new(),
