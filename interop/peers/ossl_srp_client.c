@@ -1,0 +1,218 @@
+/*
+ * ossl_srp_client: a TLS-SRP client on OpenSSL's libssl, for interop tests.
+ *
+ *   ossl_srp_client --connect 127.0.0.1:PORT (--users FILE | --user U --password P [--count N])
+ *                   [--cipher NAME] [--no-ems] [--no-etm] [--strength BITS]
+ *                   [--timeout SECS] [--expect-fail]
+ *
+ * --users FILE: one connection per "user<TAB>password" line, in order. Otherwise --count
+ * connections (default 1) as U. TLS 1.2 only, SRP suites only (--cipher, default "SRP").
+ *
+ * Per connection: handshake; send "hello <user>\n"; read the reply line and check it is
+ * "OK <user> <cipher> ems=<e> etm=<t> hello <user>" with the values this side negotiated
+ * (the reply format of ossl_srp_server and of the Rust test servers); close_notify.
+ * One stdout line per connection:
+ *   CONN ok user=<u> cipher=<c> ems=<0|1> etm=<0|1>
+ *   CONN fail user=<u> stage=<handshake|write|read|check> alert_sent=<name> alert_received=<name> reason=<...>
+ * Then "DONE ok=<n> fail=<m>". Exit status 0 when every connection succeeded, or with
+ * --expect-fail when every connection failed in the handshake; 1 otherwise.
+ *
+ * Build: gcc -O2 -Wall -Wno-deprecated-declarations -o ossl_srp_client ossl_srp_client.c -lssl -lcrypto
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include "peer_common.h"
+
+static void usage(void)
+{
+    fprintf(stderr,
+            "usage: ossl_srp_client --connect 127.0.0.1:PORT (--users FILE | --user U --password P\n"
+            "       [--count N]) [--cipher NAME] [--no-ems] [--no-etm] [--strength BITS]\n"
+            "       [--timeout SECS] [--expect-fail]\n");
+    exit(2);
+}
+
+static void die(const char *what)
+{
+    fprintf(stderr, "ossl_srp_client: %s\n", what);
+    ERR_print_errors_fp(stderr);
+    exit(2);
+}
+
+static struct sockaddr_in target;
+static int timeout_secs = 10;
+
+/* Returns 1 on success, 0 on failure (a CONN line is printed either way). */
+static int run_one(SSL_CTX *ctx, const char *user, const char *pass, int *handshake_failed)
+{
+    struct conn_watch w;
+    SSL *ssl;
+    char msg[1200], expect[1400], line[4096], why[256];
+    const char *stage = "connect";
+    int fd, ok = 0;
+
+    *handshake_failed = 0;
+    /* libssl copies the SRP login and password from the SSL_CTX in SSL_new. */
+    if (!SSL_CTX_set_srp_username(ctx, (char *)user) || !SSL_CTX_set_srp_password(ctx, (char *)pass))
+        die("cannot set SRP credentials");
+    ssl = SSL_new(ctx);
+    if (ssl == NULL)
+        die("SSL_new failed");
+    watch_attach(ssl, &w);
+
+    fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0)
+        die("socket failed");
+    set_socket_timeouts(fd, timeout_secs);
+    if (connect(fd, (struct sockaddr *)&target, sizeof(target)) < 0) {
+        printf("CONN fail user=%s stage=connect alert_sent=none alert_received=none reason=%s\n",
+               user, strerror(errno));
+        fflush(stdout);
+        close(fd);
+        SSL_free(ssl);
+        return 0;
+    }
+    SSL_set_fd(ssl, fd);
+    stage = "handshake";
+    if (SSL_connect(ssl) == 1) {
+        const char *cipher = SSL_get_cipher_name(ssl);
+        int ems = SSL_get_extms_support(ssl) == 1;
+        int etm = w.sh_etm;
+        int n = snprintf(msg, sizeof(msg), "hello %s\n", user);
+
+        if (ems != w.sh_ems)
+            fprintf(stderr, "ossl_srp_client: EMS disagreement (extms=%d hello=%d)\n", ems,
+                    w.sh_ems);
+        snprintf(expect, sizeof(expect), "OK %s %s ems=%d etm=%d hello %s", user, cipher, ems,
+                 etm, user);
+        stage = "write";
+        if (n > 0 && n < (int)sizeof(msg) && ssl_write_all(ssl, msg, n) == 0) {
+            stage = "read";
+            if (ssl_read_line(ssl, line, sizeof(line)) >= 0) {
+                stage = "check";
+                if (strcmp(line, expect) == 0) {
+                    ok = 1;
+                    ssl_close(ssl);
+                    printf("CONN ok user=%s cipher=%s ems=%d etm=%d\n", user, cipher, ems, etm);
+                } else {
+                    fprintf(stderr, "ossl_srp_client: got \"%s\", expected \"%s\"\n", line,
+                            expect);
+                }
+            }
+        }
+    } else {
+        *handshake_failed = 1;
+    }
+    if (!ok)
+        printf("CONN fail user=%s stage=%s alert_sent=%s alert_received=%s reason=%s\n", user,
+               stage, alert_name(w.alert_sent), alert_name(w.alert_received),
+               ossl_reason(why, sizeof(why), strcmp(stage, "check") ? "connection_closed"
+                                                                    : "reply_mismatch"));
+    fflush(stdout);
+    SSL_free(ssl);
+    close(fd);
+    return ok;
+}
+
+int main(int argc, char **argv)
+{
+    const char *connect_to = NULL, *users = NULL, *user = NULL, *pass = NULL, *cipher = "SRP";
+    int count = 1, no_ems = 0, no_etm = 0, expect_fail = 0, strength = 0;
+    int i, ok = 0, fail = 0, hs_fail = 0, hf;
+    char host[64];
+    const char *colon;
+    SSL_CTX *ctx;
+
+    for (i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+        if (!strcmp(a, "--connect") && v) connect_to = argv[++i];
+        else if (!strcmp(a, "--users") && v) users = argv[++i];
+        else if (!strcmp(a, "--user") && v) user = argv[++i];
+        else if (!strcmp(a, "--password") && v) pass = argv[++i];
+        else if (!strcmp(a, "--count") && v) count = atoi(argv[++i]);
+        else if (!strcmp(a, "--cipher") && v) cipher = argv[++i];
+        else if (!strcmp(a, "--strength") && v) strength = atoi(argv[++i]);
+        else if (!strcmp(a, "--timeout") && v) timeout_secs = atoi(argv[++i]);
+        else if (!strcmp(a, "--no-ems")) no_ems = 1;
+        else if (!strcmp(a, "--no-etm")) no_etm = 1;
+        else if (!strcmp(a, "--expect-fail")) expect_fail = 1;
+        else usage();
+    }
+    if (connect_to == NULL || (users == NULL) == (user == NULL) || (user != NULL && pass == NULL))
+        usage();
+    colon = strrchr(connect_to, ':');
+    if (colon == NULL || (size_t)(colon - connect_to) >= sizeof(host))
+        usage();
+    memcpy(host, connect_to, (size_t)(colon - connect_to));
+    host[colon - connect_to] = '\0';
+    memset(&target, 0, sizeof(target));
+    target.sin_family = AF_INET;
+    target.sin_port = htons((unsigned short)atoi(colon + 1));
+    if (inet_pton(AF_INET, host, &target.sin_addr) != 1)
+        usage();
+    signal(SIGPIPE, SIG_IGN);
+    watch_init();
+
+    ctx = SSL_CTX_new(TLS_client_method());
+    if (ctx == NULL)
+        die("SSL_CTX_new failed");
+    if (!SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION)
+        || !SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION))
+        die("cannot limit to TLS 1.2");
+    if (!SSL_CTX_set_cipher_list(ctx, cipher))
+        die("unknown cipher");
+    if (no_ems)
+        SSL_CTX_set_options(ctx, SSL_OP_NO_EXTENDED_MASTER_SECRET);
+    if (no_etm)
+        SSL_CTX_set_options(ctx, SSL_OP_NO_ENCRYPT_THEN_MAC);
+    if (strength > 0 && !SSL_CTX_set_srp_strength(ctx, strength))
+        die("cannot set SRP strength");
+
+    if (users != NULL) {
+        FILE *f = fopen(users, "r");
+        char line[2048];
+
+        if (f == NULL) {
+            perror(users);
+            return 2;
+        }
+        while (fgets(line, sizeof(line), f) != NULL) {
+            char *tab;
+
+            line[strcspn(line, "\r\n")] = '\0';
+            if (line[0] == '\0' || line[0] == '#')
+                continue;
+            tab = strchr(line, '\t');
+            if (tab == NULL) {
+                fprintf(stderr, "ossl_srp_client: %s: line without a TAB\n", users);
+                return 2;
+            }
+            *tab = '\0';
+            if (run_one(ctx, line, tab + 1, &hf))
+                ok++;
+            else
+                fail++;
+            hs_fail += hf;
+        }
+        fclose(f);
+    } else {
+        for (i = 0; i < count; i++) {
+            if (run_one(ctx, user, pass, &hf))
+                ok++;
+            else
+                fail++;
+            hs_fail += hf;
+        }
+    }
+    printf("DONE ok=%d fail=%d\n", ok, fail);
+    fflush(stdout);
+    SSL_CTX_free(ctx);
+    if (expect_fail)
+        return (ok == 0 && hs_fail == fail && fail > 0) ? 0 : 1;
+    return (fail == 0 && ok > 0) ? 0 : 1;
+}

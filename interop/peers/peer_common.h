@@ -1,0 +1,204 @@
+/*
+ * Shared helpers for the OpenSSL interop peers (ossl_srp_server.c, ossl_srp_client.c):
+ * watching the handshake through the message callback (alerts sent and received, the
+ * extensions of the ServerHello), socket timeouts, and line reading over SSL.
+ *
+ * OpenSSL 3.0 has no public getter for "encrypt_then_mac was negotiated", so we read it
+ * where it is decided: the ServerHello (written by our server, read by our client) carries
+ * extension 22 exactly when EtM is in use. extended_master_secret (23) is read the same
+ * way and checked against SSL_get_extms_support().
+ */
+#ifndef PEER_COMMON_H
+#define PEER_COMMON_H
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+/* What the message callback saw on one connection. */
+struct conn_watch {
+    int alert_sent;      /* last fatal-or-non-close alert we sent, -1 if none */
+    int alert_received;  /* last fatal-or-non-close alert we received, -1 if none */
+    int close_notify_received;
+    int sh_seen;         /* a ServerHello was parsed */
+    int sh_etm;          /* it had encrypt_then_mac (22) */
+    int sh_ems;          /* it had extended_master_secret (23) */
+};
+
+static int conn_watch_idx = -1;
+
+/* RFC names of the alerts a TLS 1.2 peer may send. */
+static const char *alert_name(int desc)
+{
+    switch (desc) {
+    case -1: return "none";
+    case 0: return "close_notify";
+    case 10: return "unexpected_message";
+    case 20: return "bad_record_mac";
+    case 21: return "decryption_failed";
+    case 22: return "record_overflow";
+    case 30: return "decompression_failure";
+    case 40: return "handshake_failure";
+    case 42: return "bad_certificate";
+    case 47: return "illegal_parameter";
+    case 50: return "decode_error";
+    case 51: return "decrypt_error";
+    case 70: return "protocol_version";
+    case 71: return "insufficient_security";
+    case 80: return "internal_error";
+    case 86: return "inappropriate_fallback";
+    case 90: return "user_canceled";
+    case 100: return "no_renegotiation";
+    case 109: return "missing_extension";
+    case 110: return "unsupported_extension";
+    case 115: return "unknown_psk_identity";
+    case 120: return "no_application_protocol";
+    default: return "unknown_alert";
+    }
+}
+
+/* Looks for extensions 22 and 23 in a ServerHello handshake message (with its header). */
+static void parse_server_hello(struct conn_watch *w, const unsigned char *p, size_t len)
+{
+    size_t off = 4 + 2 + 32; /* header, version, random */
+    size_t end, ext_end;
+
+    if (len < off + 1)
+        return;
+    off += 1 + p[off]; /* session id */
+    off += 2 + 1;      /* cipher suite, compression */
+    w->sh_seen = 1;
+    if (len < off + 2)
+        return; /* no extensions */
+    ext_end = off + 2 + (((size_t)p[off] << 8) | p[off + 1]);
+    off += 2;
+    end = ext_end < len ? ext_end : len;
+    while (off + 4 <= end) {
+        unsigned type = ((unsigned)p[off] << 8) | p[off + 1];
+        size_t elen = ((size_t)p[off + 2] << 8) | p[off + 3];
+
+        if (type == 22)
+            w->sh_etm = 1;
+        if (type == 23)
+            w->sh_ems = 1;
+        off += 4 + elen;
+    }
+}
+
+static void watch_cb(int write_p, int version, int content_type, const void *buf, size_t len,
+                     SSL *ssl, void *arg)
+{
+    struct conn_watch *w = SSL_get_ex_data(ssl, conn_watch_idx);
+    const unsigned char *p = buf;
+
+    (void)version;
+    (void)arg;
+    if (w == NULL)
+        return;
+    if (content_type == SSL3_RT_ALERT && len == 2) {
+        if (p[1] == 0) {
+            if (!write_p)
+                w->close_notify_received = 1;
+        } else if (write_p) {
+            w->alert_sent = p[1];
+        } else {
+            w->alert_received = p[1];
+        }
+    } else if (content_type == SSL3_RT_HANDSHAKE && len >= 4 && p[0] == 2) {
+        parse_server_hello(w, p, len);
+    }
+}
+
+static void watch_init(void)
+{
+    if (conn_watch_idx < 0)
+        conn_watch_idx = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+}
+
+static void watch_attach(SSL *ssl, struct conn_watch *w)
+{
+    memset(w, 0, sizeof(*w));
+    w->alert_sent = -1;
+    w->alert_received = -1;
+    SSL_set_ex_data(ssl, conn_watch_idx, w);
+    SSL_set_msg_callback(ssl, watch_cb);
+}
+
+/* The first queued OpenSSL error as a string without spaces, for CONN fail lines. */
+static const char *ossl_reason(char *buf, size_t n, const char *fallback)
+{
+    unsigned long e = ERR_peek_last_error();
+    const char *r = e ? ERR_reason_error_string(e) : NULL;
+    size_t i;
+
+    snprintf(buf, n, "%s", r ? r : fallback);
+    for (i = 0; buf[i]; i++)
+        if (buf[i] == ' ')
+            buf[i] = '_';
+    ERR_clear_error();
+    return buf;
+}
+
+static void set_socket_timeouts(int fd, int seconds)
+{
+    struct timeval tv;
+
+    tv.tv_sec = seconds;
+    tv.tv_usec = 0;
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+}
+
+/* Reads one line (without its '\n') into buf. Returns its length, or -1. */
+static int ssl_read_line(SSL *ssl, char *buf, int cap)
+{
+    int n = 0;
+
+    while (n < cap - 1) {
+        int r = SSL_read(ssl, buf + n, 1);
+
+        if (r <= 0)
+            return -1;
+        if (buf[n] == '\n') {
+            buf[n] = '\0';
+            if (n > 0 && buf[n - 1] == '\r')
+                buf[--n] = '\0';
+            return n;
+        }
+        n++;
+    }
+    return -1;
+}
+
+static int ssl_write_all(SSL *ssl, const char *buf, int len)
+{
+    int off = 0;
+
+    while (off < len) {
+        int r = SSL_write(ssl, buf + off, len - off);
+
+        if (r <= 0)
+            return -1;
+        off += r;
+    }
+    return 0;
+}
+
+/* Sends close_notify, then waits (bounded by the socket timeout) for the peer's. */
+static int ssl_close(SSL *ssl)
+{
+    int r = SSL_shutdown(ssl);
+
+    if (r == 0)
+        r = SSL_shutdown(ssl);
+    ERR_clear_error();
+    return r == 1;
+}
+
+#endif

@@ -1,0 +1,82 @@
+#!/bin/sh
+# Builds the OpenSSL interop peers into target/interop/ (relative to the repository root),
+# installing what they need first. Idempotent and quiet on success; safe to run
+# concurrently (flock). Works as root on a fresh Debian bookworm.
+#
+#   interop/setup.sh            # install if missing, then build what is out of date
+#   interop/setup.sh --force    # rebuild everything
+#
+# Output (target/interop/):
+#   srp_cb_arg_fix.so      LD_PRELOAD shim for `openssl s_client -srpuser` / `s_server -srpvfile`
+#   ossl_srp_server        libssl SRP server (see interop/peers/ossl_srp_server.c)
+#   ossl_srp_client        libssl SRP client (see interop/peers/ossl_srp_client.c)
+#   ossl_handshake_bench   in-memory handshake benchmark (see interop/bench/)
+set -eu
+
+ROOT=$(CDPATH= cd -- "$(dirname -- "$0")/.." && pwd)
+OUT="$ROOT/target/interop"
+FORCE=0
+[ "${1:-}" = "--force" ] && FORCE=1
+
+# Packages: the peers need libssl-dev, openssl, curl and gcc (plus libc6-dev, only a
+# Recommends of gcc); gnutls-bin and python3-venv are for the GnuTLS and tlslite-ng work.
+PKGS="libssl-dev openssl curl gcc libc6-dev gnutls-bin python3-venv"
+
+# One run at a time (several test binaries may call us at once; apt-get and the builds
+# must not overlap).
+mkdir -p "$OUT"
+exec 9>"$OUT/.setup.lock"
+flock 9
+
+missing=""
+for p in $PKGS; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing="$missing $p"
+    fi
+done
+if [ -n "$missing" ]; then
+    if [ "$(id -u)" != 0 ]; then
+        echo "interop/setup.sh: missing packages:$missing (run as root, or: apt-get install$missing)" >&2
+        exit 1
+    fi
+    log=$(mktemp)
+    if ! { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $missing; } >"$log" 2>&1; then
+        cat "$log" >&2
+        rm -f "$log"
+        echo "interop/setup.sh: apt-get install$missing failed" >&2
+        exit 1
+    fi
+    rm -f "$log"
+fi
+
+CFLAGS="-O2 -g -Wall -Wextra -Werror"
+# SRP is deprecated in OpenSSL 3 with no replacement API.
+SSLFLAGS="-Wno-deprecated-declarations"
+
+# build OUTPUT "DEPENDENCIES" gcc-arguments...
+build() {
+    target="$OUT/$1"
+    deps=$2
+    shift 2
+    stale=$FORCE
+    [ -e "$target" ] || stale=1
+    for d in $deps; do
+        [ "$ROOT/$d" -nt "$target" ] && stale=1
+    done
+    [ "$stale" = 1 ] || return 0
+    if ! gcc "$@" -o "$target.tmp"; then
+        echo "interop/setup.sh: failed to build $1" >&2
+        exit 1
+    fi
+    mv -f "$target.tmp" "$target"
+}
+
+cd "$ROOT"
+build srp_cb_arg_fix.so "interop/shim/srp_cb_arg_fix.c" \
+    $CFLAGS -shared -fPIC interop/shim/srp_cb_arg_fix.c -ldl
+build ossl_srp_server "interop/peers/ossl_srp_server.c interop/peers/peer_common.h" \
+    $CFLAGS $SSLFLAGS interop/peers/ossl_srp_server.c -lssl -lcrypto
+build ossl_srp_client "interop/peers/ossl_srp_client.c interop/peers/peer_common.h" \
+    $CFLAGS $SSLFLAGS interop/peers/ossl_srp_client.c -lssl -lcrypto
+build ossl_handshake_bench "interop/bench/ossl_handshake_bench.c" \
+    $CFLAGS $SSLFLAGS interop/bench/ossl_handshake_bench.c -lssl -lcrypto

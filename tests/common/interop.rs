@@ -1,0 +1,735 @@
+//! Shared helpers for interop tests against external programs (OpenSSL, curl, ...).
+//!
+//! - [`peers`] builds the C peers once per test binary (`interop/setup.sh`) and fails the
+//!   test with the script's output if that does not work: interop tests never pass silently.
+//! - [`Proc`] owns a child process started by the test: its stdout is read line by line on
+//!   a thread, every wait has a deadline, and `Drop` kills it by PID and reaps it.
+//! - [`Tls`] drives one of our connections over a `TcpStream` with the sans-IO API
+//!   (`read_tls`/`process_new_packets`/`write_tls`), with socket timeouts on every read and
+//!   write, and returns our exact [`tls_srp::Error`] when the handshake fails.
+//! - [`Server`] runs our server on 127.0.0.1 in a thread for a fixed number of connections.
+//!
+//! Everything listens on and connects to 127.0.0.1 only.
+
+#![allow(dead_code)]
+
+use std::io::{self, BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::ops::DerefMut;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use tls_srp::{CipherSuite, ConnectionCommon, Error, ServerConfig, ServerConnection};
+
+/// Socket read/write timeout for every connection a test makes.
+pub const IO_TIMEOUT: Duration = Duration::from_secs(15);
+/// How long a test waits for an external program to start, answer or exit.
+pub const PROC_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Paths of the built peers (`target/interop/`).
+pub struct Peers {
+    /// `target/interop/`.
+    pub dir: PathBuf,
+}
+
+impl Peers {
+    /// A file in `target/interop/`.
+    pub fn bin(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+    /// The `LD_PRELOAD` shim that fixes `openssl s_client -srpuser` / `s_server -srpvfile`.
+    pub fn shim(&self) -> PathBuf {
+        self.bin("srp_cb_arg_fix.so")
+    }
+}
+
+/// Builds the peers with `interop/setup.sh` (once per test binary) or panics with its output.
+pub fn peers() -> &'static Peers {
+    static PEERS: OnceLock<Result<Peers, String>> = OnceLock::new();
+    let res = PEERS.get_or_init(|| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let script = root.join("interop/setup.sh");
+        let out = Command::new("sh")
+            .arg(&script)
+            .current_dir(root)
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("cannot run {}: {e}", script.display()))?;
+        if !out.status.success() {
+            return Err(format!(
+                "{} failed ({}):\n{}{}",
+                script.display(),
+                out.status,
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        let dir = root.join("target/interop");
+        for f in ["srp_cb_arg_fix.so", "ossl_srp_server", "ossl_srp_client"] {
+            if !dir.join(f).is_file() {
+                return Err(format!(
+                    "setup.sh succeeded but {} is missing",
+                    dir.join(f).display()
+                ));
+            }
+        }
+        Ok(Peers { dir })
+    });
+    match res {
+        Ok(p) => p,
+        Err(e) => panic!("interop peers unavailable, failing (not skipping) this test:\n{e}"),
+    }
+}
+
+/// A fresh temporary directory, removed on drop.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    /// Creates `$TMPDIR/tls-srp-<tag>-<random>`.
+    pub fn new(tag: &str) -> Self {
+        let p = std::env::temp_dir().join(format!("tls-srp-{tag}-{}", random_hex(8)));
+        std::fs::create_dir_all(&p).expect("create temp dir");
+        TempDir(p)
+    }
+    /// A path inside the directory.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// `n` random bytes from the OS.
+pub fn random_bytes(n: usize) -> Vec<u8> {
+    let mut b = vec![0u8; n];
+    getrandom::fill(&mut b).expect("getrandom");
+    b
+}
+
+/// `n` random bytes as lower-case hex.
+pub fn random_hex(n: usize) -> String {
+    hex::encode(random_bytes(n))
+}
+
+/// A random username: a letter, then up to 19 ASCII letters, digits and `.-_@`, in one
+/// case of four a non-ASCII UTF-8 character, then `-` and 12 random hex digits (so names
+/// are unique within a test). 14 to 36 bytes.
+pub fn random_username() -> String {
+    const CHARS: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_@";
+    let r = random_bytes(32);
+    let len = usize::from(r[0]) % 20;
+    // Starts with a letter: a leading '-' would read as an option to `openssl srp`.
+    let mut s = String::from(char::from(CHARS[usize::from(r[1]) % 52]));
+    s.extend(
+        r[2..2 + len]
+            .iter()
+            .map(|b| char::from(CHARS[usize::from(*b) % CHARS.len()])),
+    );
+    if r[31] % 4 == 0 {
+        s.push_str(["é", "ü", "ñ", "ø", "名"][usize::from(r[30]) % 5]);
+    }
+    s.push('-');
+    s.push_str(&random_hex(6));
+    s
+}
+
+/// A random password of 8 to 40 printable ASCII characters other than space (some
+/// command-line tools cut passwords at spaces; OpenSSL needs at least 4 characters).
+pub fn random_password() -> String {
+    let r = random_bytes(41);
+    let len = 8 + usize::from(r[0]) % 33;
+    r[1..=len]
+        .iter()
+        .map(|b| char::from(0x21 + b % 94))
+        .collect()
+}
+
+/// OpenSSL's name of a suite.
+pub fn openssl_name(suite: CipherSuite) -> &'static str {
+    match suite {
+        CipherSuite::TLS_SRP_SHA_WITH_AES_128_CBC_SHA => "SRP-AES-128-CBC-SHA",
+        CipherSuite::TLS_SRP_SHA_WITH_AES_256_CBC_SHA => "SRP-AES-256-CBC-SHA",
+        other => panic!("no OpenSSL name for {other:?}"),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// External processes
+
+/// A running child process owned by the test. Killed (by PID) and reaped on drop.
+pub struct Proc {
+    name: String,
+    child: Child,
+    lines: Receiver<String>,
+    seen: Vec<String>,
+    stderr: Arc<Mutex<Vec<u8>>>,
+    readers: Vec<JoinHandle<()>>,
+}
+
+impl Proc {
+    /// Starts `cmd` with stdin `stdin` (use `Stdio::null()` or a piped stdin you then feed
+    /// with [`Self::write_stdin`]), stdout read as lines and stderr collected.
+    pub fn spawn(name: &str, mut cmd: Command, stdin: Stdio) -> Proc {
+        cmd.stdin(stdin)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {name} ({cmd:?}): {e}"));
+        let stdout = child.stdout.take().expect("stdout piped");
+        let mut stderr = child.stderr.take().expect("stderr piped");
+        let (tx, rx) = mpsc::channel();
+        let err_buf = Arc::new(Mutex::new(Vec::new()));
+        let err_buf2 = err_buf.clone();
+        let r1 = thread::spawn(move || {
+            for line in BufReader::new(stdout).split(b'\n') {
+                let Ok(line) = line else { break };
+                if tx
+                    .send(String::from_utf8_lossy(&line).into_owned())
+                    .is_err()
+                {
+                    break;
+                }
+            }
+        });
+        let r2 = thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = stderr.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                if let Ok(mut e) = err_buf2.lock() {
+                    e.extend_from_slice(&buf[..n]);
+                }
+            }
+        });
+        Proc {
+            name: name.to_owned(),
+            child,
+            lines: rx,
+            seen: Vec::new(),
+            stderr: err_buf,
+            readers: vec![r1, r2],
+        }
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Writes to the child's stdin and closes it.
+    pub fn write_stdin(&mut self, data: &[u8]) {
+        let mut stdin = self.child.stdin.take().expect("stdin was not piped");
+        // A child that already exited makes this fail; its exit status tells the story.
+        let _ = stdin.write_all(data);
+    }
+
+    /// Everything the process wrote on stderr so far.
+    pub fn stderr(&self) -> String {
+        self.stderr
+            .lock()
+            .map(|e| String::from_utf8_lossy(&e).into_owned())
+            .unwrap_or_default()
+    }
+
+    /// All stdout lines received so far (by `next_line`/`wait_exit`).
+    pub fn stdout_lines(&self) -> &[String] {
+        &self.seen
+    }
+
+    fn diag(&self) -> String {
+        format!(
+            "{} (pid {}): stdout so far:\n{}\nstderr:\n{}",
+            self.name,
+            self.pid(),
+            self.seen.join("\n"),
+            self.stderr()
+        )
+    }
+
+    /// The next stdout line, or panics after `timeout` (or if stdout ended).
+    pub fn next_line(&mut self, timeout: Duration) -> String {
+        match self.lines.recv_timeout(timeout) {
+            Ok(l) => {
+                self.seen.push(l.clone());
+                l
+            }
+            Err(RecvTimeoutError::Timeout) => {
+                panic!("timed out waiting for a line from {}", self.diag())
+            }
+            Err(RecvTimeoutError::Disconnected) => panic!("stdout closed early: {}", self.diag()),
+        }
+    }
+
+    /// Skips stdout lines until one starts with `prefix`; returns it.
+    pub fn wait_for_prefix(&mut self, prefix: &str, timeout: Duration) -> String {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let l = self.next_line(left.max(Duration::from_millis(1)));
+            if l.starts_with(prefix) {
+                return l;
+            }
+        }
+    }
+
+    /// Waits for the process to exit (panics after `timeout`, killing it), then collects
+    /// the rest of stdout. Returns the exit status.
+    pub fn wait_exit(&mut self, timeout: Duration) -> ExitStatus {
+        let deadline = Instant::now() + timeout;
+        let status = loop {
+            match self.child.try_wait() {
+                Ok(Some(s)) => break s,
+                Ok(None) if Instant::now() < deadline => thread::sleep(Duration::from_millis(10)),
+                Ok(None) => {
+                    let _ = self.child.kill();
+                    let _ = self.child.wait();
+                    panic!(
+                        "{} did not exit within {timeout:?}; killed. {}",
+                        self.name,
+                        self.diag()
+                    );
+                }
+                Err(e) => panic!("waiting for {}: {e}", self.name),
+            }
+        };
+        // The readers end at EOF; grandchildren could keep the pipe open, so bound it.
+        let end = Instant::now() + Duration::from_secs(5);
+        loop {
+            let left = end.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(l) => self.seen.push(l),
+                Err(_) => break,
+            }
+        }
+        for r in self.readers.drain(..) {
+            if r.is_finished() {
+                let _ = r.join();
+            }
+        }
+        status
+    }
+
+    /// Asserts a zero exit status within `timeout`; returns all stdout lines.
+    pub fn expect_success(&mut self, timeout: Duration) -> Vec<String> {
+        let st = self.wait_exit(timeout);
+        assert!(
+            st.success(),
+            "{} failed with {st}. {}",
+            self.name,
+            self.diag()
+        );
+        self.seen.clone()
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+        }
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs a short-lived command to completion with a deadline. Returns (status, stdout, stderr).
+pub fn run(
+    name: &str,
+    cmd: Command,
+    stdin: &[u8],
+    timeout: Duration,
+) -> (ExitStatus, String, String) {
+    let mut p = Proc::spawn(name, cmd, Stdio::piped());
+    p.write_stdin(stdin);
+    let st = p.wait_exit(timeout);
+    let out = p.stdout_lines().join("\n");
+    (st, out, p.stderr())
+}
+
+/// Starts `openssl s_server -srpvfile` with the shim, on 127.0.0.1 with a kernel-chosen
+/// port, answering HTTP with its `-www` status page. Its stdin is a pipe that stays open
+/// for the life of the [`Proc`] (s_server stops at EOF on stdin). Returns it and the port.
+pub fn start_openssl_s_server(vfile: &Path, extra: &[&str]) -> (Proc, u16) {
+    let p = peers();
+    let mut cmd = Command::new("openssl");
+    cmd.env("LD_PRELOAD", p.shim())
+        .args(["s_server", "-nocert", "-srpvfile"])
+        .arg(vfile)
+        .args([
+            "-accept",
+            "127.0.0.1:0",
+            "-cipher",
+            "SRP",
+            "-tls1_2",
+            "-www",
+        ])
+        .args(extra);
+    // Piped stdin that we never close: the same as a FIFO opened read-write.
+    let mut proc_ = Proc::spawn("openssl s_server", cmd, Stdio::piped());
+    let line = proc_.wait_for_prefix("ACCEPT", PROC_TIMEOUT);
+    let port = line
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.trim().parse().ok())
+        .unwrap_or_else(|| panic!("cannot parse the port from s_server's {line:?}"));
+    (proc_, port)
+}
+
+/// Starts `ossl_srp_server` with `args` and reads its `PORT` line.
+pub fn start_c_server(args: &[&str]) -> (Proc, u16) {
+    let mut cmd = Command::new(peers().bin("ossl_srp_server"));
+    cmd.args(args);
+    let mut proc_ = Proc::spawn("ossl_srp_server", cmd, Stdio::null());
+    let line = proc_.wait_for_prefix("PORT ", PROC_TIMEOUT);
+    let port = line["PORT ".len()..]
+        .trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("bad {line:?}"));
+    (proc_, port)
+}
+
+/// Writes `user<TAB>password` lines.
+pub fn write_users_file(path: &Path, users: &[(String, String)]) {
+    let mut s = String::new();
+    for (u, p) in users {
+        assert!(!u.contains(['\t', '\n']) && !p.contains(['\t', '\n']));
+        s.push_str(&format!("{u}\t{p}\n"));
+    }
+    std::fs::write(path, s).expect("write users file");
+}
+
+/// Adds a user to an OpenSSL srpvfile with `openssl srp` (2048-bit group; the password
+/// goes through `-passout env:`, which is how `-add` reads it).
+pub fn openssl_srp_add(vfile: &Path, user: &str, password: &str) {
+    if !vfile.exists() {
+        std::fs::write(vfile, "").expect("create vfile");
+    }
+    let mut cmd = Command::new("openssl");
+    cmd.args(["srp", "-srpvfile"])
+        .arg(vfile)
+        .args([
+            "-add",
+            "-gn",
+            "2048",
+            "-passout",
+            "env:TLS_SRP_TEST_PW",
+            user,
+        ])
+        .env("TLS_SRP_TEST_PW", password);
+    let (st, out, err) = run("openssl srp -add", cmd, b"", PROC_TIMEOUT);
+    assert!(
+        st.success(),
+        "openssl srp -add {user} failed ({st}): {out}\n{err}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Driving our connections over TCP
+
+/// Why one of our connections failed.
+#[derive(Debug)]
+pub enum Fail {
+    /// Our library reported this error (and sent `error.alert()`, if any).
+    Tls(Error),
+    /// The transport failed or ended early.
+    Io(io::Error),
+}
+
+impl Fail {
+    /// The TLS error, or panics with the I/O error.
+    pub fn tls(self) -> Error {
+        match self {
+            Fail::Tls(e) => e,
+            Fail::Io(e) => panic!("expected a TLS error, got an I/O error: {e}"),
+        }
+    }
+}
+
+impl From<io::Error> for Fail {
+    fn from(e: io::Error) -> Self {
+        Fail::Io(e)
+    }
+}
+
+/// One of our connections (client or server) and its socket.
+pub struct Tls<C> {
+    /// Our connection.
+    pub conn: C,
+    /// The socket (with read/write timeouts set).
+    pub sock: TcpStream,
+}
+
+impl<C: DerefMut<Target = ConnectionCommon>> Tls<C> {
+    /// Wraps `conn` and `sock`, setting [`IO_TIMEOUT`] on the socket.
+    pub fn new(conn: C, sock: TcpStream) -> Self {
+        sock.set_read_timeout(Some(IO_TIMEOUT))
+            .expect("set_read_timeout");
+        sock.set_write_timeout(Some(IO_TIMEOUT))
+            .expect("set_write_timeout");
+        let _ = sock.set_nodelay(true);
+        Tls { conn, sock }
+    }
+
+    /// Writes everything queued (including an alert queued by a failure).
+    pub fn flush(&mut self) -> io::Result<()> {
+        while self.conn.wants_write() {
+            self.conn.write_tls(&mut self.sock)?;
+        }
+        self.sock.flush()
+    }
+
+    /// Reads once from the socket and processes it. Ok(false) at EOF.
+    fn read_some(&mut self) -> Result<bool, Fail> {
+        let n = self.conn.read_tls(&mut self.sock)?;
+        match self.conn.process_new_packets() {
+            Ok(_) => Ok(n > 0),
+            Err(e) => {
+                // Send the alert the failure queued; the peer may already be gone.
+                let _ = self.flush();
+                Err(Fail::Tls(e))
+            }
+        }
+    }
+
+    /// Completes the handshake.
+    pub fn handshake(&mut self) -> Result<(), Fail> {
+        loop {
+            self.flush()?;
+            if !self.conn.is_handshaking() {
+                return Ok(());
+            }
+            if !self.read_some()? {
+                return Err(Fail::Io(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "EOF during handshake",
+                )));
+            }
+        }
+    }
+
+    /// Sends `data` (after the handshake).
+    pub fn send(&mut self, data: &[u8]) -> Result<(), Fail> {
+        self.conn.writer().write_all(data)?;
+        self.flush()?;
+        Ok(())
+    }
+
+    /// Reads plaintext until a `\n` (returned without it) or fails.
+    pub fn read_line(&mut self) -> Result<String, Fail> {
+        let mut line = Vec::new();
+        loop {
+            let mut b = [0u8; 1];
+            match self.conn.reader().read(&mut b) {
+                Ok(1) if b[0] == b'\n' => return Ok(String::from_utf8_lossy(&line).into_owned()),
+                Ok(1) => {
+                    line.push(b[0]);
+                    if line.len() > 65536 {
+                        return Err(Fail::Io(io::Error::other("line too long")));
+                    }
+                }
+                Ok(_) => {
+                    return Err(Fail::Io(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "close_notify before a full line",
+                    )))
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    if !self.read_some()? {
+                        return Err(Fail::Io(io::Error::new(
+                            io::ErrorKind::UnexpectedEof,
+                            "EOF before a full line",
+                        )));
+                    }
+                }
+                Err(e) => return Err(Fail::Io(e)),
+            }
+        }
+    }
+
+    /// Reads plaintext until `pred(buffer)` holds, close_notify or EOF (up to 1 MiB).
+    pub fn read_until(&mut self, pred: impl Fn(&[u8]) -> bool) -> Result<Vec<u8>, Fail> {
+        let mut out = Vec::new();
+        let mut buf = [0u8; 4096];
+        while !pred(&out) && out.len() < (1 << 20) {
+            match self.conn.reader().read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => out.extend_from_slice(&buf[..n]),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    if !self.read_some()? {
+                        break;
+                    }
+                }
+                // EOF without close_notify: return what we have, the caller checks it.
+                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => break,
+                Err(e) => return Err(Fail::Io(e)),
+            }
+        }
+        Ok(out)
+    }
+
+    /// Sends close_notify, then waits (bounded) for the peer's close_notify or EOF, so that
+    /// closing the socket does not reset a connection the peer is still reading.
+    pub fn close(&mut self) -> Result<(), Fail> {
+        self.conn.send_close_notify();
+        self.flush()?;
+        let _ = self.read_until(|_| false);
+        Ok(())
+    }
+}
+
+/// What our server saw on one connection.
+#[derive(Debug, Clone)]
+pub struct ServerSaw {
+    /// `ServerConnection::username()`.
+    pub user: String,
+    /// The suite.
+    pub suite: CipherSuite,
+    /// Extended master secret in use.
+    pub ems: bool,
+    /// Encrypt-then-MAC in use.
+    pub etm: bool,
+    /// What the handler read (the request line, or the HTTP request head).
+    pub request: String,
+}
+
+/// What a connection handler does after the handshake: gets the connection, returns the
+/// request it read.
+pub type Handler = fn(&mut Tls<ServerConnection>, &ServerSaw) -> Result<String, Fail>;
+
+/// Our server on 127.0.0.1, serving a fixed number of connections in a thread.
+pub struct Server {
+    /// The address it listens on.
+    pub addr: SocketAddr,
+    handle: Option<JoinHandle<Vec<Result<ServerSaw, Fail>>>>,
+}
+
+impl Server {
+    /// Serves `n` connections one after another with `handler`, each with a fresh
+    /// `ServerConnection` from `config`. Stops early (with an error entry) if no client
+    /// comes within [`PROC_TIMEOUT`].
+    pub fn start(config: Arc<ServerConfig>, n: usize, handler: Handler) -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        let addr = listener.local_addr().expect("local_addr");
+        listener.set_nonblocking(true).expect("set_nonblocking");
+        let handle = thread::spawn(move || {
+            let mut results = Vec::with_capacity(n);
+            for _ in 0..n {
+                let deadline = Instant::now() + PROC_TIMEOUT;
+                let sock = loop {
+                    match listener.accept() {
+                        Ok((s, _)) => break Ok(s),
+                        Err(e)
+                            if e.kind() == io::ErrorKind::WouldBlock
+                                && Instant::now() < deadline =>
+                        {
+                            thread::sleep(Duration::from_millis(2))
+                        }
+                        Err(e) => break Err(e),
+                    }
+                };
+                let sock = match sock {
+                    Ok(s) => s,
+                    Err(e) => {
+                        results.push(Err(Fail::Io(e)));
+                        break;
+                    }
+                };
+                sock.set_nonblocking(false).expect("set_nonblocking(false)");
+                results.push(serve_one(&config, sock, handler));
+            }
+            results
+        });
+        Server {
+            addr,
+            handle: Some(handle),
+        }
+    }
+
+    /// The port.
+    pub fn port(&self) -> u16 {
+        self.addr.port()
+    }
+
+    /// Waits for the server thread (bounded by its accept deadline and socket timeouts).
+    pub fn join(mut self) -> Vec<Result<ServerSaw, Fail>> {
+        self.handle
+            .take()
+            .expect("joined twice")
+            .join()
+            .expect("server thread panicked")
+    }
+}
+
+fn serve_one(
+    config: &Arc<ServerConfig>,
+    sock: TcpStream,
+    handler: Handler,
+) -> Result<ServerSaw, Fail> {
+    let conn = ServerConnection::new(config.clone()).map_err(Fail::Tls)?;
+    let mut tls = Tls::new(conn, sock);
+    tls.handshake()?;
+    let mut saw = ServerSaw {
+        user: tls.conn.username().unwrap_or_default().to_owned(),
+        suite: tls
+            .conn
+            .negotiated_cipher_suite()
+            .expect("suite after handshake"),
+        ems: tls.conn.extended_master_secret(),
+        etm: tls.conn.encrypt_then_mac(),
+        request: String::new(),
+    };
+    saw.request = handler(&mut tls, &saw)?;
+    Ok(saw)
+}
+
+/// The line protocol of the C peers: read a line, answer
+/// `OK <user> <cipher> ems=<0|1> etm=<0|1> <line>`, close.
+pub fn line_handler(tls: &mut Tls<ServerConnection>, saw: &ServerSaw) -> Result<String, Fail> {
+    let line = tls.read_line()?;
+    let line = line.strip_suffix('\r').unwrap_or(&line).to_owned();
+    let reply = format!(
+        "OK {} {} ems={} etm={} {}\n",
+        saw.user,
+        openssl_name(saw.suite),
+        u8::from(saw.ems),
+        u8::from(saw.etm),
+        line
+    );
+    tls.send(reply.as_bytes())?;
+    tls.close()?;
+    Ok(line)
+}
+
+/// A minimal HTTP/1.x responder: reads the request head, answers 200 with
+/// `srp-ok user=<u> cipher=<c> ems=<e> etm=<t>\n` as the body, closes.
+pub fn http_handler(tls: &mut Tls<ServerConnection>, saw: &ServerSaw) -> Result<String, Fail> {
+    let head = tls.read_until(|b| b.windows(4).any(|w| w == b"\r\n\r\n"))?;
+    let body = http_body(saw);
+    let resp = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    tls.send(resp.as_bytes())?;
+    tls.close()?;
+    Ok(String::from_utf8_lossy(&head).into_owned())
+}
+
+/// The body [`http_handler`] sends.
+pub fn http_body(saw: &ServerSaw) -> String {
+    format!(
+        "srp-ok user={} cipher={} ems={} etm={}\n",
+        saw.user,
+        openssl_name(saw.suite),
+        u8::from(saw.ems),
+        u8::from(saw.etm)
+    )
+}
