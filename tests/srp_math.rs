@@ -171,6 +171,13 @@ fn arithmetic_matches_num_bigint() {
         assert_eq!(*modexp::pow_g(group, &zero_exp), vec![1]);
         assert_eq!(*modexp::pow_mod_ct(group, &[3], &zero_exp), vec![1]);
         assert_eq!(modexp::pow_mod_vartime(group, &[3], &[]), vec![1]);
+        // Sparse and dense public exponents (sliding-window edges).
+        let base = random_bytes(group.byte_len() - 1);
+        for exp in [&[1u8][..], &[2], &[0xff], &[0x80, 0, 0, 1], &[0, 0x10, 0x01], &[0xf0, 0x0f, 0xaa, 0x55], &[0xff; 20]] {
+            let expected = bytes(&big(&base).modpow(&big(exp), &n));
+            assert_eq!(modexp::pow_mod_vartime(group, &base, exp), expected, "vartime {exp:?}");
+            assert_eq!(*modexp::pow_mod_ct(group, &base, exp), expected, "ct {exp:?}");
+        }
         let n_minus_1 = bytes(&(&n - 1u8));
         assert_eq!(*modexp::pow_mod_ct(group, &n_minus_1, &[2]), vec![1]);
         assert_eq!(*modexp::pow_mod_ct(group, &n_minus_1, &[1]), n_minus_1);

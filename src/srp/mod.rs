@@ -165,6 +165,14 @@ fn misbehaved(why: PeerMisbehaved) -> Error {
     Error::PeerMisbehaved(why)
 }
 
+/// Refuses u == 0 (then S would not depend on the password verifier at all).
+fn check_u(u: &[u8; 20]) -> Result<(), Error> {
+    if u.iter().all(|&x| x == 0) {
+        return Err(misbehaved(PeerMisbehaved::SrpUIsZero));
+    }
+    Ok(())
+}
+
 /// Server: checks A, then `S = (A * v^u) ^ b % N`; returns S without leading zeros.
 /// Errors: A longer than N → `PeerMisbehaved::SrpValueTooLong`; A >= N, or A % N in
 /// {0, 1, N-1} → `PeerMisbehaved::IllegalSrpA`; u == 0 → `PeerMisbehaved::SrpUIsZero`.
@@ -190,9 +198,7 @@ pub fn server_premaster(
         if is_zero || is_one || m.is_n_minus_1(&a_int) {
             return Err(misbehaved(PeerMisbehaved::IllegalSrpA));
         }
-        if u.iter().all(|&x| x == 0) {
-            return Err(misbehaved(PeerMisbehaved::SrpUIsZero));
-        }
+        check_u(&u)?;
         let mut v_m = m.mont_from_bytes(verifier);
         let mut vu = m.pow_vartime(&v_m, &u);
         let a_m = m.to_mont(&a_int);
@@ -293,9 +299,7 @@ pub fn client_premaster(
         if !m.is_reduced(&b_int) || b_int.iter().all(|&l| l == 0) {
             return Err(misbehaved(PeerMisbehaved::IllegalSrpB));
         }
-        if u.iter().all(|&x| x == 0) {
-            return Err(misbehaved(PeerMisbehaved::SrpUIsZero));
-        }
+        check_u(&u)?;
         let x = compute_x(salt, username, password);
         let exp = client_exponent(&key_pair.a, &u, &x);
         let k_m = m.mont_from_bytes(&k);
@@ -313,4 +317,63 @@ pub fn client_premaster(
         s.zeroize();
         Ok(premaster)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn u_of_zero_is_refused() {
+        // u = H(PAD(A) | PAD(B)) cannot be steered to zero (a SHA-1 preimage), so the check
+        // is tested directly.
+        assert_eq!(check_u(&[0; 20]), Err(misbehaved(PeerMisbehaved::SrpUIsZero)));
+        let mut u = [0u8; 20];
+        u[19] = 1;
+        assert_eq!(check_u(&u), Ok(()));
+        u = [0; 20];
+        u[0] = 0x80;
+        assert_eq!(check_u(&u), Ok(()));
+    }
+
+    #[test]
+    fn client_exponent_is_a_plus_u_times_x() {
+        // Small values by hand: a = 5, u = 3, x = 7 -> 26; length max(len(a), 40) + 1.
+        let mut u = [0u8; 20];
+        u[19] = 3;
+        let mut x = [0u8; 20];
+        x[19] = 7;
+        let e = client_exponent(&[5], &u, &x);
+        assert_eq!(e.len(), 41);
+        assert_eq!(e[40], 26);
+        assert!(e[..40].iter().all(|&b| b == 0));
+        // Maximal values: a = 2^256 - 1, u = x = 2^160 - 1.
+        let a = [0xffu8; 32];
+        let e = client_exponent(&a, &[0xff; 20], &[0xff; 20]);
+        // (2^160-1)^2 + 2^256 - 1 = 2^320 - 2^161 + 2^256, big-endian in 41 bytes.
+        let mut expected = [0u8; 41];
+        expected[0] = 0; // below 2^320
+        // 2^320 - 2^161 = bytes 1..=19 of 0xff, then 0xfe, then zeros (bit 161 cleared).
+        for b in expected.iter_mut().take(20).skip(1) {
+            *b = 0xff;
+        }
+        expected[20] = 0xfe;
+        // + 2^256: byte index 41 - 1 - 32 = 8 gains 1 (0xff + 1 carries upward).
+        let mut carry = 1u16;
+        let mut idx = 8usize;
+        while carry != 0 {
+            let v = u16::from(expected[idx]) + carry;
+            expected[idx] = v as u8;
+            carry = v >> 8;
+            idx -= 1;
+        }
+        assert_eq!(&e[..], &expected[..]);
+    }
+
+    #[test]
+    fn strips_leading_zeros() {
+        assert_eq!(strip_leading_zeros(&[0, 0, 1, 0]), &[1, 0]);
+        assert_eq!(strip_leading_zeros(&[0, 0]), &[] as &[u8]);
+        assert_eq!(strip_leading_zeros(&[]), &[] as &[u8]);
+    }
 }

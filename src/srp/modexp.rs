@@ -51,13 +51,6 @@ const TABLE_LEN: usize = 1 << WINDOW;
 /// Longer exponents fall back to the generic constant-time exponentiation.
 const FIXED_BASE_BITS: usize = 256;
 
-/// `t + a*b + c`, returned as (low word, high word). Cannot overflow a u128.
-#[inline(always)]
-fn mac(t: u64, a: u64, b: u64, c: u64) -> (u64, u64) {
-    let r = u128::from(t) + u128::from(a) * u128::from(b) + u128::from(c);
-    (r as u64, (r >> 64) as u64)
-}
-
 /// `a + b + carry`, returned as (sum, carry out).
 #[inline(always)]
 fn adc(a: u64, b: u64, carry: u64) -> (u64, u64) {
@@ -70,6 +63,52 @@ fn adc(a: u64, b: u64, carry: u64) -> (u64, u64) {
 fn sbb(a: u64, b: u64, borrow: u64) -> (u64, u64) {
     let r = u128::from(a).wrapping_sub(u128::from(b) + u128::from(borrow));
     (r as u64, (r >> 127) as u64)
+}
+
+/// A 192-bit column accumulator for product scanning.
+#[derive(Default)]
+struct Acc {
+    lo: u64,
+    mid: u64,
+    hi: u64,
+}
+
+impl Acc {
+    /// `self += x * y`.
+    #[inline(always)]
+    fn mac(&mut self, x: u64, y: u64) {
+        let p = u128::from(x) * u128::from(y);
+        let (s, carry) = ((u128::from(self.mid) << 64) | u128::from(self.lo)).overflowing_add(p);
+        self.lo = s as u64;
+        self.mid = (s >> 64) as u64;
+        self.hi = self.hi.wrapping_add(u64::from(carry));
+    }
+
+    /// `self += other`.
+    #[inline(always)]
+    fn add(&mut self, other: &Acc) {
+        let (lo, c) = adc(self.lo, other.lo, 0);
+        let (mid, c) = adc(self.mid, other.mid, c);
+        self.lo = lo;
+        self.mid = mid;
+        self.hi = self.hi.wrapping_add(other.hi).wrapping_add(c);
+    }
+
+    /// `self *= 2` (the value stays below 2^192 by construction).
+    #[inline(always)]
+    fn double(&mut self) {
+        self.hi = (self.hi << 1) | (self.mid >> 63);
+        self.mid = (self.mid << 1) | (self.lo >> 63);
+        self.lo <<= 1;
+    }
+
+    /// Moves to the next column: `self >>= 64`.
+    #[inline(always)]
+    fn shift(&mut self) {
+        self.lo = self.mid;
+        self.mid = self.hi;
+        self.hi = 0;
+    }
 }
 
 /// Big-endian bytes (any leading zeros) to little-endian limbs. `None` if the value does not
@@ -112,9 +151,9 @@ fn select<const L: usize>(a: &[u64; L], b: &[u64; L], choice: subtle::Choice) ->
     out
 }
 
-/// Montgomery arithmetic modulo one group's N, with `L` limbs (`W` = 2L, the width of an
-/// unreduced product), and the fixed-base table of the group's g.
-pub(crate) struct Mont<const L: usize, const W: usize> {
+/// Montgomery arithmetic modulo one group's N, with `L` limbs, and the fixed-base table of
+/// the group's g.
+pub(crate) struct Mont<const L: usize> {
     /// N, little-endian limbs. Its top bit is set (every group's N has a full bit length).
     n: [u64; L],
     /// `-N^-1 mod 2^64`.
@@ -128,7 +167,7 @@ pub(crate) struct Mont<const L: usize, const W: usize> {
     g_table: Vec<[u64; L]>,
 }
 
-impl<const L: usize, const W: usize> Mont<L, W> {
+impl<const L: usize> Mont<L> {
     /// Builds the context and the fixed-base table for `group` (about 1200 multiplications,
     /// once per group).
     fn new(group: &SrpGroup) -> Self {
@@ -209,77 +248,79 @@ impl<const L: usize, const W: usize> Mont<L, W> {
         select(&t, &d, use_d)
     }
 
-    /// Montgomery product `a * b / R mod N`, for `a < R`, `b < N` (CIOS: one pass that adds
-    /// `a[i] * b` and `m * N` together).
+    /// Montgomery product `a * b / R mod N`, for `a < R`, `b < N`.
+    ///
+    /// Product scanning ("FIPS", finely integrated product scanning): column k of the
+    /// result sums every `a[j] * b[k-j]` and `m[j] * N[k-j]` in a 192-bit accumulator; the
+    /// low columns choose the Montgomery digits `m[k]` that clear them. Measured faster than
+    /// operand scanning (CIOS) on x86-64 because the accumulator stays in registers.
+    #[inline(never)]
     pub(crate) fn mul(&self, a: &[u64; L], b: &[u64; L]) -> [u64; L] {
-        let mut t = [0u64; L];
-        let mut t_hi = 0u64;
-        let (b0, n0) = (b[0], self.n[0]);
-        for &ai in a.iter() {
-            let (t0, mut c1) = mac(t[0], ai, b0, 0);
-            let m = t0.wrapping_mul(self.n0);
-            let (_, mut c2) = mac(t0, m, n0, 0);
-            for j in 1..L {
-                let (x, c) = mac(t[j], ai, b[j], c1);
-                c1 = c;
-                let (y, c) = mac(x, m, self.n[j], c2);
-                c2 = c;
-                t[j - 1] = y;
-            }
-            let (s, c) = adc(t_hi, c1, c2);
-            t[L - 1] = s;
-            t_hi = c;
-        }
-        self.reduce_once(t, t_hi)
-    }
-
-    /// Montgomery square `a^2 / R mod N`, for `a < N`.
-    pub(crate) fn sqr(&self, a: &[u64; L]) -> [u64; L] {
-        let mut t = [0u64; W];
-        // Cross products a[i]*a[j], i < j.
-        for i in 0..L - 1 {
-            let ai = a[i];
-            let mut c = 0;
-            for j in i + 1..L {
-                (t[i + j], c) = mac(t[i + j], ai, a[j], c);
-            }
-            t[i + L] = c;
-        }
-        // Double them.
-        let mut top = 0;
-        for x in t.iter_mut() {
-            let v = *x;
-            *x = (v << 1) | top;
-            top = v >> 63;
-        }
-        // Add the squares a[i]^2.
-        let mut c = 0;
-        for i in 0..L {
-            let p = u128::from(a[i]) * u128::from(a[i]);
-            let (lo, c1) = adc(t[2 * i], p as u64, c);
-            let (hi, c2) = adc(t[2 * i + 1], (p >> 64) as u64, c1);
-            t[2 * i] = lo;
-            t[2 * i + 1] = hi;
-            c = c2;
-        }
-        self.redc(&mut t)
-    }
-
-    /// Montgomery reduction of a `W`-limb value `< N * R`: `t / R mod N`. Clears `t`.
-    fn redc(&self, t: &mut [u64; W]) -> [u64; L] {
-        let mut hi = 0u64;
-        for i in 0..L {
-            let m = t[i].wrapping_mul(self.n0);
-            let mut c = 0;
-            for j in 0..L {
-                (t[i + j], c) = mac(t[i + j], m, self.n[j], c);
-            }
-            (t[i + L], hi) = adc(t[i + L], c, hi);
-        }
+        let mut m = [0u64; L];
         let mut r = [0u64; L];
-        r.copy_from_slice(&t[L..]);
-        t.zeroize();
-        self.reduce_once(r, hi)
+        let mut acc = Acc::default();
+        for k in 0..L {
+            for j in 0..k {
+                acc.mac(a[j], b[k - j]);
+                acc.mac(m[j], self.n[k - j]);
+            }
+            acc.mac(a[k], b[0]);
+            let mk = acc.lo.wrapping_mul(self.n0);
+            m[k] = mk;
+            acc.mac(mk, self.n[0]);
+            acc.shift();
+        }
+        for k in L..2 * L - 1 {
+            for j in k + 1 - L..L {
+                acc.mac(a[j], b[k - j]);
+                acc.mac(m[j], self.n[k - j]);
+            }
+            r[k - L] = acc.lo;
+            acc.shift();
+        }
+        r[L - 1] = acc.lo;
+        m.zeroize();
+        self.reduce_once(r, acc.mid)
+    }
+
+    /// Montgomery square `a^2 / R mod N`, for `a < N`: as [`Mont::mul`], but each cross
+    /// product `a[i] * a[j]` (i < j) is computed once and doubled, so a square costs about
+    /// 1.5 L^2 word products instead of 2 L^2.
+    #[inline(never)]
+    pub(crate) fn sqr(&self, a: &[u64; L]) -> [u64; L] {
+        let mut m = [0u64; L];
+        let mut r = [0u64; L];
+        let mut acc = Acc::default();
+        for k in 0..2 * L - 1 {
+            let lo = (k + 1).saturating_sub(L);
+            // Cross products of column k, then doubled.
+            let mut cross = Acc::default();
+            let mut j = lo;
+            while 2 * j < k {
+                cross.mac(a[j], a[k - j]);
+                j += 1;
+            }
+            cross.double();
+            if k % 2 == 0 {
+                cross.mac(a[k / 2], a[k / 2]);
+            }
+            acc.add(&cross);
+            let m_end = if k < L { k } else { L };
+            for j in lo..m_end {
+                acc.mac(m[j], self.n[k - j]);
+            }
+            if k < L {
+                let mk = acc.lo.wrapping_mul(self.n0);
+                m[k] = mk;
+                acc.mac(mk, self.n[0]);
+            } else {
+                r[k - L] = acc.lo;
+            }
+            acc.shift();
+        }
+        r[L - 1] = acc.lo;
+        m.zeroize();
+        self.reduce_once(r, acc.mid)
     }
 
     /// Into Montgomery form: `a * R mod N`, for any `a < R`.
@@ -315,13 +356,13 @@ impl<const L: usize, const W: usize> Mont<L, W> {
         acc
     }
 
-    /// Constant-time fetch of `table[index]`: every entry is read.
+    /// Constant-time fetch of `table[index]`: every entry is read and masked.
     fn lookup(table: &[[u64; L]], index: u8) -> [u64; L] {
         let mut out = [0u64; L];
         for (k, entry) in table.iter().enumerate() {
-            let hit = (k as u8).ct_eq(&index);
+            let mask = 0u64.wrapping_sub(u64::from((k as u8).ct_eq(&index).unwrap_u8()));
             for (o, &e) in out.iter_mut().zip(entry) {
-                o.conditional_assign(&e, hit);
+                *o |= e & mask;
             }
         }
         out
@@ -351,28 +392,54 @@ impl<const L: usize, const W: usize> Mont<L, W> {
         *acc
     }
 
-    /// `base^exp` (Montgomery form in and out) for a PUBLIC exponent: variable time.
+    /// `base^exp` (Montgomery form in and out) for a PUBLIC exponent: variable time
+    /// (left-to-right sliding windows of up to 4 bits over a table of the 8 odd powers).
     pub(crate) fn pow_vartime(&self, base: &[u64; L], exp: &[u8]) -> [u64; L] {
-        let mut table = [self.one; TABLE_LEN];
-        table[1] = *base;
-        for d in 2..TABLE_LEN {
-            table[d] = if d % 2 == 0 { self.sqr(&table[d / 2]) } else { self.mul(&table[d - 1], base) };
+        let bit = |i: usize| -> bool {
+            exp.len()
+                .checked_sub(1 + i / 8)
+                .and_then(|byte| exp.get(byte))
+                .is_some_and(|&byte| (byte >> (i % 8)) & 1 == 1)
+        };
+        let Some(top) = (0..8 * exp.len()).rev().find(|&i| bit(i)) else {
+            return self.one;
+        };
+        // odd[k] = base^(2k+1).
+        let mut odd = [*base; TABLE_LEN / 2];
+        let base2 = self.sqr(base);
+        for k in 1..TABLE_LEN / 2 {
+            odd[k] = self.mul(&odd[k - 1], &base2);
         }
-        let first = exp.iter().position(|&b| b != 0).unwrap_or(exp.len());
         let mut acc = self.one;
         let mut started = false;
-        for &byte in exp.iter().skip(first) {
-            for nibble in [byte >> 4, byte & 0x0f] {
-                if started {
-                    for _ in 0..WINDOW {
-                        acc = self.sqr(&acc);
-                    }
-                }
-                if nibble != 0 {
-                    acc = if started { self.mul(&acc, &table[usize::from(nibble)]) } else { table[usize::from(nibble)] };
-                    started = true;
-                }
+        let mut i = top + 1; // bits i-1 down to 0 remain
+        while i > 0 {
+            let hi = i - 1;
+            if !bit(hi) {
+                acc = self.sqr(&acc);
+                i -= 1;
+                continue;
             }
+            // The longest window hi..=lo of at most WINDOW bits that ends on a one bit.
+            let mut lo = hi.saturating_sub(WINDOW - 1);
+            while !bit(lo) {
+                lo += 1;
+            }
+            let mut value = 0usize;
+            for b in (lo..=hi).rev() {
+                value = (value << 1) | usize::from(bit(b));
+            }
+            let entry = odd.get(value >> 1).copied().unwrap_or(self.one);
+            if started {
+                for _ in lo..=hi {
+                    acc = self.sqr(&acc);
+                }
+                acc = self.mul(&acc, &entry);
+            } else {
+                acc = entry;
+                started = true;
+            }
+            i = lo;
         }
         acc
     }
@@ -417,19 +484,19 @@ impl<const L: usize, const W: usize> Mont<L, W> {
 }
 
 /// The lazily built context of each group.
-pub(crate) static CTX_1024: OnceLock<Mont<16, 32>> = OnceLock::new();
-pub(crate) static CTX_1536: OnceLock<Mont<24, 48>> = OnceLock::new();
-pub(crate) static CTX_2048: OnceLock<Mont<32, 64>> = OnceLock::new();
-pub(crate) static CTX_3072: OnceLock<Mont<48, 96>> = OnceLock::new();
-pub(crate) static CTX_4096: OnceLock<Mont<64, 128>> = OnceLock::new();
-pub(crate) static CTX_6144: OnceLock<Mont<96, 192>> = OnceLock::new();
-pub(crate) static CTX_8192: OnceLock<Mont<128, 256>> = OnceLock::new();
+pub(crate) static CTX_1024: OnceLock<Mont<16>> = OnceLock::new();
+pub(crate) static CTX_1536: OnceLock<Mont<24>> = OnceLock::new();
+pub(crate) static CTX_2048: OnceLock<Mont<32>> = OnceLock::new();
+pub(crate) static CTX_3072: OnceLock<Mont<48>> = OnceLock::new();
+pub(crate) static CTX_4096: OnceLock<Mont<64>> = OnceLock::new();
+pub(crate) static CTX_6144: OnceLock<Mont<96>> = OnceLock::new();
+pub(crate) static CTX_8192: OnceLock<Mont<128>> = OnceLock::new();
 
 /// The context of `group` from `cell`, built on first use.
-pub(crate) fn ctx<const L: usize, const W: usize>(
-    cell: &'static OnceLock<Mont<L, W>>,
+pub(crate) fn ctx<const L: usize>(
+    cell: &'static OnceLock<Mont<L>>,
     group: &SrpGroup,
-) -> &'static Mont<L, W> {
+) -> &'static Mont<L> {
     cell.get_or_init(|| Mont::new(group))
 }
 
