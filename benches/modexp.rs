@@ -35,18 +35,35 @@ fn bench_group(c: &mut Criterion, bits: u32) {
     };
 
     let mut g = c.benchmark_group(format!("{bits}"));
-    g.sample_size(20).measurement_time(Duration::from_secs(3)).warm_up_time(Duration::from_millis(500));
-    g.bench_function("gb_fixed_base", |bn| bn.iter(|| modexp::pow_g(group, black_box(&b))));
-    g.bench_function("gb_generic", |bn| bn.iter(|| modexp::pow_mod_ct(group, group.g(), black_box(&b))));
-    g.bench_function("vu_vartime", |bn| bn.iter(|| modexp::pow_mod_vartime(group, black_box(&v), &u)));
-    g.bench_function("avub_consttime", |bn| bn.iter(|| modexp::pow_mod_ct(group, black_box(&avu), &b)));
-    g.bench_function("server_b", |bn| bn.iter(|| srp::server_key_pair_from_secret(group, black_box(&v), &b)));
+    g.sample_size(20)
+        .measurement_time(Duration::from_secs(3))
+        .warm_up_time(Duration::from_millis(500));
+    g.bench_function("gb_fixed_base", |bn| {
+        bn.iter(|| modexp::pow_g(group, black_box(&b)))
+    });
+    g.bench_function("gb_generic", |bn| {
+        bn.iter(|| modexp::pow_mod_ct(group, group.g(), black_box(&b)))
+    });
+    g.bench_function("vu_vartime", |bn| {
+        bn.iter(|| modexp::pow_mod_vartime(group, black_box(&v), &u))
+    });
+    g.bench_function("avub_consttime", |bn| {
+        bn.iter(|| modexp::pow_mod_ct(group, black_box(&avu), &b))
+    });
+    g.bench_function("server_b", |bn| {
+        bn.iter(|| srp::server_key_pair_from_secret(group, black_box(&v), &b))
+    });
     g.bench_function("server_premaster", |bn| {
         bn.iter(|| srp::server_premaster(group, &server, &v, black_box(&client.public)).expect("S"))
     });
-    g.bench_function("client_a", |bn| bn.iter(|| srp::client_key_pair_from_secret(group, black_box(&a))));
+    g.bench_function("client_a", |bn| {
+        bn.iter(|| srp::client_key_pair_from_secret(group, black_box(&a)))
+    });
     g.bench_function("client_premaster", |bn| {
-        bn.iter(|| srp::client_premaster(group, &client, black_box(&server.public), &salt, user, pass).expect("S"))
+        bn.iter(|| {
+            srp::client_premaster(group, &client, black_box(&server.public), &salt, user, pass)
+                .expect("S")
+        })
     });
     g.finish();
 }

@@ -69,7 +69,10 @@ fn rfc5054_appendix_b() {
     let g = g1024();
     let salt = unhex(SALT);
     assert_eq!(srp::compute_k(g).to_vec(), unhex(K));
-    assert_eq!(srp::compute_x(&salt, b"alice", b"password123").to_vec(), unhex(X));
+    assert_eq!(
+        srp::compute_x(&salt, b"alice", b"password123").to_vec(),
+        unhex(X)
+    );
     let v = srp::compute_verifier(g, &salt, b"alice", b"password123");
     assert_eq!(v, unhex(V));
 
@@ -77,12 +80,16 @@ fn rfc5054_appendix_b() {
     assert_eq!(client.public, unhex(A_PUB));
     let server = srp::server_key_pair_from_secret(g, &v, &unhex(B_SECRET));
     assert_eq!(server.public, unhex(B_PUB));
-    assert_eq!(srp::compute_u(g, &client.public, &server.public).to_vec(), unhex(U));
+    assert_eq!(
+        srp::compute_u(g, &client.public, &server.public).to_vec(),
+        unhex(U)
+    );
 
     let s_server = srp::server_premaster(g, &server, &v, &client.public).expect("server S");
     assert_eq!(*s_server, unhex(PREMASTER));
     let s_client =
-        srp::client_premaster(g, &client, &server.public, &salt, b"alice", b"password123").expect("client S");
+        srp::client_premaster(g, &client, &server.public, &salt, b"alice", b"password123")
+            .expect("client S");
     assert_eq!(*s_client, unhex(PREMASTER));
 }
 
@@ -101,13 +108,22 @@ fn rfc5054_vectors_accept_padded_peer_values() {
     assert_eq!(srp::compute_u(g, &a_padded, &b_padded).to_vec(), unhex(U));
     let s = srp::server_premaster(g, &server, &v, &a_padded).expect("server S");
     assert_eq!(*s, unhex(PREMASTER));
-    let s = srp::client_premaster(g, &client, &b_padded, &salt, b"alice", b"password123").expect("client S");
+    let s = srp::client_premaster(g, &client, &b_padded, &salt, b"alice", b"password123")
+        .expect("client S");
     assert_eq!(*s, unhex(PREMASTER));
 }
 
 #[test]
 fn groups_have_the_rfc_shape() {
-    let expected = [(1024, 2u8), (1536, 2), (2048, 2), (3072, 5), (4096, 5), (6144, 5), (8192, 19)];
+    let expected = [
+        (1024, 2u8),
+        (1536, 2),
+        (2048, 2),
+        (3072, 5),
+        (4096, 5),
+        (6144, 5),
+        (8192, 19),
+    ];
     let all = SrpGroup::all();
     assert_eq!(all.len(), expected.len());
     for (group, &(bits, gen)) in all.iter().zip(expected.iter()) {
@@ -125,7 +141,11 @@ fn groups_have_the_rfc_shape() {
         // A few Fermat tests (base 3) as a cheap primality sanity check of the transcription.
         let one = BigUint::from(1u8);
         if bits <= 2048 {
-            assert_eq!(BigUint::from(3u8).modpow(&(&n - &one), &n), one, "N prime for {bits}");
+            assert_eq!(
+                BigUint::from(3u8).modpow(&(&n - &one), &n),
+                one,
+                "N prime for {bits}"
+            );
         }
     }
     assert_eq!(SrpGroup::by_bits(512), None);
@@ -145,11 +165,26 @@ fn arithmetic_matches_num_bigint() {
             let base = random_bytes(group.byte_len() + t); // sometimes longer than N
             let exp = random_bytes(32 + t);
             let expected = bytes(&big(&base).modpow(&big(&exp), &n));
-            assert_eq!(*modexp::pow_mod_ct(group, &base, &exp), expected, "ct {}", group.bits());
-            assert_eq!(modexp::pow_mod_vartime(group, &base, &exp), expected, "vartime {}", group.bits());
+            assert_eq!(
+                *modexp::pow_mod_ct(group, &base, &exp),
+                expected,
+                "ct {}",
+                group.bits()
+            );
+            assert_eq!(
+                modexp::pow_mod_vartime(group, &base, &exp),
+                expected,
+                "vartime {}",
+                group.bits()
+            );
             let g = big(group.g());
             let expected_g = bytes(&g.modpow(&big(&exp), &n));
-            assert_eq!(*modexp::pow_g(group, &exp), expected_g, "fixed-base {}", group.bits());
+            assert_eq!(
+                *modexp::pow_g(group, &exp),
+                expected_g,
+                "fixed-base {}",
+                group.bits()
+            );
             assert_eq!(*modexp::pow_mod_ct(group, group.g(), &exp), expected_g);
             // Reduction of inputs of every shape: short, exactly N, multiples of N, very long.
             let long = random_bytes(3 * group.byte_len() + 5);
@@ -164,7 +199,11 @@ fn arithmetic_matches_num_bigint() {
         for len in [0usize, 1, 20, 31, 32, 33, 64] {
             let exp = random_bytes(len);
             let expected = bytes(&big(group.g()).modpow(&big(&exp), &n));
-            assert_eq!(*modexp::pow_g(group, &exp), expected, "fixed-base len {len}");
+            assert_eq!(
+                *modexp::pow_g(group, &exp),
+                expected,
+                "fixed-base len {len}"
+            );
         }
         // Exponent edge values.
         let zero_exp = vec![0u8; 32];
@@ -173,10 +212,26 @@ fn arithmetic_matches_num_bigint() {
         assert_eq!(modexp::pow_mod_vartime(group, &[3], &[]), vec![1]);
         // Sparse and dense public exponents (sliding-window edges).
         let base = random_bytes(group.byte_len() - 1);
-        for exp in [&[1u8][..], &[2], &[0xff], &[0x80, 0, 0, 1], &[0, 0x10, 0x01], &[0xf0, 0x0f, 0xaa, 0x55], &[0xff; 20]] {
+        for exp in [
+            &[1u8][..],
+            &[2],
+            &[0xff],
+            &[0x80, 0, 0, 1],
+            &[0, 0x10, 0x01],
+            &[0xf0, 0x0f, 0xaa, 0x55],
+            &[0xff; 20],
+        ] {
             let expected = bytes(&big(&base).modpow(&big(exp), &n));
-            assert_eq!(modexp::pow_mod_vartime(group, &base, exp), expected, "vartime {exp:?}");
-            assert_eq!(*modexp::pow_mod_ct(group, &base, exp), expected, "ct {exp:?}");
+            assert_eq!(
+                modexp::pow_mod_vartime(group, &base, exp),
+                expected,
+                "vartime {exp:?}"
+            );
+            assert_eq!(
+                *modexp::pow_mod_ct(group, &base, exp),
+                expected,
+                "ct {exp:?}"
+            );
         }
         let n_minus_1 = bytes(&(&n - 1u8));
         assert_eq!(*modexp::pow_mod_ct(group, &n_minus_1, &[2]), vec![1]);
@@ -185,30 +240,64 @@ fn arithmetic_matches_num_bigint() {
 }
 
 /// S computed from scratch with num-bigint, from the server's formula.
-fn reference_premaster(group: &SrpGroup, v: &[u8], b_secret: &[u8], a_pub: &[u8], b_pub: &[u8]) -> Vec<u8> {
+fn reference_premaster(
+    group: &SrpGroup,
+    v: &[u8],
+    b_secret: &[u8],
+    a_pub: &[u8],
+    b_pub: &[u8],
+) -> Vec<u8> {
     let n = big(group.n());
     let u = big(&srp::compute_u(group, a_pub, b_pub));
     let base = big(a_pub) * big(v).modpow(&u, &n) % &n;
     bytes(&base.modpow(&big(b_secret), &n))
 }
 
-fn check_handshake(group: &SrpGroup, a_secret: &[u8], b_secret: &[u8], salt: &[u8], user: &[u8], pass: &[u8]) -> Vec<u8> {
+fn check_handshake(
+    group: &SrpGroup,
+    a_secret: &[u8],
+    b_secret: &[u8],
+    salt: &[u8],
+    user: &[u8],
+    pass: &[u8],
+) -> Vec<u8> {
     let n = big(group.n());
     let g = big(group.g());
     let v = srp::compute_verifier(group, salt, user, pass);
     // v, A and B independently.
-    let x = big(&Sha1::new().chain_update(salt).chain_update(Sha1::new().chain_update(user).chain_update(b":").chain_update(pass).finalize()).finalize());
+    let x = big(&Sha1::new()
+        .chain_update(salt)
+        .chain_update(
+            Sha1::new()
+                .chain_update(user)
+                .chain_update(b":")
+                .chain_update(pass)
+                .finalize(),
+        )
+        .finalize());
     assert_eq!(v, bytes(&g.modpow(&x, &n)));
     let client = srp::client_key_pair_from_secret(group, a_secret);
     assert_eq!(client.public, bytes(&g.modpow(&big(a_secret), &n)));
     let server = srp::server_key_pair_from_secret(group, &v, b_secret);
     let k = big(&srp::compute_k(group));
-    assert_eq!(server.public, bytes(&((k * big(&v) + g.modpow(&big(b_secret), &n)) % &n)));
+    assert_eq!(
+        server.public,
+        bytes(&((k * big(&v) + g.modpow(&big(b_secret), &n)) % &n))
+    );
 
     let s_server = srp::server_premaster(group, &server, &v, &client.public).expect("server S");
-    let s_client = srp::client_premaster(group, &client, &server.public, salt, user, pass).expect("client S");
-    assert_eq!(*s_server, *s_client, "both sides agree ({} bits)", group.bits());
-    assert_eq!(*s_server, reference_premaster(group, &v, b_secret, &client.public, &server.public));
+    let s_client =
+        srp::client_premaster(group, &client, &server.public, salt, user, pass).expect("client S");
+    assert_eq!(
+        *s_server,
+        *s_client,
+        "both sides agree ({} bits)",
+        group.bits()
+    );
+    assert_eq!(
+        *s_server,
+        reference_premaster(group, &v, b_secret, &client.public, &server.public)
+    );
     assert_ne!(s_server.first(), Some(&0), "premaster has no leading zero");
     s_server.to_vec()
 }
@@ -223,7 +312,14 @@ fn both_sides_agree_on_every_group() {
         };
         for _ in 0..trials {
             let salt = srp::generate_salt(16).expect("salt");
-            check_handshake(group, &random_bytes(32), &random_bytes(32), &salt, b"user", &random_bytes(12));
+            check_handshake(
+                group,
+                &random_bytes(32),
+                &random_bytes(32),
+                &salt,
+                b"user",
+                &random_bytes(12),
+            );
         }
         // The random key pairs too.
         let salt = srp::generate_salt(20).expect("salt");
@@ -231,10 +327,12 @@ fn both_sides_agree_on_every_group() {
         let client = srp::client_key_pair(group).expect("client keys");
         let server = srp::server_key_pair(group, &v).expect("server keys");
         let s1 = srp::server_premaster(group, &server, &v, &client.public).expect("server S");
-        let s2 = srp::client_premaster(group, &client, &server.public, &salt, b"bob", b"pw").expect("client S");
+        let s2 = srp::client_premaster(group, &client, &server.public, &salt, b"bob", b"pw")
+            .expect("client S");
         assert_eq!(*s1, *s2);
         // A wrong password gives a different premaster.
-        let s3 = srp::client_premaster(group, &client, &server.public, &salt, b"bob", b"pW").expect("client S");
+        let s3 = srp::client_premaster(group, &client, &server.public, &salt, b"bob", b"pW")
+            .expect("client S");
         assert_ne!(*s1, *s3);
     }
 }
@@ -271,7 +369,8 @@ fn leading_zero_in_premaster() {
         let client = srp::client_key_pair_from_secret(g, &a);
         let s = srp::server_premaster(g, &server, &v, &client.public).expect("server S");
         if s.len() < g.byte_len() {
-            let c = srp::client_premaster(g, &client, &server.public, salt, b"alice", b"pw").expect("client S");
+            let c = srp::client_premaster(g, &client, &server.public, salt, b"alice", b"pw")
+                .expect("client S");
             assert_eq!(*s, *c);
             assert_ne!(s.first(), Some(&0));
             found += 1;
@@ -307,9 +406,18 @@ fn server_rejects_bad_a() {
         ];
         for a in &illegal {
             let err = srp::server_premaster(group, &server, &v, a).expect_err("illegal A");
-            assert_eq!(err, misbehaved(PeerMisbehaved::IllegalSrpA), "A = {}", hex::encode(a));
+            assert_eq!(
+                err,
+                misbehaved(PeerMisbehaved::IllegalSrpA),
+                "A = {}",
+                hex::encode(a)
+            );
         }
-        let too_long = [bytes(&(&n * 2u8)), vec![1; group.byte_len() + 1], vec![0xff; 3 * group.byte_len()]];
+        let too_long = [
+            bytes(&(&n * 2u8)),
+            vec![1; group.byte_len() + 1],
+            vec![0xff; 3 * group.byte_len()],
+        ];
         for a in &too_long {
             let err = srp::server_premaster(group, &server, &v, a).expect_err("long A");
             assert_eq!(err, misbehaved(PeerMisbehaved::SrpValueTooLong));
@@ -330,7 +438,8 @@ fn client_rejects_bad_b() {
     for group in [g1024(), SrpGroup::by_bits(3072).expect("3072")] {
         let n = big(group.n());
         let client = srp::client_key_pair_from_secret(group, &random_bytes(32));
-        let premaster = |b: &[u8]| srp::client_premaster(group, &client, b, b"salt", b"user", b"pass");
+        let premaster =
+            |b: &[u8]| srp::client_premaster(group, &client, b, b"salt", b"user", b"pass");
         let illegal = [
             Vec::new(),
             vec![0],
@@ -340,10 +449,16 @@ fn client_rejects_bad_b() {
             vec![0xff; group.byte_len()],
         ];
         for b in &illegal {
-            assert_eq!(premaster(b).expect_err("illegal B"), misbehaved(PeerMisbehaved::IllegalSrpB));
+            assert_eq!(
+                premaster(b).expect_err("illegal B"),
+                misbehaved(PeerMisbehaved::IllegalSrpB)
+            );
         }
         for b in [bytes(&(&n * 2u8)), vec![1; group.byte_len() + 1]] {
-            assert_eq!(premaster(&b).expect_err("long B"), misbehaved(PeerMisbehaved::SrpValueTooLong));
+            assert_eq!(
+                premaster(&b).expect_err("long B"),
+                misbehaved(PeerMisbehaved::SrpValueTooLong)
+            );
         }
         // B = 1 and B = N-1 are allowed by RFC 5054 (only B % N == 0 is refused).
         assert!(premaster(&[1]).is_ok());
@@ -366,7 +481,10 @@ fn compute_u_pads_and_never_panics() {
     pad_b.extend_from_slice(&b);
     expected.update(&pad_a);
     expected.update(&pad_b);
-    assert_eq!(srp::compute_u(g, &a, &b).to_vec(), expected.finalize().to_vec());
+    assert_eq!(
+        srp::compute_u(g, &a, &b).to_vec(),
+        expected.finalize().to_vec()
+    );
     // Hostile lengths: no panic.
     let long = vec![0xabu8; 3 * g.byte_len()];
     let _ = srp::compute_u(g, &long, &long);
@@ -379,7 +497,10 @@ fn k_matches_its_definition_on_every_group() {
     for group in SrpGroup::all() {
         let mut pad_g = vec![0u8; group.byte_len() - 1];
         pad_g.extend_from_slice(group.g());
-        let expected = Sha1::new().chain_update(group.n()).chain_update(&pad_g).finalize();
+        let expected = Sha1::new()
+            .chain_update(group.n())
+            .chain_update(&pad_g)
+            .finalize();
         assert_eq!(srp::compute_k(group).to_vec(), expected.to_vec());
     }
 }
@@ -393,7 +514,10 @@ fn verifier_with_leading_zero_salt_uses_salt_as_given() {
     let salt = [0u8, 0x12, 0x34, 0x56];
     let v = srp::compute_verifier(g, &salt, b"alice", b"password123");
     let inner = Sha1::new().chain_update(b"alice:password123").finalize();
-    let x = big(&Sha1::new().chain_update(salt).chain_update(inner).finalize());
+    let x = big(&Sha1::new()
+        .chain_update(salt)
+        .chain_update(inner)
+        .finalize());
     let n = big(g.n());
     assert_eq!(v, bytes(&BigUint::from(2u8).modpow(&x, &n)));
     // What OpenSSL would compute from the same file entry: the salt without its zero byte.

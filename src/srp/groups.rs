@@ -69,29 +69,63 @@ fn strip_leading_zeros(bytes: &[u8]) -> &[u8] {
 }
 
 static ALL: [&SrpGroup; 7] = [
-    &GROUP_1024, &GROUP_1536, &GROUP_2048, &GROUP_3072, &GROUP_4096, &GROUP_6144, &GROUP_8192,
+    &GROUP_1024,
+    &GROUP_1536,
+    &GROUP_2048,
+    &GROUP_3072,
+    &GROUP_4096,
+    &GROUP_6144,
+    &GROUP_8192,
 ];
 
 /// RFC 5054 Appendix A.1: the 1024-bit group, g = 2.
-pub static GROUP_1024: SrpGroup = SrpGroup { bits: 1024, n: &N_1024, g: &[2] };
+pub static GROUP_1024: SrpGroup = SrpGroup {
+    bits: 1024,
+    n: &N_1024,
+    g: &[2],
+};
 
 /// RFC 5054 Appendix A.2: the 1536-bit group, g = 2.
-pub static GROUP_1536: SrpGroup = SrpGroup { bits: 1536, n: &N_1536, g: &[2] };
+pub static GROUP_1536: SrpGroup = SrpGroup {
+    bits: 1536,
+    n: &N_1536,
+    g: &[2],
+};
 
 /// RFC 5054 Appendix A.3: the 2048-bit group, g = 2.
-pub static GROUP_2048: SrpGroup = SrpGroup { bits: 2048, n: &N_2048, g: &[2] };
+pub static GROUP_2048: SrpGroup = SrpGroup {
+    bits: 2048,
+    n: &N_2048,
+    g: &[2],
+};
 
 /// RFC 5054 Appendix A.4: the 3072-bit group, g = 5.
-pub static GROUP_3072: SrpGroup = SrpGroup { bits: 3072, n: &N_3072, g: &[5] };
+pub static GROUP_3072: SrpGroup = SrpGroup {
+    bits: 3072,
+    n: &N_3072,
+    g: &[5],
+};
 
 /// RFC 5054 Appendix A.5: the 4096-bit group, g = 5.
-pub static GROUP_4096: SrpGroup = SrpGroup { bits: 4096, n: &N_4096, g: &[5] };
+pub static GROUP_4096: SrpGroup = SrpGroup {
+    bits: 4096,
+    n: &N_4096,
+    g: &[5],
+};
 
 /// RFC 5054 Appendix A.6: the 6144-bit group, g = 5.
-pub static GROUP_6144: SrpGroup = SrpGroup { bits: 6144, n: &N_6144, g: &[5] };
+pub static GROUP_6144: SrpGroup = SrpGroup {
+    bits: 6144,
+    n: &N_6144,
+    g: &[5],
+};
 
 /// RFC 5054 Appendix A.7: the 8192-bit group, g = 19.
-pub static GROUP_8192: SrpGroup = SrpGroup { bits: 8192, n: &N_8192, g: &[19] };
+pub static GROUP_8192: SrpGroup = SrpGroup {
+    bits: 8192,
+    n: &N_8192,
+    g: &[19],
+};
 
 /// RFC 5054 Appendix A, 1024-bit group: N.
 const N_1024: [u8; 128] = [
@@ -324,4 +358,3 @@ const N_8192: [u8; 1024] = [
     0x9e, 0x30, 0x50, 0xe2, 0x76, 0x56, 0x94, 0xdf, 0xc8, 0x1f, 0x56, 0xe8, 0x80, 0xb9, 0x6e, 0x71,
     0x60, 0xc9, 0x80, 0xdd, 0x98, 0xed, 0xd3, 0xdf, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
 ];
-

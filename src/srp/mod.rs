@@ -81,7 +81,12 @@ pub fn compute_x(salt: &[u8], username: &[u8], password: &[u8]) -> Zeroizing<[u8
 }
 
 /// `v = g^x % N`, without leading zeros.
-pub fn compute_verifier(group: &SrpGroup, salt: &[u8], username: &[u8], password: &[u8]) -> Vec<u8> {
+pub fn compute_verifier(
+    group: &SrpGroup,
+    salt: &[u8],
+    username: &[u8],
+    password: &[u8],
+) -> Vec<u8> {
     let x = compute_x(salt, username, password);
     let v = modexp::pow_g(group, &x[..]);
     v.to_vec()
@@ -111,7 +116,7 @@ pub fn generate_salt(len: usize) -> Result<Vec<u8>, Error> {
 pub fn reduce_mod_n(group: &SrpGroup, bytes: &[u8]) -> Vec<u8> {
     with_mont!(group, |m| {
         let mut r = m.mont_from_bytes(bytes);
-        let mut plain = m.from_mont(&r);
+        let mut plain = m.out_of_mont(&r);
         let out = limbs_to_be_stripped(&plain);
         r.zeroize();
         plain.zeroize();
@@ -128,7 +133,9 @@ pub struct ServerKeyPair {
 
 impl core::fmt::Debug for ServerKeyPair {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("ServerKeyPair").field("public", &self.public).finish_non_exhaustive()
+        f.debug_struct("ServerKeyPair")
+            .field("public", &self.public)
+            .finish_non_exhaustive()
     }
 }
 
@@ -142,7 +149,10 @@ pub fn server_key_pair(group: &SrpGroup, verifier: &[u8]) -> Result<ServerKeyPai
 /// As [`server_key_pair`] with a given b (tests and RFC vectors).
 pub fn server_key_pair_from_secret(group: &SrpGroup, verifier: &[u8], b: &[u8]) -> ServerKeyPair {
     let public = compute_b_public(group, verifier, b);
-    ServerKeyPair { b: Zeroizing::new(b.to_vec()), public }
+    ServerKeyPair {
+        b: Zeroizing::new(b.to_vec()),
+        public,
+    }
 }
 
 /// `B = (k*v + g^b) % N`, without leading zeros. `b` is secret, `v` is kept private.
@@ -153,7 +163,7 @@ pub fn compute_b_public(group: &SrpGroup, verifier: &[u8], b: &[u8]) -> Vec<u8> 
         let mut v_m = m.mont_from_bytes(verifier);
         let mut kv = m.mul(&k_m, &v_m);
         let mut gb = m.pow_g(b);
-        let big_b = m.from_mont(&m.add_mod(&kv, &gb));
+        let big_b = m.out_of_mont(&m.add_mod(&kv, &gb));
         v_m.zeroize();
         kv.zeroize();
         gb.zeroize();
@@ -204,7 +214,7 @@ pub fn server_premaster(
         let a_m = m.to_mont(&a_int);
         let mut base = m.mul(&a_m, &vu);
         let mut s_m = m.pow_ct(&base, &key_pair.b);
-        let mut s = m.from_mont(&s_m);
+        let mut s = m.out_of_mont(&s_m);
         let premaster = Zeroizing::new(limbs_to_be_stripped(&s));
         v_m.zeroize();
         vu.zeroize();
@@ -224,7 +234,9 @@ pub struct ClientKeyPair {
 
 impl core::fmt::Debug for ClientKeyPair {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("ClientKeyPair").field("public", &self.public).finish_non_exhaustive()
+        f.debug_struct("ClientKeyPair")
+            .field("public", &self.public)
+            .finish_non_exhaustive()
     }
 }
 
@@ -238,7 +250,10 @@ pub fn client_key_pair(group: &SrpGroup) -> Result<ClientKeyPair, Error> {
 /// As [`client_key_pair`] with a given a (tests and RFC vectors).
 pub fn client_key_pair_from_secret(group: &SrpGroup, a: &[u8]) -> ClientKeyPair {
     let public = modexp::pow_g(group, a).to_vec();
-    ClientKeyPair { a: Zeroizing::new(a.to_vec()), public }
+    ClientKeyPair {
+        a: Zeroizing::new(a.to_vec()),
+        public,
+    }
 }
 
 /// `a + u*x` as a big-endian byte string whose length depends only on the length of `a`
@@ -308,7 +323,7 @@ pub fn client_premaster(
         let b_m = m.to_mont(&b_int);
         let mut base = m.sub_mod(&b_m, &kgx);
         let mut s_m = m.pow_ct(&base, &exp);
-        let mut s = m.from_mont(&s_m);
+        let mut s = m.out_of_mont(&s_m);
         let premaster = Zeroizing::new(limbs_to_be_stripped(&s));
         gx.zeroize();
         kgx.zeroize();
@@ -327,7 +342,10 @@ mod tests {
     fn u_of_zero_is_refused() {
         // u = H(PAD(A) | PAD(B)) cannot be steered to zero (a SHA-1 preimage), so the check
         // is tested directly.
-        assert_eq!(check_u(&[0; 20]), Err(misbehaved(PeerMisbehaved::SrpUIsZero)));
+        assert_eq!(
+            check_u(&[0; 20]),
+            Err(misbehaved(PeerMisbehaved::SrpUIsZero))
+        );
         let mut u = [0u8; 20];
         u[19] = 1;
         assert_eq!(check_u(&u), Ok(()));
@@ -353,7 +371,7 @@ mod tests {
         // (2^160-1)^2 + 2^256 - 1 = 2^320 - 2^161 + 2^256, big-endian in 41 bytes.
         let mut expected = [0u8; 41];
         expected[0] = 0; // below 2^320
-        // 2^320 - 2^161 = bytes 1..=19 of 0xff, then 0xfe, then zeros (bit 161 cleared).
+                         // 2^320 - 2^161 = bytes 1..=19 of 0xff, then 0xfe, then zeros (bit 161 cleared).
         for b in expected.iter_mut().take(20).skip(1) {
             *b = 0xff;
         }
