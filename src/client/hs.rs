@@ -262,6 +262,11 @@ impl ExpectServerKx {
             self.config.username().as_bytes(),
             self.config.password(),
         )?;
+        // S = 0 happens only if B = k*v exactly: a server that knows v chose to make the
+        // session keys public. Refuse it.
+        if premaster.is_empty() {
+            return Err(PeerMisbehaved::IllegalSrpB.into());
+        }
         self.transcript.add(raw);
         cx.srp_group_bits = Some(group.bits());
         Ok(ClientState::ExpectServerHelloDone(Box::new(ExpectServerHelloDone {
