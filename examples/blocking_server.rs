@@ -55,8 +55,14 @@ fn serve(config: Arc<ServerConfig>, sock: TcpStream) -> Result<String, Box<dyn E
     let user = tls.conn.username().unwrap_or_default().to_owned();
 
     let first = buf.get(..n).unwrap_or_default();
-    if [&b"GET "[..], b"HEAD ", b"POST "].iter().any(|m| first.starts_with(m)) {
-        let body = format!("<!doctype html>\n<h1>Hello, {}!</h1>\n<p>You logged in with TLS-SRP.</p>\n", html_escape(&user));
+    if [&b"GET "[..], b"HEAD ", b"POST "]
+        .iter()
+        .any(|m| first.starts_with(m))
+    {
+        let body = format!(
+            "<!doctype html>\n<h1>Hello, {}!</h1>\n<p>You logged in with TLS-SRP.</p>\n",
+            html_escape(&user)
+        );
         write!(
             tls,
             "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
@@ -75,5 +81,7 @@ fn serve(config: Arc<ServerConfig>, sock: TcpStream) -> Result<String, Box<dyn E
 }
 
 fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }

@@ -27,7 +27,11 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let connector = TlsConnector::from(Arc::new(ClientConfig::new(user, password)));
     let tcp = TcpStream::connect(("127.0.0.1", port)).await?;
     // Never wait for ever on a peer.
-    let mut tls = tokio::time::timeout(Duration::from_secs(10), connector.connect(Some("localhost"), tcp)).await??;
+    let mut tls = tokio::time::timeout(
+        Duration::from_secs(10),
+        connector.connect(Some("localhost"), tcp),
+    )
+    .await??;
 
     tls.write_all(message.as_bytes()).await?;
     tls.flush().await?;

@@ -58,7 +58,11 @@ async fn lookup(users: &Users, name: &str) -> Option<UserRecord> {
 }
 
 /// Runs one connection; returns the user's name.
-async fn serve(config: Arc<ServerConfig>, users: Users, tcp: TcpStream) -> Result<String, Box<dyn Error>> {
+async fn serve(
+    config: Arc<ServerConfig>,
+    users: Users,
+    tcp: TcpStream,
+) -> Result<String, Box<dyn Error>> {
     // One deadline for the whole handshake, however slowly the client goes.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     let start = tokio::time::timeout_at(deadline, LazyAcceptor::new(config, tcp)).await??;
@@ -70,8 +74,14 @@ async fn serve(config: Arc<ServerConfig>, users: Users, tcp: TcpStream) -> Resul
     let mut buf = vec![0u8; 4096];
     let n = tls.read(&mut buf).await?;
     let first = buf.get(..n).unwrap_or_default();
-    if [&b"GET "[..], b"HEAD ", b"POST "].iter().any(|m| first.starts_with(m)) {
-        let body = format!("<!doctype html>\n<h1>Hello, {}!</h1>\n<p>You logged in with TLS-SRP.</p>\n", html_escape(&user));
+    if [&b"GET "[..], b"HEAD ", b"POST "]
+        .iter()
+        .any(|m| first.starts_with(m))
+    {
+        let body = format!(
+            "<!doctype html>\n<h1>Hello, {}!</h1>\n<p>You logged in with TLS-SRP.</p>\n",
+            html_escape(&user)
+        );
         let head = format!(
             "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
             body.len()
@@ -90,5 +100,7 @@ async fn serve(config: Arc<ServerConfig>, users: Users, tcp: TcpStream) -> Resul
 }
 
 fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }

@@ -208,7 +208,10 @@ where
     }
 
     fn as_stream(&mut self) -> Stream<'_, C, T> {
-        Stream { conn: &mut self.conn, sock: &mut self.sock }
+        Stream {
+            conn: &mut self.conn,
+            sock: &mut self.sock,
+        }
     }
 }
 

@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use tls_srp::stream::{Stream, StreamOwned};
 use tls_srp::{
-    AlertDescription, ClientConfig, ClientConnection, Error, InMemoryUserStore, ServerConfig, ServerConnection,
-    SrpGroup, UserRecord,
+    AlertDescription, ClientConfig, ClientConnection, Error, InMemoryUserStore, ServerConfig,
+    ServerConnection, SrpGroup, UserRecord,
 };
 
 const USER: &str = "alice";
@@ -26,12 +26,18 @@ fn group() -> &'static SrpGroup {
 
 fn server_config() -> Arc<ServerConfig> {
     let store = InMemoryUserStore::new();
-    store.add_user(USER, PASSWORD.as_bytes(), group()).expect("add user");
+    store
+        .add_user(USER, PASSWORD.as_bytes(), group())
+        .expect("add user");
     Arc::new(ServerConfig::new(Arc::new(store)).expect("server config"))
 }
 
 fn client_conn(password: &str) -> ClientConnection {
-    ClientConnection::new(Arc::new(ClientConfig::new(USER, password)), Some("localhost")).expect("client")
+    ClientConnection::new(
+        Arc::new(ClientConfig::new(USER, password)),
+        Some("localhost"),
+    )
+    .expect("client")
 }
 
 fn with_timeouts(sock: TcpStream) -> TcpStream {
@@ -41,7 +47,9 @@ fn with_timeouts(sock: TcpStream) -> TcpStream {
 }
 
 /// A listener on 127.0.0.1 whose single accepted connection is given to `serve` on a thread.
-fn spawn_server<R: Send + 'static>(serve: impl FnOnce(TcpStream) -> R + Send + 'static) -> (u16, thread::JoinHandle<R>) {
+fn spawn_server<R: Send + 'static>(
+    serve: impl FnOnce(TcpStream) -> R + Send + 'static,
+) -> (u16, thread::JoinHandle<R>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let handle = thread::spawn(move || {
@@ -149,12 +157,19 @@ fn megabyte_each_way() {
 fn wrong_password_fails_both_sides() {
     let (port, server) = spawn_server(|sock| {
         let mut tls = StreamOwned::new(ServerConnection::new(server_config()).unwrap(), sock);
-        tls.read(&mut [0u8; 16]).expect_err("server handshake must fail")
+        tls.read(&mut [0u8; 16])
+            .expect_err("server handshake must fail")
     });
     let mut tls = StreamOwned::new(client_conn("wrong"), connect(port));
-    let err = tls.write_all(b"hello").expect_err("client handshake must fail");
+    let err = tls
+        .write_all(b"hello")
+        .expect_err("client handshake must fail");
     assert_eq!(err.kind(), io::ErrorKind::InvalidData);
-    assert_eq!(tls_error(&err), Some(&Error::AlertReceived(AlertDescription::BadRecordMac)), "{err}");
+    assert_eq!(
+        tls_error(&err),
+        Some(&Error::AlertReceived(AlertDescription::BadRecordMac)),
+        "{err}"
+    );
 
     let err = server.join().unwrap();
     assert_eq!(err.kind(), io::ErrorKind::InvalidData);
@@ -167,7 +182,9 @@ fn peer_gone_without_close_notify_is_unexpected_eof() {
         let mut tls = StreamOwned::new(ServerConnection::new(server_config()).unwrap(), sock);
         let mut buf = [0u8; 3];
         tls.read_exact(&mut buf).unwrap();
-        let err = tls.read(&mut [0u8; 16]).expect_err("truncation is not a clean close");
+        let err = tls
+            .read(&mut [0u8; 16])
+            .expect_err("truncation is not a clean close");
         (buf, err.kind())
     });
     let mut tls = StreamOwned::new(client_conn(PASSWORD), connect(port));
@@ -192,7 +209,10 @@ fn eof_during_handshake_is_an_error() {
     server.join().unwrap();
     // UnexpectedEof, or a reset if our ClientHello was still unread when the peer closed.
     assert!(
-        matches!(err.kind(), io::ErrorKind::UnexpectedEof | io::ErrorKind::ConnectionReset),
+        matches!(
+            err.kind(),
+            io::ErrorKind::UnexpectedEof | io::ErrorKind::ConnectionReset
+        ),
         "{err:?}"
     );
 }
@@ -202,9 +222,13 @@ fn async_lookup_server_driven_by_hand() {
     // A blocking server whose config has no store: read until the ClientHello is in,
     // look the user up, then let StreamOwned finish the handshake.
     let (port, server) = spawn_server(|mut sock| {
-        let mut conn = ServerConnection::new(Arc::new(ServerConfig::with_async_lookup().unwrap())).unwrap();
+        let mut conn =
+            ServerConnection::new(Arc::new(ServerConfig::with_async_lookup().unwrap())).unwrap();
         while conn.pending_user_lookup().is_none() {
-            assert!(conn.read_tls(&mut sock).unwrap() > 0, "EOF before ClientHello");
+            assert!(
+                conn.read_tls(&mut sock).unwrap() > 0,
+                "EOF before ClientHello"
+            );
             conn.process_new_packets().unwrap();
         }
         let name = conn.pending_user_lookup().unwrap_or_default().to_owned();

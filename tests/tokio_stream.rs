@@ -10,11 +10,15 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use tokio::io::{duplex, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, DuplexStream, ReadBuf};
+use tokio::io::{
+    duplex, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, DuplexStream, ReadBuf,
+};
 use tokio::net::{TcpListener, TcpStream};
 
 use tls_srp::tokio::{LazyAcceptor, TlsAcceptor, TlsConnector};
-use tls_srp::{AlertDescription, ClientConfig, Error, InMemoryUserStore, ServerConfig, SrpGroup, UserRecord};
+use tls_srp::{
+    AlertDescription, ClientConfig, Error, InMemoryUserStore, ServerConfig, SrpGroup, UserRecord,
+};
 
 const USER: &str = "alice";
 const PASSWORD: &str = "correct horse battery staple";
@@ -30,7 +34,9 @@ fn group() -> &'static SrpGroup {
 
 fn server_config() -> Arc<ServerConfig> {
     let store = InMemoryUserStore::new();
-    store.add_user(USER, PASSWORD.as_bytes(), group()).expect("add user");
+    store
+        .add_user(USER, PASSWORD.as_bytes(), group())
+        .expect("add user");
     Arc::new(ServerConfig::new(Arc::new(store)).expect("server config"))
 }
 
@@ -47,7 +53,9 @@ fn acceptor() -> TlsAcceptor {
 }
 
 async fn limit<F: Future>(f: F) -> F::Output {
-    tokio::time::timeout(LIMIT, f).await.expect("test timed out")
+    tokio::time::timeout(LIMIT, f)
+        .await
+        .expect("test timed out")
 }
 
 /// The `tls_srp::Error` inside an `io::Error`, if any.
@@ -108,15 +116,28 @@ async fn megabyte_each_way_over_duplex(buf: usize) {
         })
     };
     let client = async {
-        let tls = connector(PASSWORD).connect(Some(SNI), c_io).await.expect("client handshake");
+        let tls = connector(PASSWORD)
+            .connect(Some(SNI), c_io)
+            .await
+            .expect("client handshake");
         assert!(!tls.get_ref().1.is_handshaking());
-        exchange(tls, to_server.clone()).await.expect("client exchange")
+        exchange(tls, to_server.clone())
+            .await
+            .expect("client exchange")
     };
 
     let (client_got, server_got) = limit(async { tokio::join!(client, server) }).await;
     let server_got = server_got.expect("server task");
-    assert!(client_got == to_client, "client received {} bytes, not the server's MiB", client_got.len());
-    assert!(server_got == to_server, "server received {} bytes, not the client's MiB", server_got.len());
+    assert!(
+        client_got == to_client,
+        "client received {} bytes, not the server's MiB",
+        client_got.len()
+    );
+    assert!(
+        server_got == to_server,
+        "server received {} bytes, not the client's MiB",
+        server_got.len()
+    );
 }
 
 #[tokio::test]
@@ -152,8 +173,14 @@ async fn echo_over_tcp() {
         });
 
         let tcp = TcpStream::connect(addr).await.unwrap();
-        let mut tls = connector(PASSWORD).connect(Some(SNI), tcp).await.expect("client handshake");
-        for (i, len) in [1usize, 100, 16_384, 16_385, 70_000].into_iter().enumerate() {
+        let mut tls = connector(PASSWORD)
+            .connect(Some(SNI), tcp)
+            .await
+            .expect("client handshake");
+        for (i, len) in [1usize, 100, 16_384, 16_385, 70_000]
+            .into_iter()
+            .enumerate()
+        {
             let msg = pattern(i as u8, len);
             tls.write_all(&msg).await.unwrap();
             tls.flush().await.unwrap();
@@ -177,12 +204,17 @@ async fn close_notify_is_seen_as_end_of_stream() {
             let mut tls = acceptor().accept(s_io).await.expect("server handshake");
             let mut got = Vec::new();
             // Ok, not UnexpectedEof: the client said close_notify.
-            tls.read_to_end(&mut got).await.expect("read to close_notify");
+            tls.read_to_end(&mut got)
+                .await
+                .expect("read to close_notify");
             // Reading again after close_notify still says end of stream.
             assert_eq!(tls.read(&mut [0u8; 8]).await.expect("read after close"), 0);
             got
         });
-        let mut tls = connector(PASSWORD).connect(None, c_io).await.expect("client handshake");
+        let mut tls = connector(PASSWORD)
+            .connect(None, c_io)
+            .await
+            .expect("client handshake");
         tls.write_all(b"last words").await.unwrap();
         tls.shutdown().await.expect("shutdown");
         // A second shutdown does not send a second close_notify (nor fail).
@@ -199,10 +231,16 @@ async fn transport_closed_without_close_notify_is_unexpected_eof() {
         let server = tokio::spawn(async move {
             let mut tls = acceptor().accept(s_io).await.expect("server handshake");
             let mut got = Vec::new();
-            let err = tls.read_to_end(&mut got).await.expect_err("truncation must not look like a clean close");
+            let err = tls
+                .read_to_end(&mut got)
+                .await
+                .expect_err("truncation must not look like a clean close");
             (got, err.kind())
         });
-        let mut tls = connector(PASSWORD).connect(None, c_io).await.expect("client handshake");
+        let mut tls = connector(PASSWORD)
+            .connect(None, c_io)
+            .await
+            .expect("client handshake");
         tls.write_all(b"cut short").await.unwrap();
         tls.flush().await.unwrap();
         // Shut the transport down under TLS: no close_notify.
@@ -218,13 +256,20 @@ async fn transport_closed_without_close_notify_is_unexpected_eof() {
 async fn wrong_password(buf: usize) {
     let (c_io, s_io) = duplex(buf);
     let (client, server) = limit(async {
-        tokio::join!(connector("not the password").connect(Some(SNI), c_io), acceptor().accept(s_io))
+        tokio::join!(
+            connector("not the password").connect(Some(SNI), c_io),
+            acceptor().accept(s_io)
+        )
     })
     .await;
 
     let err = client.err().expect("client handshake must fail");
     assert_eq!(err.kind(), io::ErrorKind::InvalidData);
-    assert_eq!(tls_error(&err), Some(&Error::AlertReceived(AlertDescription::BadRecordMac)), "{err}");
+    assert_eq!(
+        tls_error(&err),
+        Some(&Error::AlertReceived(AlertDescription::BadRecordMac)),
+        "{err}"
+    );
 
     let err = server.err().expect("server handshake must fail");
     assert_eq!(err.kind(), io::ErrorKind::InvalidData);
@@ -247,20 +292,28 @@ async fn lazy_acceptor_supplies_user_asynchronously() {
     limit(async {
         let (c_io, s_io) = duplex(64);
         let server = tokio::spawn(async move {
-            let start = LazyAcceptor::new(lookup_config(), s_io).await.expect("ClientHello");
+            let start = LazyAcceptor::new(lookup_config(), s_io)
+                .await
+                .expect("ClientHello");
             assert_eq!(start.username(), USER);
             assert_eq!(start.server_name(), Some(SNI));
             // A slow database.
             tokio::time::sleep(Duration::from_millis(50)).await;
             let record = UserRecord::new(USER, PASSWORD.as_bytes(), group()).expect("record");
-            let mut tls = start.into_stream(Some(record)).await.expect("server handshake");
+            let mut tls = start
+                .into_stream(Some(record))
+                .await
+                .expect("server handshake");
             assert_eq!(tls.get_ref().1.username(), Some(USER));
             let mut buf = [0u8; 4];
             tls.read_exact(&mut buf).await.unwrap();
             tls.write_all(&buf).await.unwrap();
             tls.shutdown().await.unwrap();
         });
-        let mut tls = connector(PASSWORD).connect(Some(SNI), c_io).await.expect("client handshake");
+        let mut tls = connector(PASSWORD)
+            .connect(Some(SNI), c_io)
+            .await
+            .expect("client handshake");
         tls.write_all(b"ping").await.unwrap();
         let mut back = Vec::new();
         tls.read_to_end(&mut back).await.unwrap();
@@ -274,7 +327,9 @@ async fn lazy_acceptor_supplies_user_asynchronously() {
 async fn lazy_acceptor_unknown_user_fails_at_finished() {
     let (c_io, s_io) = duplex(64);
     let server = async move {
-        let start = LazyAcceptor::new(lookup_config(), s_io).await.expect("ClientHello");
+        let start = LazyAcceptor::new(lookup_config(), s_io)
+            .await
+            .expect("ClientHello");
         assert_eq!(start.username(), USER);
         tokio::time::sleep(Duration::from_millis(10)).await;
         start.into_stream(None).await
@@ -285,7 +340,11 @@ async fn lazy_acceptor_unknown_user_fails_at_finished() {
     // Simulated user (RFC 5054 2.5.1.3): indistinguishable from a wrong password.
     let err = client.err().expect("client handshake must fail");
     assert_eq!(err.kind(), io::ErrorKind::InvalidData);
-    assert_eq!(tls_error(&err), Some(&Error::AlertReceived(AlertDescription::BadRecordMac)), "{err}");
+    assert_eq!(
+        tls_error(&err),
+        Some(&Error::AlertReceived(AlertDescription::BadRecordMac)),
+        "{err}"
+    );
     let err = server.err().expect("server handshake must fail");
     assert_eq!(tls_error(&err), Some(&Error::DecryptError), "{err}");
 }
@@ -296,7 +355,10 @@ async fn lazy_acceptor_refuses_config_with_store() {
     let mut lazy = LazyAcceptor::new(server_config(), s_io);
     let err = limit(&mut lazy).await.err().expect("must refuse");
     assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
-    assert!(matches!(tls_error(&err), Some(Error::ApiMisuse(_))), "{err}");
+    assert!(
+        matches!(tls_error(&err), Some(Error::ApiMisuse(_))),
+        "{err}"
+    );
     // The transport is still there for the application.
     assert!(lazy.take_io().is_some());
     assert!(lazy.take_io().is_none());
@@ -312,8 +374,14 @@ async fn acceptor_without_store_fails_instead_of_hanging() {
     };
     let (client, server_err) =
         limit(async { tokio::join!(connector(PASSWORD).connect(None, c_io), server) }).await;
-    assert!(matches!(tls_error(&server_err), Some(Error::ApiMisuse(_))), "{server_err}");
-    assert_eq!(client.err().expect("client must fail").kind(), io::ErrorKind::UnexpectedEof);
+    assert!(
+        matches!(tls_error(&server_err), Some(Error::ApiMisuse(_))),
+        "{server_err}"
+    );
+    assert_eq!(
+        client.err().expect("client must fail").kind(),
+        io::ErrorKind::UnexpectedEof
+    );
 }
 
 #[tokio::test]
@@ -323,7 +391,11 @@ async fn handshake_can_be_bounded_by_a_timeout() {
     let res = tokio::time::timeout(Duration::from_millis(100), acceptor().accept(s_io)).await;
     assert!(res.is_err(), "the accept must still be waiting");
     let (_silent, s_io) = duplex(64);
-    let res = tokio::time::timeout(Duration::from_millis(100), LazyAcceptor::new(lookup_config(), s_io)).await;
+    let res = tokio::time::timeout(
+        Duration::from_millis(100),
+        LazyAcceptor::new(lookup_config(), s_io),
+    )
+    .await;
     assert!(res.is_err(), "the lazy accept must still be waiting");
 }
 
@@ -340,7 +412,13 @@ struct Awkward {
 
 impl Awkward {
     fn new(inner: DuplexStream, chunk: usize, read_limit: usize) -> Self {
-        Self { inner, chunk, read_limit, read_total: 0, tick: 0 }
+        Self {
+            inner,
+            chunk,
+            read_limit,
+            read_total: 0,
+            tick: 0,
+        }
     }
 
     /// `true` on every other call: pretend not to be ready.
@@ -356,12 +434,20 @@ impl Awkward {
 }
 
 impl AsyncRead for Awkward {
-    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         if this.stall(cx) {
             return Poll::Pending;
         }
-        let allowed = this.read_limit.saturating_sub(this.read_total).min(this.chunk).min(buf.remaining());
+        let allowed = this
+            .read_limit
+            .saturating_sub(this.read_total)
+            .min(this.chunk)
+            .min(buf.remaining());
         if allowed == 0 {
             return Poll::Ready(Ok(())); // EOF
         }
@@ -379,7 +465,11 @@ impl AsyncRead for Awkward {
 }
 
 impl AsyncWrite for Awkward {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         if this.stall(cx) {
             return Poll::Pending;
@@ -420,8 +510,13 @@ async fn pending_everywhere_still_completes() {
                 exchange(tls, to_client).await.expect("server exchange")
             })
         };
-        let tls = connector(PASSWORD).connect(None, c_io).await.expect("client handshake");
-        let got = exchange(tls, to_server.clone()).await.expect("client exchange");
+        let tls = connector(PASSWORD)
+            .connect(None, c_io)
+            .await
+            .expect("client handshake");
+        let got = exchange(tls, to_server.clone())
+            .await
+            .expect("client exchange");
         assert!(got == to_client);
         assert!(server.await.unwrap() == to_server);
     })
@@ -434,13 +529,22 @@ async fn lazy_acceptor_with_pending_transport() {
         let (c_io, s_io) = duplex(1024);
         let s_io = Awkward::new(s_io, 1, usize::MAX);
         let server = tokio::spawn(async move {
-            let start = LazyAcceptor::new(lookup_config(), s_io).await.expect("ClientHello");
-            let record = UserRecord::new(start.username(), PASSWORD.as_bytes(), group()).expect("record");
-            let mut tls = start.into_stream(Some(record)).await.expect("server handshake");
+            let start = LazyAcceptor::new(lookup_config(), s_io)
+                .await
+                .expect("ClientHello");
+            let record =
+                UserRecord::new(start.username(), PASSWORD.as_bytes(), group()).expect("record");
+            let mut tls = start
+                .into_stream(Some(record))
+                .await
+                .expect("server handshake");
             tls.write_all(b"welcome").await.unwrap();
             tls.shutdown().await.unwrap();
         });
-        let mut tls = connector(PASSWORD).connect(None, c_io).await.expect("client handshake");
+        let mut tls = connector(PASSWORD)
+            .connect(None, c_io)
+            .await
+            .expect("client handshake");
         let mut got = Vec::new();
         tls.read_to_end(&mut got).await.unwrap();
         assert_eq!(got, b"welcome");
@@ -461,10 +565,20 @@ async fn eof_mid_handshake_is_an_error_client_side() {
             let _ = acceptor().accept(s_io).await;
         });
         let res = limit(connector(PASSWORD).connect(None, c_io).into_fallible()).await;
-        let (err, io) = res.err().unwrap_or_else(|| panic!("cut at {cut}: handshake must fail"));
-        assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof, "cut at {cut}: {err}");
+        let (err, io) = res
+            .err()
+            .unwrap_or_else(|| panic!("cut at {cut}: handshake must fail"));
+        assert_eq!(
+            err.kind(),
+            io::ErrorKind::UnexpectedEof,
+            "cut at {cut}: {err}"
+        );
         // The transport comes back, having read exactly up to the cut.
-        assert_eq!(io.expect("transport given back").read_total, cut, "cut at {cut}");
+        assert_eq!(
+            io.expect("transport given back").read_total,
+            cut,
+            "cut at {cut}"
+        );
         server.abort();
     }
 }
@@ -479,11 +593,21 @@ async fn eof_mid_client_hello_is_an_error_server_side() {
             c_io.write_all(&partial[..cut]).await.unwrap();
             drop(c_io);
             let err = if lazy {
-                limit(LazyAcceptor::new(lookup_config(), s_io)).await.err().expect("must fail")
+                limit(LazyAcceptor::new(lookup_config(), s_io))
+                    .await
+                    .err()
+                    .expect("must fail")
             } else {
-                limit(acceptor().accept(s_io)).await.err().expect("must fail")
+                limit(acceptor().accept(s_io))
+                    .await
+                    .err()
+                    .expect("must fail")
             };
-            assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof, "cut at {cut}, lazy {lazy}: {err}");
+            assert_eq!(
+                err.kind(),
+                io::ErrorKind::UnexpectedEof,
+                "cut at {cut}, lazy {lazy}: {err}"
+            );
         }
     }
 }
@@ -493,7 +617,9 @@ async fn garbage_instead_of_client_hello_sends_an_alert() {
     // An HTTP request on the TLS port: the server answers with a fatal alert and fails.
     let (mut c_io, s_io) = duplex(64);
     let client = async move {
-        c_io.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+        c_io.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .unwrap();
         let mut answer = Vec::new();
         c_io.read_to_end(&mut answer).await.unwrap();
         answer
@@ -505,6 +631,47 @@ async fn garbage_instead_of_client_hello_sends_an_alert() {
     let expected = tls_err.alert().expect("an error with an alert");
     // A plaintext TLS alert record: type 21, version 3.x, length 2, level fatal (2), description.
     assert_eq!(answer.len(), 7, "{answer:?}");
-    assert_eq!((answer[0], answer[1], &answer[3..6]), (21, 3, &[0u8, 2, 2][..]));
+    assert_eq!(
+        (answer[0], answer[1], &answer[3..6]),
+        (21, 3, &[0u8, 2, 2][..])
+    );
     assert_eq!(AlertDescription::from(answer[6]), expected);
+}
+
+#[tokio::test]
+async fn writes_apply_back_pressure() {
+    // A peer that completes the handshake, then never reads: our writes must stop being
+    // accepted after a bounded amount instead of buffering without end.
+    let (c_io, s_io) = duplex(64);
+    let (client, server) = limit(async {
+        tokio::join!(
+            connector(PASSWORD).connect(None, c_io),
+            acceptor().accept(s_io)
+        )
+    })
+    .await;
+    let (mut client, _server) = (
+        client.expect("client handshake"),
+        server.expect("server handshake"),
+    );
+
+    let chunk = vec![0x5au8; 64 * 1024];
+    let mut cx = Context::from_waker(std::task::Waker::noop());
+    let mut accepted = 0usize;
+    let mut blocked = false;
+    for _ in 0..1000 {
+        match Pin::new(&mut client).poll_write(&mut cx, &chunk) {
+            Poll::Ready(Ok(n)) => accepted += n,
+            Poll::Ready(Err(e)) => panic!("write failed: {e}"),
+            Poll::Pending => {
+                blocked = true;
+                break;
+            }
+        }
+    }
+    assert!(blocked, "accepted {accepted} bytes without ever blocking");
+    assert!(
+        accepted > 0 && accepted <= 128 * 1024,
+        "accepted {accepted} bytes"
+    );
 }

@@ -36,10 +36,15 @@ impl TlsConnector {
     where
         IO: AsyncRead + AsyncWrite + Unpin,
     {
-        Connect(match ClientConnection::new(self.config.clone(), server_name) {
-            Ok(conn) => MidHandshake::Handshaking(Stream::new(io, conn)),
-            Err(err) => MidHandshake::Error { io, error: io::Error::other(err) },
-        })
+        Connect(
+            match ClientConnection::new(self.config.clone(), server_name) {
+                Ok(conn) => MidHandshake::Handshaking(Stream::new(io, conn)),
+                Err(err) => MidHandshake::Error {
+                    io,
+                    error: io::Error::other(err),
+                },
+            },
+        )
     }
 
     /// The config connections are made with.
@@ -76,7 +81,9 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Future for Connect<IO> {
     type Output = io::Result<TlsStream<IO>>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        Pin::new(&mut self.0).poll(cx).map(|r| r.map(|inner| TlsStream { inner }).map_err(|(e, _)| e))
+        Pin::new(&mut self.0)
+            .poll(cx)
+            .map(|r| r.map(|inner| TlsStream { inner }).map_err(|(e, _)| e))
     }
 }
 
@@ -89,7 +96,9 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Future for FallibleConnect<IO> {
     type Output = Result<TlsStream<IO>, HandshakeFailure<IO>>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        Pin::new(&mut self.0).poll(cx).map(|r| r.map(|inner| TlsStream { inner }))
+        Pin::new(&mut self.0)
+            .poll(cx)
+            .map(|r| r.map(|inner| TlsStream { inner }))
     }
 }
 
@@ -121,13 +130,21 @@ impl<IO> TlsStream<IO> {
 }
 
 impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncRead for TlsStream<IO> {
-    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
         self.get_mut().inner.poll_read(cx, buf)
     }
 }
 
 impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncWrite for TlsStream<IO> {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         self.get_mut().inner.poll_write(cx, buf)
     }
 

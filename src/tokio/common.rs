@@ -96,12 +96,20 @@ where
     C: Session,
 {
     pub(crate) fn new(io: IO, conn: C) -> Self {
-        Self { io, conn, state: TlsState::Stream, need_flush: false }
+        Self {
+            io,
+            conn,
+            state: TlsState::Stream,
+            need_flush: false,
+        }
     }
 
     /// One `write_tls` call. `Pending` if the transport is not ready.
     fn write_io(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-        let mut writer = SyncWriteAdapter { io: &mut self.io, cx };
+        let mut writer = SyncWriteAdapter {
+            io: &mut self.io,
+            cx,
+        };
         match self.conn.write_tls(&mut writer) {
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => Poll::Pending,
             result => Poll::Ready(result),
@@ -114,7 +122,10 @@ where
     /// the error comes back as `InvalidData`; what is left of the alert stays queued
     /// (`conn.wants_write()`), for a caller that can wait to send it.
     pub(crate) fn read_io(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-        let mut reader = SyncReadAdapter { io: &mut self.io, cx };
+        let mut reader = SyncReadAdapter {
+            io: &mut self.io,
+            cx,
+        };
         let n = match self.conn.read_tls(&mut reader) {
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Poll::Pending,
@@ -161,7 +172,11 @@ where
             let write_blocked = self.poll_drain(cx)?.is_pending();
 
             if !self.conn.is_handshaking() {
-                return if write_blocked { Poll::Pending } else { Poll::Ready(Ok(())) };
+                return if write_blocked {
+                    Poll::Pending
+                } else {
+                    Poll::Ready(Ok(()))
+                };
             }
             if self.conn.awaiting_user() {
                 return Poll::Ready(Err(io::Error::other(Error::ApiMisuse(
@@ -187,7 +202,11 @@ where
         }
     }
 
-    pub(crate) fn poll_read(&mut self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    pub(crate) fn poll_read(
+        &mut self,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
         if !self.state.readable() || buf.remaining() == 0 {
             return Poll::Ready(Ok(()));
         }
@@ -220,7 +239,11 @@ where
         }
     }
 
-    pub(crate) fn poll_write(&mut self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    pub(crate) fn poll_write(
+        &mut self,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         if buf.is_empty() {
             return Poll::Ready(Ok(0));
         }
@@ -296,7 +319,10 @@ pub(crate) struct SyncWriteAdapter<'a, 'b, T> {
 }
 
 impl<T: AsyncWrite + Unpin> SyncWriteAdapter<'_, '_, T> {
-    fn sync<R>(&mut self, f: impl FnOnce(Pin<&mut T>, &mut Context<'_>) -> Poll<io::Result<R>>) -> io::Result<R> {
+    fn sync<R>(
+        &mut self,
+        f: impl FnOnce(Pin<&mut T>, &mut Context<'_>) -> Poll<io::Result<R>>,
+    ) -> io::Result<R> {
         match f(Pin::new(&mut *self.io), self.cx) {
             Poll::Ready(result) => result,
             Poll::Pending => Err(io::ErrorKind::WouldBlock.into()),

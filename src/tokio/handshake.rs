@@ -17,7 +17,10 @@ pub(crate) enum MidHandshake<IO, C> {
     /// Exchanging handshake messages.
     Handshaking(Stream<IO, C>),
     /// Failed; sending the alert that says why before reporting `error`.
-    SendAlert { stream: Stream<IO, C>, error: io::Error },
+    SendAlert {
+        stream: Stream<IO, C>,
+        error: io::Error,
+    },
     /// Failed before any IO (the connection could not be created).
     Error { io: IO, error: io::Error },
     /// The output has been taken.
@@ -82,7 +85,10 @@ where
                 },
                 Self::Error { io, error } => return Poll::Ready(Err((error, Some(io)))),
                 Self::End => {
-                    return Poll::Ready(Err((io::Error::other("handshake future polled after completion"), None)))
+                    return Poll::Ready(Err((
+                        io::Error::other("handshake future polled after completion"),
+                        None,
+                    )))
                 }
             }
         }

@@ -44,7 +44,10 @@ impl TlsAcceptor {
     {
         Accept(match ServerConnection::new(self.config.clone()) {
             Ok(conn) => MidHandshake::Handshaking(Stream::new(io, conn)),
-            Err(err) => MidHandshake::Error { io, error: io::Error::other(err) },
+            Err(err) => MidHandshake::Error {
+                io,
+                error: io::Error::other(err),
+            },
         })
     }
 
@@ -84,7 +87,9 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Future for Accept<IO> {
     type Output = io::Result<TlsStream<IO>>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        Pin::new(&mut self.0).poll(cx).map(|r| r.map(|inner| TlsStream { inner }).map_err(|(e, _)| e))
+        Pin::new(&mut self.0)
+            .poll(cx)
+            .map(|r| r.map(|inner| TlsStream { inner }).map_err(|(e, _)| e))
     }
 }
 
@@ -97,7 +102,9 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Future for FallibleAccept<IO> {
     type Output = Result<TlsStream<IO>, HandshakeFailure<IO>>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        Pin::new(&mut self.0).poll(cx).map(|r| r.map(|inner| TlsStream { inner }))
+        Pin::new(&mut self.0)
+            .poll(cx)
+            .map(|r| r.map(|inner| TlsStream { inner }))
     }
 }
 
@@ -125,7 +132,10 @@ enum LazyState<IO> {
     /// Waiting for the ClientHello.
     Reading(Stream<IO, ServerConnection>),
     /// Failed; sending the alert that says why.
-    SendAlert { stream: Stream<IO, ServerConnection>, error: io::Error },
+    SendAlert {
+        stream: Stream<IO, ServerConnection>,
+        error: io::Error,
+    },
     /// Failed; `error` is `None` once it has been reported.
     Failed { io: IO, error: Option<io::Error> },
     /// Resolved, or the transport was taken.
@@ -154,7 +164,10 @@ where
         } else {
             match ServerConnection::new(config) {
                 Ok(conn) => LazyState::Reading(Stream::new(io, conn)),
-                Err(err) => LazyState::Failed { io, error: Some(io::Error::other(err)) },
+                Err(err) => LazyState::Failed {
+                    io,
+                    error: Some(io::Error::other(err)),
+                },
             }
         };
         Self { state }
@@ -174,7 +187,10 @@ where
 
 /// Reads until the ClientHello has been processed. `Ready(Ok(()))` once the connection waits
 /// for a user record.
-fn poll_client_hello<IO>(stream: &mut Stream<IO, ServerConnection>, cx: &mut Context<'_>) -> Poll<io::Result<()>>
+fn poll_client_hello<IO>(
+    stream: &mut Stream<IO, ServerConnection>,
+    cx: &mut Context<'_>,
+) -> Poll<io::Result<()>>
 where
     IO: AsyncRead + AsyncWrite + Unpin,
 {
@@ -188,7 +204,9 @@ where
             return if write_blocked {
                 Poll::Pending
             } else {
-                Poll::Ready(Err(io::Error::other("TLS handshake stalled before the user lookup")))
+                Poll::Ready(Err(io::Error::other(
+                    "TLS handshake stalled before the user lookup",
+                )))
             };
         }
         match std::task::ready!(stream.read_io(cx))? {
@@ -223,7 +241,10 @@ where
                         this.state = if stream.conn.wants_write() {
                             LazyState::SendAlert { stream, error }
                         } else {
-                            LazyState::Failed { io: stream.io, error: Some(error) }
+                            LazyState::Failed {
+                                io: stream.io,
+                                error: Some(error),
+                            }
                         };
                     }
                 },
@@ -232,16 +253,23 @@ where
                         this.state = LazyState::SendAlert { stream, error };
                         return Poll::Pending;
                     }
-                    Poll::Ready(_) => this.state = LazyState::Failed { io: stream.io, error: Some(error) },
+                    Poll::Ready(_) => {
+                        this.state = LazyState::Failed {
+                            io: stream.io,
+                            error: Some(error),
+                        }
+                    }
                 },
                 LazyState::Failed { io, error } => {
                     this.state = LazyState::Failed { io, error: None };
-                    return Poll::Ready(Err(
-                        error.unwrap_or_else(|| io::Error::other("LazyAcceptor polled after completion")),
-                    ));
+                    return Poll::Ready(Err(error.unwrap_or_else(|| {
+                        io::Error::other("LazyAcceptor polled after completion")
+                    })));
                 }
                 LazyState::Done => {
-                    return Poll::Ready(Err(io::Error::other("LazyAcceptor polled after completion")));
+                    return Poll::Ready(Err(io::Error::other(
+                        "LazyAcceptor polled after completion",
+                    )));
                 }
             }
         }
@@ -286,8 +314,14 @@ where
         let mut stream = self.stream;
         Accept(match stream.conn.supply_user(user) {
             Ok(()) => MidHandshake::Handshaking(stream),
-            Err(err) if stream.conn.wants_write() => MidHandshake::SendAlert { stream, error: tls_error(err) },
-            Err(err) => MidHandshake::Error { io: stream.io, error: tls_error(err) },
+            Err(err) if stream.conn.wants_write() => MidHandshake::SendAlert {
+                stream,
+                error: tls_error(err),
+            },
+            Err(err) => MidHandshake::Error {
+                io: stream.io,
+                error: tls_error(err),
+            },
         })
     }
 }
@@ -321,13 +355,21 @@ impl<IO> TlsStream<IO> {
 }
 
 impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncRead for TlsStream<IO> {
-    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
         self.get_mut().inner.poll_read(cx, buf)
     }
 }
 
 impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncWrite for TlsStream<IO> {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         self.get_mut().inner.poll_write(cx, buf)
     }
 
