@@ -330,7 +330,7 @@ fn client_min_group_below_1024_is_refused() {
 }
 
 #[test]
-fn tls13_offer_is_answered_with_tls12_and_downgrade_sentinel() {
+fn tls13_offer_is_answered_with_tls12_without_downgrade_marker() {
     let (mut c, mut s) = make_pair(client_config(), server_config(2048));
     let mut sentinel = None;
     let out = handshake_altered(
@@ -356,7 +356,10 @@ fn tls13_offer_is_answered_with_tls12_and_downgrade_sentinel() {
         },
     );
     assert!(out.ok(), "{out:?}");
-    assert_eq!(sentinel.as_deref(), Some(&b"DOWNGRD\x01"[..]));
+    // A TLS 1.2-only server must not send the RFC 8446 downgrade marker: OpenSSL clients
+    // that offered 1.3 (curl) abort when they see it.
+    let tail = sentinel.expect("ServerHello seen");
+    assert_ne!(&tail[..7], b"DOWNGRD");
 }
 
 #[test]

@@ -33,10 +33,6 @@ use crate::srp::{self, ServerKeyPair, SrpGroup};
 use crate::suites::SupportedCipherSuite;
 use crate::tls12::{verify_data_matches, ConnectionSecrets, Side};
 
-/// RFC 8446 4.1.3: the last 8 bytes of ServerHello.random when a server that could do
-/// TLS 1.3 negotiates TLS 1.2 with a client that offered 1.3.
-const DOWNGRADE_TLS12: [u8; 8] = *b"DOWNGRD\x01";
-
 /// The server's handshake state.
 pub(crate) enum ServerState {
     ExpectClientHello(Arc<ServerConfig>),
@@ -56,7 +52,9 @@ pub(crate) struct AwaitUser {
     username: String,
     /// Whether to answer renegotiation_info (the client signalled RFC 5746 support).
     secure_renegotiation: bool,
-    /// Whether the client offered TLS 1.3 (we then mark our random, RFC 8446 4.1.3).
+    /// Whether the client also offered TLS 1.3. We answer with TLS 1.2 and must NOT put
+    /// the RFC 8446 4.1.3 downgrade marker in our random: that marker is for servers that
+    /// support TLS 1.3, and a client that offered 1.3 aborts when it sees it.
     offered_tls13: bool,
 }
 
@@ -278,10 +276,8 @@ impl AwaitUser {
         let key_pair = srp::server_key_pair(group, &record.verifier)?;
         let Self { mut transcript, client_random, suite, secure_renegotiation, offered_tls13, .. } = *self;
 
-        let mut server_random = crate::rand::random_array::<32>()?;
-        if offered_tls13 {
-            server_random[24..].copy_from_slice(&DOWNGRADE_TLS12);
-        }
+        let server_random = crate::rand::random_array::<32>()?;
+        let _ = offered_tls13;
         let mut extensions = Vec::new();
         if secure_renegotiation {
             extensions.push(ServerExtension::RenegotiationInfo(Vec::new()));

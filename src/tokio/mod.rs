@@ -1,1 +1,48 @@
-//! Async adapters for tokio. (STUB: implemented by the adapter work.)
+//! Async adapters for tokio (default feature `tokio`), in the shape of tokio-rustls.
+//!
+//! - [`TlsConnector`]`::connect(server_name, io)` → [`client::TlsStream`];
+//! - [`TlsAcceptor`]`::accept(io)` → [`server::TlsStream`], users from the config's store;
+//! - [`LazyAcceptor`]`::new(config, io)` → [`StartHandshake`] once the ClientHello is in:
+//!   look the user up asynchronously by [`StartHandshake::username`], then
+//!   [`StartHandshake::into_stream`] finishes the handshake.
+//!
+//! Both streams implement `AsyncRead + AsyncWrite`. The sans-IO core runs unchanged: the
+//! transport's `Poll::Pending` is shown to it as `ErrorKind::WouldBlock`.
+//!
+//! Errors are `std::io::Error`s. A TLS failure has kind `InvalidData` and carries a
+//! [`crate::Error`], sent to the peer as an alert before the error is returned:
+//!
+//! ```
+//! fn tls_error(e: &std::io::Error) -> Option<&tls_srp::Error> {
+//!     e.get_ref()?.downcast_ref::<tls_srp::Error>()
+//! }
+//! ```
+//!
+//! Handshakes can be kept waiting by the peer for ever: wrap them in
+//! `tokio::time::timeout`. Every future here is `Unpin` when `IO` is, and dropping one
+//! drops its transport.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use tokio::io::{AsyncReadExt, AsyncWriteExt};
+//! use tls_srp::{ClientConfig, tokio::TlsConnector};
+//!
+//! # async fn run() -> std::io::Result<()> {
+//! let connector = TlsConnector::from(Arc::new(ClientConfig::new("alice", "password123")));
+//! let tcp = tokio::net::TcpStream::connect("127.0.0.1:4433").await?;
+//! let mut tls = connector.connect(Some("localhost"), tcp).await?;
+//! tls.write_all(b"hello").await?;
+//! let mut buf = [0u8; 5];
+//! tls.read_exact(&mut buf).await?;
+//! tls.shutdown().await?; // close_notify
+//! # Ok(()) }
+//! ```
+
+pub mod client;
+mod common;
+mod handshake;
+pub mod server;
+
+pub use client::{Connect, FallibleConnect, TlsConnector};
+pub use handshake::HandshakeFailure;
+pub use server::{Accept, FallibleAccept, LazyAcceptor, StartHandshake, TlsAcceptor};

@@ -1,0 +1,165 @@
+//! The client side: [`TlsConnector`], its [`Connect`] future and [`TlsStream`].
+
+use std::future::Future;
+use std::io;
+#[cfg(unix)]
+use std::os::unix::io::{AsRawFd, RawFd};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use ::tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+use super::common::Stream;
+use super::handshake::{HandshakeFailure, MidHandshake};
+use crate::client::{ClientConfig, ClientConnection};
+
+/// Makes TLS-SRP client connections over async transports. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct TlsConnector {
+    config: Arc<ClientConfig>,
+}
+
+impl From<Arc<ClientConfig>> for TlsConnector {
+    fn from(config: Arc<ClientConfig>) -> Self {
+        Self { config }
+    }
+}
+
+impl TlsConnector {
+    /// Starts a handshake over `io`, logging in with the config's credentials.
+    /// `server_name` is sent as SNI if it is a DNS name (see [`ClientConnection::new`]).
+    ///
+    /// The future resolves once the handshake has completed. Bound it with
+    /// `tokio::time::timeout` if the peer may stall.
+    pub fn connect<IO>(&self, server_name: Option<&str>, io: IO) -> Connect<IO>
+    where
+        IO: AsyncRead + AsyncWrite + Unpin,
+    {
+        Connect(
+            match ClientConnection::new(self.config.clone(), server_name) {
+                Ok(conn) => MidHandshake::Handshaking(Stream::new(io, conn)),
+                Err(err) => MidHandshake::Error {
+                    io,
+                    error: io::Error::other(err),
+                },
+            },
+        )
+    }
+
+    /// The config connections are made with.
+    pub fn config(&self) -> &Arc<ClientConfig> {
+        &self.config
+    }
+}
+
+/// The client handshake, from [`TlsConnector::connect`]. Resolves to a [`TlsStream`].
+///
+/// A TLS failure is an `io::Error` of kind `InvalidData` whose inner error is a
+/// [`crate::Error`]; the alert describing it has been sent to the server first.
+#[derive(Debug)]
+pub struct Connect<IO>(MidHandshake<IO, ClientConnection>);
+
+impl<IO> Connect<IO> {
+    /// The same handshake, but giving the transport back on failure.
+    pub fn into_fallible(self) -> FallibleConnect<IO> {
+        FallibleConnect(self.0)
+    }
+
+    /// The transport, unless the future has completed.
+    pub fn get_ref(&self) -> Option<&IO> {
+        self.0.io_ref()
+    }
+
+    /// The transport, mutably, unless the future has completed.
+    pub fn get_mut(&mut self) -> Option<&mut IO> {
+        self.0.io_mut()
+    }
+}
+
+impl<IO: AsyncRead + AsyncWrite + Unpin> Future for Connect<IO> {
+    type Output = io::Result<TlsStream<IO>>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        Pin::new(&mut self.0)
+            .poll(cx)
+            .map(|r| r.map(|inner| TlsStream { inner }).map_err(|(e, _)| e))
+    }
+}
+
+/// Like [`Connect`], but a failure comes with the transport
+/// (`None` only if polled again after completion).
+#[derive(Debug)]
+pub struct FallibleConnect<IO>(MidHandshake<IO, ClientConnection>);
+
+impl<IO: AsyncRead + AsyncWrite + Unpin> Future for FallibleConnect<IO> {
+    type Output = Result<TlsStream<IO>, HandshakeFailure<IO>>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        Pin::new(&mut self.0)
+            .poll(cx)
+            .map(|r| r.map(|inner| TlsStream { inner }))
+    }
+}
+
+/// A client TLS-SRP stream over `IO`, after the handshake.
+///
+/// Reads return 0 once the server has sent close_notify, and fail with `UnexpectedEof` if it
+/// closed the transport without one. `shutdown` sends close_notify, then shuts `IO` down.
+/// Writes are encrypted and sent as they come; call `flush` to be sure they have left.
+#[derive(Debug)]
+pub struct TlsStream<IO> {
+    inner: Stream<IO, ClientConnection>,
+}
+
+impl<IO> TlsStream<IO> {
+    /// The transport and the connection.
+    pub fn get_ref(&self) -> (&IO, &ClientConnection) {
+        (&self.inner.io, &self.inner.conn)
+    }
+
+    /// The transport and the connection, mutably.
+    pub fn get_mut(&mut self) -> (&mut IO, &mut ClientConnection) {
+        (&mut self.inner.io, &mut self.inner.conn)
+    }
+
+    /// Gives back the transport and the connection.
+    pub fn into_inner(self) -> (IO, ClientConnection) {
+        (self.inner.io, self.inner.conn)
+    }
+}
+
+impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncRead for TlsStream<IO> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        self.get_mut().inner.poll_read(cx, buf)
+    }
+}
+
+impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncWrite for TlsStream<IO> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.get_mut().inner.poll_write(cx, buf)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.get_mut().inner.poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.get_mut().inner.poll_shutdown(cx)
+    }
+}
+
+#[cfg(unix)]
+impl<IO: AsRawFd> AsRawFd for TlsStream<IO> {
+    fn as_raw_fd(&self) -> RawFd {
+        self.inner.io.as_raw_fd()
+    }
+}

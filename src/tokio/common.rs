@@ -1,0 +1,345 @@
+//! The generic async stream both roles share: the sync core driven by `poll_*` calls.
+//!
+//! The core only knows `std::io::{Read, Write}`. [`SyncReadAdapter`] and
+//! [`SyncWriteAdapter`] wrap an async transport and a task context so that `Poll::Pending`
+//! becomes `ErrorKind::WouldBlock` on the way in, and [`Stream`] turns `WouldBlock` back into
+//! `Poll::Pending` on the way out. The transport's waker has been registered whenever
+//! `Pending` is returned.
+
+use std::io::{self, Read, Write};
+use std::ops::DerefMut;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+
+use ::tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+use crate::client::ClientConnection;
+use crate::conn::ConnectionCommon;
+use crate::error::Error;
+use crate::server::ServerConnection;
+
+/// Most plaintext one `poll_write` takes. Together with draining the queued TLS bytes before
+/// taking more, this bounds what a slow peer makes us buffer.
+const MAX_PLAINTEXT_PER_WRITE: usize = 64 * 1024;
+
+/// A connection of either role, as the async adapter sees it.
+pub(crate) trait Session: DerefMut<Target = ConnectionCommon> {
+    /// Whether the handshake is stopped until the application supplies a user record.
+    fn awaiting_user(&self) -> bool {
+        false
+    }
+}
+
+impl Session for ClientConnection {}
+
+impl Session for ServerConnection {
+    fn awaiting_user(&self) -> bool {
+        self.pending_user_lookup().is_some()
+    }
+}
+
+/// Which directions are still open. close_notify is sent when leaving the write side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TlsState {
+    /// Both directions open.
+    Stream,
+    /// The peer's close_notify has been read.
+    ReadShutdown,
+    /// Our close_notify has been queued.
+    WriteShutdown,
+    /// Both.
+    FullyShutdown,
+}
+
+impl TlsState {
+    pub(crate) fn shutdown_read(&mut self) {
+        *self = match *self {
+            Self::WriteShutdown | Self::FullyShutdown => Self::FullyShutdown,
+            Self::Stream | Self::ReadShutdown => Self::ReadShutdown,
+        };
+    }
+
+    pub(crate) fn shutdown_write(&mut self) {
+        *self = match *self {
+            Self::ReadShutdown | Self::FullyShutdown => Self::FullyShutdown,
+            Self::Stream | Self::WriteShutdown => Self::WriteShutdown,
+        };
+    }
+
+    pub(crate) fn readable(self) -> bool {
+        matches!(self, Self::Stream | Self::WriteShutdown)
+    }
+
+    pub(crate) fn writeable(self) -> bool {
+        matches!(self, Self::Stream | Self::ReadShutdown)
+    }
+}
+
+/// A transport and a connection, driven together.
+#[derive(Debug)]
+pub(crate) struct Stream<IO, C> {
+    pub(crate) io: IO,
+    pub(crate) conn: C,
+    pub(crate) state: TlsState,
+    /// Bytes went to `io` since its last successful flush (handshake only).
+    need_flush: bool,
+}
+
+/// A TLS error as an `io::Error` of kind `InvalidData`, with the [`Error`] inside.
+pub(crate) fn tls_error(err: Error) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, err)
+}
+
+impl<IO, C> Stream<IO, C>
+where
+    IO: AsyncRead + AsyncWrite + Unpin,
+    C: Session,
+{
+    pub(crate) fn new(io: IO, conn: C) -> Self {
+        Self {
+            io,
+            conn,
+            state: TlsState::Stream,
+            need_flush: false,
+        }
+    }
+
+    /// One `write_tls` call. `Pending` if the transport is not ready.
+    fn write_io(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        let mut writer = SyncWriteAdapter {
+            io: &mut self.io,
+            cx,
+        };
+        match self.conn.write_tls(&mut writer) {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Poll::Pending,
+            result => Poll::Ready(result),
+        }
+    }
+
+    /// One `read_tls` call, then `process_new_packets`. `Ready(Ok(0))` at EOF.
+    ///
+    /// On a TLS error the queued alert is written as far as the transport takes it now, and
+    /// the error comes back as `InvalidData`; what is left of the alert stays queued
+    /// (`conn.wants_write()`), for a caller that can wait to send it.
+    pub(crate) fn read_io(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        let mut reader = SyncReadAdapter {
+            io: &mut self.io,
+            cx,
+        };
+        let n = match self.conn.read_tls(&mut reader) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Poll::Pending,
+            Err(e) => return Poll::Ready(Err(e)),
+        };
+        if let Err(err) = self.conn.process_new_packets() {
+            self.last_gasp(cx);
+            return Poll::Ready(Err(tls_error(err)));
+        }
+        Poll::Ready(Ok(n))
+    }
+
+    /// Writes queued bytes (an alert, after an error) until done or the transport blocks.
+    /// Errors are ignored: the caller is already reporting a more important one.
+    fn last_gasp(&mut self, cx: &mut Context<'_>) {
+        while self.conn.wants_write() {
+            match self.write_io(cx) {
+                Poll::Ready(Ok(n)) if n > 0 => {}
+                _ => return,
+            }
+        }
+        let _ = Pin::new(&mut self.io).poll_flush(cx);
+    }
+
+    /// Writes every queued TLS byte and flushes the transport.
+    pub(crate) fn poll_drain(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        while self.conn.wants_write() {
+            if ready!(self.write_io(cx))? == 0 {
+                return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
+            }
+            self.need_flush = true;
+        }
+        if self.need_flush {
+            ready!(Pin::new(&mut self.io).poll_flush(cx))?;
+            self.need_flush = false;
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    /// Drives the handshake to its end, with everything we had to send written and flushed.
+    pub(crate) fn poll_handshake(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        loop {
+            // Send first: the peer may be waiting for our flight before it sends anything.
+            let write_blocked = self.poll_drain(cx)?.is_pending();
+
+            if !self.conn.is_handshaking() {
+                return if write_blocked {
+                    Poll::Pending
+                } else {
+                    Poll::Ready(Ok(()))
+                };
+            }
+            if self.conn.awaiting_user() {
+                return Poll::Ready(Err(io::Error::other(Error::ApiMisuse(
+                    "the server config has no user store: accept with tokio::LazyAcceptor and supply the user",
+                ))));
+            }
+            if !self.conn.wants_read() {
+                return if write_blocked {
+                    Poll::Pending
+                } else {
+                    Poll::Ready(Err(io::Error::other("TLS handshake stalled")))
+                };
+            }
+            match ready!(self.read_io(cx))? {
+                0 => {
+                    return Poll::Ready(Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "peer closed the connection during the TLS handshake",
+                    )))
+                }
+                _ => continue,
+            }
+        }
+    }
+
+    pub(crate) fn poll_read(
+        &mut self,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        if !self.state.readable() || buf.remaining() == 0 {
+            return Poll::Ready(Ok(()));
+        }
+        let mut eof = false;
+        loop {
+            match self.conn.reader().read(buf.initialize_unfilled()) {
+                Ok(0) => {
+                    // close_notify received.
+                    self.state.shutdown_read();
+                    return Poll::Ready(Ok(()));
+                }
+                Ok(n) => {
+                    buf.advance(n);
+                    return Poll::Ready(Ok(()));
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    if eof {
+                        // The core should have said UnexpectedEof itself; never spin on EOF.
+                        return Poll::Ready(Err(io::Error::new(
+                            io::ErrorKind::UnexpectedEof,
+                            "peer closed the connection without sending close_notify",
+                        )));
+                    }
+                }
+                Err(e) => return Poll::Ready(Err(e)),
+            }
+            if ready!(self.read_io(cx))? == 0 {
+                eof = true;
+            }
+        }
+    }
+
+    pub(crate) fn poll_write(
+        &mut self,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        if buf.is_empty() {
+            return Poll::Ready(Ok(0));
+        }
+        // Back-pressure: take new plaintext only once what earlier calls queued is sent.
+        while self.conn.wants_write() {
+            if ready!(self.write_io(cx))? == 0 {
+                return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
+            }
+        }
+        let take = buf.get(..MAX_PLAINTEXT_PER_WRITE).unwrap_or(buf);
+        let n = self.conn.writer().write(take)?;
+        // Start sending now. `buf[..n]` is consumed whatever happens, so errors and
+        // back-pressure are left for the next call (or flush) to report.
+        while self.conn.wants_write() {
+            match self.write_io(cx) {
+                Poll::Ready(Ok(w)) if w > 0 => {}
+                _ => break,
+            }
+        }
+        Poll::Ready(Ok(n))
+    }
+
+    pub(crate) fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.conn.writer().flush()?;
+        while self.conn.wants_write() {
+            if ready!(self.write_io(cx))? == 0 {
+                return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
+            }
+        }
+        Pin::new(&mut self.io).poll_flush(cx)
+    }
+
+    /// Sends close_notify (once), everything still queued, then shuts the transport down.
+    pub(crate) fn poll_shutdown(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        if self.state.writeable() {
+            self.conn.send_close_notify();
+            self.state.shutdown_write();
+        }
+        while self.conn.wants_write() {
+            if ready!(self.write_io(cx))? == 0 {
+                return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
+            }
+        }
+        match ready!(Pin::new(&mut self.io).poll_shutdown(cx)) {
+            // A transport the peer already tore down is shut down enough.
+            Err(e) if e.kind() == io::ErrorKind::NotConnected => Poll::Ready(Ok(())),
+            other => Poll::Ready(other),
+        }
+    }
+}
+
+/// `std::io::Read` over an `AsyncRead` and a task context: `Pending` becomes `WouldBlock`.
+pub(crate) struct SyncReadAdapter<'a, 'b, T> {
+    pub(crate) io: &'a mut T,
+    pub(crate) cx: &'a mut Context<'b>,
+}
+
+impl<T: AsyncRead + Unpin> Read for SyncReadAdapter<'_, '_, T> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let mut buf = ReadBuf::new(buf);
+        match Pin::new(&mut *self.io).poll_read(self.cx, &mut buf) {
+            Poll::Ready(Ok(())) => Ok(buf.filled().len()),
+            Poll::Ready(Err(e)) => Err(e),
+            Poll::Pending => Err(io::ErrorKind::WouldBlock.into()),
+        }
+    }
+}
+
+/// `std::io::Write` over an `AsyncWrite` and a task context: `Pending` becomes `WouldBlock`.
+pub(crate) struct SyncWriteAdapter<'a, 'b, T> {
+    pub(crate) io: &'a mut T,
+    pub(crate) cx: &'a mut Context<'b>,
+}
+
+impl<T: AsyncWrite + Unpin> SyncWriteAdapter<'_, '_, T> {
+    fn sync<R>(
+        &mut self,
+        f: impl FnOnce(Pin<&mut T>, &mut Context<'_>) -> Poll<io::Result<R>>,
+    ) -> io::Result<R> {
+        match f(Pin::new(&mut *self.io), self.cx) {
+            Poll::Ready(result) => result,
+            Poll::Pending => Err(io::ErrorKind::WouldBlock.into()),
+        }
+    }
+}
+
+impl<T: AsyncWrite + Unpin> Write for SyncWriteAdapter<'_, '_, T> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.sync(|io, cx| io.poll_write(cx, buf))
+    }
+
+    fn write_vectored(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        self.sync(|io, cx| io.poll_write_vectored(cx, bufs))
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.sync(|io, cx| io.poll_flush(cx))
+    }
+}
