@@ -48,7 +48,7 @@
 //! 2. the padding is checked with masks over the last `min(256, n - 16)` bytes, whatever
 //!    the padding length says; a bad padding is treated as zero-length padding so the
 //!    rest of the work is identical;
-//! 3. the MAC is computed by [`super::hmac_sha1::hmac_sha1_secret_len`], which makes the
+//! 3. the MAC is computed by `hmac_sha1_secret_len` (in the private `hmac_sha1` module), which makes the
 //!    same SHA-1 compression calls for every `L` the record's length allows;
 //! 4. the received MAC is gathered from its secret position by a scan of the whole window
 //!    it may lie in, then rotated into place with masks;
