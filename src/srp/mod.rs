@@ -368,23 +368,12 @@ mod tests {
         // Maximal values: a = 2^256 - 1, u = x = 2^160 - 1.
         let a = [0xffu8; 32];
         let e = client_exponent(&a, &[0xff; 20], &[0xff; 20]);
-        // (2^160-1)^2 + 2^256 - 1 = 2^320 - 2^161 + 2^256, big-endian in 41 bytes.
-        let mut expected = [0u8; 41];
-        expected[0] = 0; // below 2^320
-                         // 2^320 - 2^161 = bytes 1..=19 of 0xff, then 0xfe, then zeros (bit 161 cleared).
-        for b in expected.iter_mut().take(20).skip(1) {
-            *b = 0xff;
-        }
-        expected[20] = 0xfe;
-        // + 2^256: byte index 41 - 1 - 32 = 8 gains 1 (0xff + 1 carries upward).
-        let mut carry = 1u16;
-        let mut idx = 8usize;
-        while carry != 0 {
-            let v = u16::from(expected[idx]) + carry;
-            expected[idx] = v as u8;
-            carry = v >> 8;
-            idx -= 1;
-        }
+        // Checked against an independent big-integer implementation.
+        let big = |b: &[u8]| num_bigint::BigUint::from_bytes_be(b);
+        let want = big(&a) + big(&[0xff; 20]) * big(&[0xff; 20]);
+        let mut expected = vec![0u8; 41];
+        let wb = want.to_bytes_be();
+        expected[41 - wb.len()..].copy_from_slice(&wb);
         assert_eq!(&e[..], &expected[..]);
     }
 

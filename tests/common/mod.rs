@@ -124,9 +124,19 @@ pub fn send_and_receive(from: &mut ConnectionCommon, to: &mut ConnectionCommon, 
     let mut got = Vec::new();
     while written < data.len() || from.wants_write() {
         written += from.writer().write(&data[written..]).unwrap();
-        transfer(from, to);
-        to.process_new_packets().unwrap();
+        let tls = take_tls(from);
+        let mut rd = &tls[..];
         let mut buf = vec![0u8; 65536];
+        while !rd.is_empty() {
+            to.read_tls(&mut rd).unwrap();
+            to.process_new_packets().unwrap();
+            while let Ok(n) = to.reader().read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                got.extend_from_slice(&buf[..n]);
+            }
+        }
         loop {
             match to.reader().read(&mut buf) {
                 Ok(0) => break,
