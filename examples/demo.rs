@@ -85,8 +85,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     server.join().map_err(|_| "server thread panicked")??;
     println!();
     println!("Try it with other tools against a server of your own, e.g.:");
-    println!("  cargo run --release --example blocking_server   # listens on 127.0.0.1:4433");
-    println!("  curl -k --tlsauthtype SRP --tlsuser alice --tlspassword '<password>' https://127.0.0.1:4433/");
-    println!("  gnutls-cli --srpusername alice --srppasswd '<password>' --priority NORMAL:-KX-ALL:+SRP -p 4433 127.0.0.1");
+    println!("  cargo run --release --example blocking_server   # 127.0.0.1:4433, user alice, password password123");
+    println!("  curl -k --tlsauthtype SRP --tlsuser alice --tlspassword password123 https://127.0.0.1:4433/");
+    println!("  gnutls-cli --srpusername alice --srppasswd password123 --priority NORMAL:-KX-ALL:+SRP -p 4433 127.0.0.1");
     Ok(())
 }

@@ -263,7 +263,7 @@ async fn wrong_password(buf: usize) {
     })
     .await;
 
-    let err = client.err().expect("client handshake must fail");
+    let err = client.expect_err("client handshake must fail");
     assert_eq!(err.kind(), io::ErrorKind::InvalidData);
     assert_eq!(
         tls_error(&err),
@@ -271,7 +271,7 @@ async fn wrong_password(buf: usize) {
         "{err}"
     );
 
-    let err = server.err().expect("server handshake must fail");
+    let err = server.expect_err("server handshake must fail");
     assert_eq!(err.kind(), io::ErrorKind::InvalidData);
     assert_eq!(tls_error(&err), Some(&Error::DecryptError), "{err}");
 }
@@ -338,14 +338,14 @@ async fn lazy_acceptor_unknown_user_fails_at_finished() {
         limit(async { tokio::join!(connector(PASSWORD).connect(Some(SNI), c_io), server) }).await;
 
     // Simulated user (RFC 5054 2.5.1.3): indistinguishable from a wrong password.
-    let err = client.err().expect("client handshake must fail");
+    let err = client.expect_err("client handshake must fail");
     assert_eq!(err.kind(), io::ErrorKind::InvalidData);
     assert_eq!(
         tls_error(&err),
         Some(&Error::AlertReceived(AlertDescription::BadRecordMac)),
         "{err}"
     );
-    let err = server.err().expect("server handshake must fail");
+    let err = server.expect_err("server handshake must fail");
     assert_eq!(tls_error(&err), Some(&Error::DecryptError), "{err}");
 }
 
@@ -353,7 +353,7 @@ async fn lazy_acceptor_unknown_user_fails_at_finished() {
 async fn lazy_acceptor_refuses_config_with_store() {
     let (_c_io, s_io) = duplex(64);
     let mut lazy = LazyAcceptor::new(server_config(), s_io);
-    let err = limit(&mut lazy).await.err().expect("must refuse");
+    let err = limit(&mut lazy).await.expect_err("must refuse");
     assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
     assert!(
         matches!(tls_error(&err), Some(Error::ApiMisuse(_))),
@@ -370,7 +370,7 @@ async fn acceptor_without_store_fails_instead_of_hanging() {
     let server = async move {
         let res = TlsAcceptor::from(lookup_config()).accept(s_io).await;
         // Dropping the transport lets the client see the end.
-        res.err().expect("accept must fail")
+        res.expect_err("accept must fail")
     };
     let (client, server_err) =
         limit(async { tokio::join!(connector(PASSWORD).connect(None, c_io), server) }).await;
@@ -379,7 +379,7 @@ async fn acceptor_without_store_fails_instead_of_hanging() {
         "{server_err}"
     );
     assert_eq!(
-        client.err().expect("client must fail").kind(),
+        client.expect_err("client must fail").kind(),
         io::ErrorKind::UnexpectedEof
     );
 }
@@ -595,13 +595,13 @@ async fn eof_mid_client_hello_is_an_error_server_side() {
             let err = if lazy {
                 limit(LazyAcceptor::new(lookup_config(), s_io))
                     .await
-                    .err()
-                    .expect("must fail")
+                    
+                    .expect_err("must fail")
             } else {
                 limit(acceptor().accept(s_io))
                     .await
-                    .err()
-                    .expect("must fail")
+                    
+                    .expect_err("must fail")
             };
             assert_eq!(
                 err.kind(),
@@ -625,7 +625,7 @@ async fn garbage_instead_of_client_hello_sends_an_alert() {
         answer
     };
     let (answer, server) = limit(async { tokio::join!(client, acceptor().accept(s_io)) }).await;
-    let err = server.err().expect("must fail");
+    let err = server.expect_err("must fail");
     assert_eq!(err.kind(), io::ErrorKind::InvalidData);
     let tls_err = tls_error(&err).expect("a TLS error").clone();
     let expected = tls_err.alert().expect("an error with an alert");

@@ -371,7 +371,7 @@ mod tests {
         // Checked against an independent big-integer implementation.
         let big = |b: &[u8]| num_bigint::BigUint::from_bytes_be(b);
         let want = big(&a) + big(&[0xff; 20]) * big(&[0xff; 20]);
-        let mut expected = vec![0u8; 41];
+        let mut expected = [0u8; 41];
         let wb = want.to_bytes_be();
         expected[41 - wb.len()..].copy_from_slice(&wb);
         assert_eq!(&e[..], &expected[..]);
