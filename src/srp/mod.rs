@@ -346,6 +346,11 @@ mod tests {
             check_u(&[0; 20]),
             Err(misbehaved(PeerMisbehaved::SrpUIsZero))
         );
+        // ... and the handshake sends illegal_parameter for it.
+        assert_eq!(
+            misbehaved(PeerMisbehaved::SrpUIsZero).alert(),
+            Some(crate::AlertDescription::IllegalParameter)
+        );
         let mut u = [0u8; 20];
         u[19] = 1;
         assert_eq!(check_u(&u), Ok(()));
