@@ -58,10 +58,18 @@ def out(line):
     sys.stdout.flush()
 
 
+# OpenSSL's names, as the C peers and our tests print them.
+SUITE_NAMES = {0xC01D: "SRP-AES-128-CBC-SHA", 0xC020: "SRP-AES-256-CBC-SHA"}
+
+
+def suite_name(code):
+    return SUITE_NAMES.get(code, "0x%04X" % code)
+
+
 def conn_info(conn):
-    """`suite=0x.... ems=E etm=T` as this side negotiated them."""
-    return "suite=0x%04X ems=%d etm=%d" % (
-        conn.session.cipherSuite,
+    """`<cipher> ems=<e> etm=<t>` as this side negotiated them."""
+    return "%s ems=%d etm=%d" % (
+        suite_name(conn.session.cipherSuite),
         int(bool(conn.session.extendedMasterSecret)),
         int(bool(conn.encryptThenMAC)),
     )

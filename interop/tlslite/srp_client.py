@@ -6,9 +6,9 @@
 
 FILE has `user<TAB>password` lines (UTF-8), one connection per line, in order.
 Per connection: `handshakeClientSRP`, send `hello <user>`, read the reply, check that it is
-`OK <user> suite=<s> ems=<e> etm=<t> hello <user>` with this side's view of the
+`OK <user> <cipher> ems=<e> etm=<t> hello <user>` with this side's view of the
 negotiation, close. Prints per connection
-    CONN ok user=U suite=0xC01D ems=E etm=T
+    CONN ok user=U cipher=C ems=E etm=T
     CONN fail user=U stage=handshake|write|read|check alert_sent=A alert_received=B reason=R
 then `DONE ok=<n> fail=<m>`. Exit status 0 (failures are reported, not fatal).
 """
@@ -39,7 +39,7 @@ def one(host, port, user, password, s, timeout):
         if reply != want:
             raise ValueError("reply %r, want %r" % (reply, want))
         conn.close()
-        return "CONN ok user=%s %s" % (user, info), True
+        return "CONN ok user=%s cipher=%s" % (user, info), True
     except Exception as e:
         return "CONN fail user=%s stage=%s %s" % (user, stage, describe_error(e)), False
     finally:

@@ -7,9 +7,10 @@
 FILE has `user<TAB>password<TAB>group-bits` lines (UTF-8); the verifiers are made with
 tlslite's own `VerifierDB.makeVerifier` (16-byte random salts) in an in-memory VerifierDB.
 Prints `PORT <n>`, then per connection:
-    CONN ok user=U suite=0xC01D ems=E etm=T
+    CONN ok user=U cipher=C ems=E etm=T
     CONN fail stage=handshake|read|write alert_sent=A alert_received=B reason=R
-Per connection: handshake, read a line, answer `OK <user> <suite> ems=<e> etm=<t> <line>`,
+Per connection: handshake, read a line, answer `OK <user> <cipher> ems=<e> etm=<t> <line>`
+(the line protocol of interop/peers/; <cipher> is the OpenSSL name),
 close (close_notify). Exits 0 after --max-conns connections.
 """
 
@@ -77,7 +78,7 @@ def main():
             stage = "write"
             conn.write(("OK %s %s %s\n" % (user, info, req)).encode("utf-8"))
             conn.close()
-            out("CONN ok user=%s %s" % (user, info))
+            out("CONN ok user=%s cipher=%s" % (user, info))
         except Exception as e:  # report every failure, keep serving
             out("CONN fail stage=%s %s" % (stage, describe_error(e)))
         finally:
