@@ -270,6 +270,13 @@ impl Proc {
         }
     }
 
+    /// The next stdout line if one arrives within `timeout` (None on timeout or EOF).
+    pub fn try_next_line(&mut self, timeout: Duration) -> Option<String> {
+        let l = self.lines.recv_timeout(timeout).ok()?;
+        self.seen.push(l.clone());
+        Some(l)
+    }
+
     /// Skips stdout lines until one starts with `prefix`; returns it.
     pub fn wait_for_prefix(&mut self, prefix: &str, timeout: Duration) -> String {
         let deadline = Instant::now() + timeout;
