@@ -12,7 +12,8 @@
 //!
 //! Groups: gnutls-cli accepts every RFC 5054 group but 6144. `srptool --create-conf`
 //! indexes 1536, 2048, 3072, 4096 and 8192, but srptool 3.7.9 aborts ("buffer overflow
-//! detected") when it makes an 8192-bit verifier, so our-client cells cover 1536..4096.
+//! detected") when it makes an 8192-bit verifier: the 8192-bit users, and a 1024-bit group
+//! (index 1) with its users, are written by `interop/gnutls/tpasswd.py` instead.
 //! Suites restricted on one side or the other, EMS/EtM off on either side, one cell pair
 //! of 200 handshakes at 2048 bits per role, wrong password and unknown user both ways.
 //! Tables: stdout (`--nocapture`) and `target/interop/matrix-gnutls.md`.
@@ -38,9 +39,17 @@ const PEER: &str = "GnuTLS 3.7.9";
 const TAG: &str = "gnutls";
 /// Groups gnutls-cli accepts (not 6144).
 const CLI_GROUPS: [u32; 6] = [1024, 1536, 2048, 3072, 4096, 8192];
-/// Groups srptool makes verifiers for: (bits, tpasswd.conf index). Index 7 (8192) crashes
-/// srptool 3.7.9.
-const SRPTOOL_GROUPS: [(u32, u32); 4] = [(1536, 2), (2048, 3), (3072, 4), (4096, 5)];
+/// Groups of our client → gnutls-serv: (bits, tpasswd.conf index, verifier made by srptool).
+/// srptool 3.7.9 aborts on index 7 (8192 bits) and `--create-conf` has no 1024-bit group:
+/// `interop/gnutls/tpasswd.py` (Python, independent of our library) adds those.
+const SERV_GROUPS: [(u32, u32, bool); 6] = [
+    (1024, 1, false),
+    (1536, 2, true),
+    (2048, 3, true),
+    (3072, 4, true),
+    (4096, 5, true),
+    (8192, 7, false),
+];
 const BIG: usize = 200;
 const BASE_PRIORITY: &str = "NORMAL:-KX-ALL:+SRP";
 
@@ -396,6 +405,18 @@ fn srptool_add(passwd: &Path, conf: &Path, user: &str, password: &str, index: u3
     );
 }
 
+/// Runs `interop/gnutls/tpasswd.py` (in the tlslite venv: it takes the RFC 5054 groups
+/// from tlslite-ng) with `args`, `stdin` on its stdin.
+fn tpasswd_py(args: &[&std::ffi::OsStr], stdin: &str) {
+    let mut cmd = Command::new(venv_python());
+    cmd.arg(interop_script("gnutls/tpasswd.py")).args(args);
+    let (st, out, err) = run("tpasswd.py", cmd, stdin.as_bytes(), PROC_TIMEOUT);
+    assert!(
+        st.success(),
+        "tpasswd.py {args:?} failed ({st}): {out}\n{err}"
+    );
+}
+
 /// A running gnutls-serv (killed on drop by [`Proc`]).
 struct GnutlsServ {
     proc_: Proc,
@@ -530,10 +551,21 @@ fn our_client_to_gnutls_serv_matrix() {
     let conf = dir.path("tpasswd.conf");
     let passwd = dir.path("tpasswd");
     srptool_conf(&conf);
+    tpasswd_py(
+        &[
+            "add-group".as_ref(),
+            conf.as_os_str(),
+            "--index".as_ref(),
+            "1".as_ref(),
+            "--bits".as_ref(),
+            "1024".as_ref(),
+        ],
+        "",
+    );
 
-    let groups: Vec<(u32, usize)> = SRPTOOL_GROUPS
+    let groups: Vec<(u32, usize)> = SERV_GROUPS
         .iter()
-        .map(|&(b, _)| (b, per_group(b)))
+        .map(|&(b, _, _)| (b, per_group(b)))
         .collect();
     let configs: Vec<(Opts, Vec<(u32, String, String)>, &str)> = Opts::all()
         .into_iter()
@@ -555,18 +587,35 @@ fn our_client_to_gnutls_serv_matrix() {
         .collect();
     for (_, users, _) in &configs {
         for (bits, u, p) in users {
-            let index = SRPTOOL_GROUPS
-                .iter()
-                .find(|g| g.0 == *bits)
-                .expect("srptool group")
-                .1;
-            srptool_add(&passwd, &conf, u, p, index);
+            let &(_, index, by_srptool) = SERV_GROUPS.iter().find(|g| g.0 == *bits).expect("group");
+            if by_srptool {
+                srptool_add(&passwd, &conf, u, p, index);
+            } else {
+                let index = index.to_string();
+                tpasswd_py(
+                    &[
+                        "add-user".as_ref(),
+                        passwd.as_os_str(),
+                        conf.as_os_str(),
+                        "--index".as_ref(),
+                        index.as_ref(),
+                        "-u".as_ref(),
+                        u.as_ref(),
+                    ],
+                    &format!("{p}\n"),
+                );
+            }
         }
     }
     let mut rows = Vec::new();
     for (o, users, label) in &configs {
         let f = run_our_client(o, users, &passwd, &conf);
         tally(&mut rows, role, o, users, &f, label);
+    }
+    for r in &mut rows {
+        if r.group == "1024" || r.group == "8192" {
+            r.options.push_str("; verifier by tpasswd.py");
+        }
     }
     record_matrix(TAG, &format!("{PEER}: {role}"), &rows);
     check_rows(&rows);
