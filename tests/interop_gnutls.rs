@@ -747,6 +747,37 @@ fn gnutls_wrong_password_and_unknown_user() {
             format!("ours {results:?}; gnutls-cli `{}`", theirs.trim()),
         ));
     }
+
+    // gnutls-cli refuses the 6144-bit group (it is not in its list of accepted groups).
+    {
+        let u6 = random_username();
+        let store = Arc::new(InMemoryUserStore::new());
+        store
+            .add_user(&u6, pw.as_bytes(), group(6144))
+            .expect("add_user");
+        let server = Server::start(
+            Arc::new(ServerConfig::new(store).expect("ServerConfig::new")),
+            1,
+            line_handler,
+        );
+        let run = gnutls_cli(server.port(), &u6, &pw, BASE_PRIORITY);
+        let results = server.join();
+        let ok = !run.ok
+            && matches!(
+                &results[..],
+                [Err(Fail::Tls(Error::AlertReceived(
+                    AlertDescription::IllegalParameter
+                )))]
+            );
+        let mut row = fail_row(
+            role,
+            "6144-bit group (gnutls-cli refuses it)",
+            ok,
+            format!("ours {results:?}"),
+        );
+        row.group = "6144".into();
+        rows.push(row);
+    }
     record_matrix(TAG, &format!("{PEER}: failures"), &rows);
     check_rows(&rows);
 }
