@@ -35,6 +35,9 @@ use tls_srp::{
     InMemoryUserStore, ServerConfig, SrpGroup, SupportedCipherSuite, UnknownUserPolicy,
 };
 
+/// (group bits, name, password).
+type User = (u32, String, String);
+
 const PEER: &str = "GnuTLS 3.7.9";
 const TAG: &str = "gnutls";
 /// Groups gnutls-cli accepts (not 6144).
@@ -322,7 +325,7 @@ fn run_their_client(o: &Opts, users: &[(u32, String, String)]) -> Vec<Option<Str
         .map(|(i, ((_, u, _), run))| {
             let want_view = (gnutls_cipher(o.suite.suite).to_owned(), o.ems(), o.etm());
             let want_reply = o.expected_reply(u);
-            let reply_seen = run.stdout.iter().any(|l| *l == want_reply);
+            let reply_seen = run.stdout.contains(&want_reply);
             if !run.ok || !reply_seen || run.view().as_ref() != Some(&want_view) {
                 return Some(format!(
                     "gnutls-cli: want {want_view:?} and {want_reply:?}, got: {}",
@@ -567,7 +570,7 @@ fn our_client_to_gnutls_serv_matrix() {
         .iter()
         .map(|&(b, _, _)| (b, per_group(b)))
         .collect();
-    let configs: Vec<(Opts, Vec<(u32, String, String)>, &str)> = Opts::all()
+    let configs: Vec<(Opts, Vec<User>, &str)> = Opts::all()
         .into_iter()
         .map(|o| (o, users_for(&groups), ""))
         .chain(
