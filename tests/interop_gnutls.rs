@@ -428,12 +428,13 @@ struct GnutlsServ {
     errors_seen: usize,
 }
 
-fn start_gnutls_serv(passwd: &Path, conf: &Path, priority: &str) -> GnutlsServ {
+fn start_gnutls_serv(passwd: &Path, conf: &Path, priority: &str, extra: &[&str]) -> GnutlsServ {
     for _attempt in 0..5 {
         let port = free_port();
         // Line-buffered stdout, so that per-connection reports arrive as they happen.
         let mut cmd = Command::new("stdbuf");
         cmd.args(["-oL", "gnutls-serv", "--echo", "--priority", priority])
+            .args(extra)
             .arg("--srppasswd")
             .arg(passwd)
             .arg("--srppasswdconf")
@@ -521,7 +522,7 @@ fn run_our_client(
     passwd: &Path,
     conf: &Path,
 ) -> Vec<Option<String>> {
-    let mut serv = start_gnutls_serv(passwd, conf, &o.priority());
+    let mut serv = start_gnutls_serv(passwd, conf, &o.priority(), &[]);
     let mut out = Vec::new();
     for (_, u, p) in users {
         let ours = our_exchange(client_config(u, p, o), serv.port, u);
@@ -660,7 +661,7 @@ fn gnutls_wrong_password_and_unknown_user() {
         let passwd = dir.path("tpasswd");
         srptool_conf(&conf);
         srptool_add(&passwd, &conf, &user, &pw, 3);
-        let mut serv = start_gnutls_serv(&passwd, &conf, BASE_PRIORITY);
+        let mut serv = start_gnutls_serv(&passwd, &conf, BASE_PRIORITY, &[]);
         let r = our_exchange(
             client_config(&user, &format!("{pw}x"), &o),
             serv.port,
@@ -782,5 +783,145 @@ fn gnutls_wrong_password_and_unknown_user() {
         rows.push(row);
     }
     record_matrix(TAG, &format!("{PEER}: failures"), &rows);
+    check_rows(&rows);
+}
+
+// ---------------------------------------------------------------------------------------
+// SNI and ALPN
+
+const SNI: &str = "srp.example.test";
+
+/// [`line_handler`], returning the request line with our server's view of SNI and ALPN.
+fn sni_alpn_handler(
+    tls: &mut Tls<tls_srp::ServerConnection>,
+    saw: &ServerSaw,
+) -> Result<String, Fail> {
+    let sni = tls.conn.server_name().map(str::to_owned);
+    let alpn = tls
+        .conn
+        .alpn_protocol()
+        .map(|p| String::from_utf8_lossy(p).into_owned());
+    let line = line_handler(tls, saw)?;
+    Ok(format!("{line} sni={sni:?} alpn={alpn:?}"))
+}
+
+#[test]
+fn gnutls_sni_and_alpn() {
+    peers();
+    require_program("gnutls-cli", "--version");
+    let mut rows = Vec::new();
+    let o = Opts::default_with(suites::TLS_SRP_SHA_WITH_AES_128_CBC_SHA);
+    let user = random_username();
+    let pw = random_password();
+
+    // gnutls-cli sends SNI and ALPN (two protocols); our server picks http/1.1.
+    {
+        let store = Arc::new(InMemoryUserStore::new());
+        store
+            .add_user(&user, pw.as_bytes(), group(2048))
+            .expect("add_user");
+        let mut cfg = ServerConfig::new(store).expect("ServerConfig::new");
+        cfg.alpn_protocols = vec![b"http/1.1".to_vec()];
+        cfg.cipher_suites = o.our_suites();
+        let server = Server::start(Arc::new(cfg), 1, sni_alpn_handler);
+        let mut cmd = Command::new("gnutls-cli");
+        cmd.args([
+            "--srpusername",
+            &user,
+            "--srppasswd",
+            &pw,
+            "--priority",
+            BASE_PRIORITY,
+        ])
+        .args([
+            "--sni-hostname",
+            SNI,
+            "--alpn",
+            "h2",
+            "--alpn",
+            "http/1.1",
+            "-p",
+        ])
+        .arg(server.port().to_string())
+        .arg("127.0.0.1");
+        let mut p = Proc::spawn("gnutls-cli", cmd, Stdio::piped());
+        p.write_stdin(format!("hello {user}\n").as_bytes());
+        let st = p.wait_exit(PROC_TIMEOUT);
+        let out = p.stdout_lines().join("\n");
+        let results = server.join();
+        let want = format!("hello {user} sni=Some({SNI:?}) alpn=Some(\"http/1.1\")");
+        let ok = st.success()
+            && out.contains("- Application protocol: http/1.1")
+            && out.contains(&o.expected_reply(&user))
+            && matches!(&results[..], [Ok(saw)] if saw.request == want);
+        rows.push(MatrixRow {
+            peer: PEER.into(),
+            role: "gnutls-cli → our server".into(),
+            suite: suite_short(o.suite.suite).into(),
+            group: "2048".into(),
+            options: format!("SNI {SNI}, ALPN h2,http/1.1 offered"),
+            handshakes: 1,
+            result: if ok {
+                "ok: SNI seen, ALPN http/1.1 both sides".into()
+            } else {
+                format!("FAIL: {st}; ours {results:?}; gnutls-cli {out}")
+            },
+        });
+    }
+
+    // Our client sends SNI and ALPN to gnutls-serv, which insists on both.
+    {
+        let dir = TempDir::new("gnutls-sni");
+        let conf = dir.path("tpasswd.conf");
+        let passwd = dir.path("tpasswd");
+        srptool_conf(&conf);
+        srptool_add(&passwd, &conf, &user, &pw, 3);
+        let mut serv = start_gnutls_serv(
+            &passwd,
+            &conf,
+            BASE_PRIORITY,
+            &[
+                "--alpn",
+                "http/1.1",
+                "--alpn-fatal",
+                "--sni-hostname",
+                SNI,
+                "--sni-hostname-fatal",
+            ],
+        );
+        let mut cfg = ClientConfig::new(&user, &pw);
+        cfg.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        cfg.cipher_suites = o.our_suites();
+        let r = (|| -> Result<(Option<Vec<u8>>, String), Fail> {
+            let sock = TcpStream::connect(("127.0.0.1", serv.port))?;
+            let conn = ClientConnection::new(Arc::new(cfg), Some(SNI)).map_err(Fail::Tls)?;
+            let mut tls = Tls::new(conn, sock);
+            tls.handshake()?;
+            let alpn = tls.conn.alpn_protocol().map(<[u8]>::to_vec);
+            tls.send(format!("hello {user}\n").as_bytes())?;
+            let reply = tls.read_line()?;
+            tls.close()?;
+            Ok((alpn, reply))
+        })();
+        let theirs = serv.next_report();
+        let ok = matches!(&r, Ok((Some(a), reply)) if a == b"http/1.1" && *reply == format!("hello {user}"))
+            && matches!(&theirs, Ok((u, _, _, _)) if *u == user);
+        rows.push(MatrixRow {
+            peer: PEER.into(),
+            role: "our client → gnutls-serv".into(),
+            suite: suite_short(o.suite.suite).into(),
+            group: "2048".into(),
+            options: format!(
+                "SNI {SNI}, ALPN h2,http/1.1 offered (gnutls-serv: fatal on mismatch)"
+            ),
+            handshakes: 1,
+            result: if ok {
+                "ok: ALPN http/1.1".into()
+            } else {
+                format!("FAIL: ours {r:?}; gnutls-serv {theirs:?}")
+            },
+        });
+    }
+    record_matrix(TAG, &format!("{PEER}: SNI and ALPN"), &rows);
     check_rows(&rows);
 }
