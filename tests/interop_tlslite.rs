@@ -545,3 +545,108 @@ fn tlslite_wrong_password_and_unknown_user() {
     record_matrix(TAG, &format!("{PEER}: failures"), &rows);
     check_rows(&rows);
 }
+
+const SNI: &str = "srp.example.test";
+
+/// [`line_handler`], returning the request line with our server's view of SNI and ALPN.
+fn sni_alpn_handler(
+    tls: &mut Tls<tls_srp::ServerConnection>,
+    saw: &ServerSaw,
+) -> Result<String, Fail> {
+    let sni = tls.conn.server_name().map(str::to_owned);
+    let alpn = tls
+        .conn
+        .alpn_protocol()
+        .map(|p| String::from_utf8_lossy(p).into_owned());
+    let line = line_handler(tls, saw)?;
+    Ok(format!("{line} sni={sni:?} alpn={alpn:?}"))
+}
+
+/// tlslite's SRP client sends SNI (`serverName`) but has no ALPN parameter; its server
+/// takes ALPN protocols and reports the SNI it saw.
+#[test]
+fn tlslite_sni_and_alpn() {
+    peers();
+    let mut rows = Vec::new();
+    let o = Opts::default_with(suites::TLS_SRP_SHA_WITH_AES_128_CBC_SHA);
+    let user = random_username();
+    let pw = random_password();
+
+    // tlslite client → our server, with SNI.
+    {
+        let store = Arc::new(InMemoryUserStore::new());
+        store
+            .add_user(&user, pw.as_bytes(), group(2048))
+            .expect("add_user");
+        let mut cfg = ServerConfig::new(store).expect("ServerConfig::new");
+        cfg.cipher_suites = o.our_suites();
+        let server = Server::start(Arc::new(cfg), 1, sni_alpn_handler);
+        let dir = TempDir::new("tlslite-sni");
+        let file = dir.path("users.txt");
+        write_users_file(&file, &[(user.clone(), pw.clone())]);
+        let mut extra = o.their_args();
+        extra.extend(["--sni".to_owned(), SNI.to_owned()]);
+        let mut client = start_py_client(server.port(), &file, &extra);
+        let lines = client.expect_success(PROC_TIMEOUT);
+        let results = server.join();
+        let want = format!("hello {user} sni=Some({SNI:?}) alpn=None");
+        let ok = lines.contains(&o.expected_line(&user))
+            && matches!(&results[..], [Ok(saw)] if saw.request == want);
+        rows.push(MatrixRow {
+            peer: PEER.into(),
+            role: "tlslite client → our server".into(),
+            suite: suite_short(o.suite.suite).into(),
+            group: "2048".into(),
+            options: format!("SNI {SNI} (no ALPN in tlslite's SRP client)"),
+            handshakes: 1,
+            result: if ok {
+                "ok: SNI seen".into()
+            } else {
+                format!("FAIL: ours {results:?}; tlslite {lines:?}")
+            },
+        });
+    }
+
+    // Our client → tlslite server, with SNI and ALPN.
+    {
+        let dir = TempDir::new("tlslite-alpn");
+        let users = vec![(2048, user.clone(), pw.clone())];
+        let mut extra = o.their_args();
+        extra.extend(["--alpn".to_owned(), "http/1.1".to_owned()]);
+        let (mut server, port) = start_py_server(&users, &dir, &extra, 1);
+        let mut cfg = ClientConfig::new(&user, &pw);
+        cfg.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        cfg.cipher_suites = o.our_suites();
+        let r = (|| -> Result<(Option<Vec<u8>>, String), Fail> {
+            let sock = TcpStream::connect(("127.0.0.1", port))?;
+            let conn = ClientConnection::new(Arc::new(cfg), Some(SNI)).map_err(Fail::Tls)?;
+            let mut tls = Tls::new(conn, sock);
+            tls.handshake()?;
+            let alpn = tls.conn.alpn_protocol().map(<[u8]>::to_vec);
+            tls.send(format!("hello {user}\n").as_bytes())?;
+            let reply = tls.read_line()?;
+            tls.close()?;
+            Ok((alpn, reply))
+        })();
+        let theirs = server.next_line(PROC_TIMEOUT);
+        let want = format!("{} sni={SNI} alpn=http/1.1", o.expected_line(&user));
+        let ok = matches!(&r, Ok((Some(a), reply)) if a == b"http/1.1" && *reply == o.expected_reply(&user))
+            && theirs == want;
+        rows.push(MatrixRow {
+            peer: PEER.into(),
+            role: "our client → tlslite server".into(),
+            suite: suite_short(o.suite.suite).into(),
+            group: "2048".into(),
+            options: format!("SNI {SNI}, ALPN h2,http/1.1 offered"),
+            handshakes: 1,
+            result: if ok {
+                "ok: SNI seen, ALPN http/1.1 both sides".into()
+            } else {
+                format!("FAIL: ours {r:?}; tlslite {theirs:?}, want {want:?}")
+            },
+        });
+        let _ = server.wait_exit(PROC_TIMEOUT);
+    }
+    record_matrix(TAG, &format!("{PEER}: SNI and ALPN"), &rows);
+    check_rows(&rows);
+}

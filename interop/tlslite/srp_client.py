@@ -3,6 +3,7 @@
 
     srp_client.py --connect 127.0.0.1:PORT (--users FILE | --user U --password P [--count N])
                   [--suite aes128|aes256|both] [--no-ems] [--no-etm] [--timeout SECONDS]
+                  [--sni NAME]
 
 FILE has `user<TAB>password` lines (UTF-8), one connection per line, in order.
 Per connection: `handshakeClientSRP`, send `hello <user>`, read the reply, check that it is
@@ -22,13 +23,13 @@ from tlslite.api import TLSConnection
 from common import SUITES, conn_info, describe_error, out, read_line, settings
 
 
-def one(host, port, user, password, s, timeout):
+def one(host, port, user, password, s, timeout, sni=None):
     sock = socket.create_connection((host, port), timeout=timeout)
     sock.settimeout(timeout)
     conn = TLSConnection(sock)
     stage = "handshake"
     try:
-        conn.handshakeClientSRP(user, password, settings=s)
+        conn.handshakeClientSRP(user, password, settings=s, serverName=sni)
         info = conn_info(conn)
         stage = "write"
         conn.write(("hello %s\n" % user).encode("utf-8"))
@@ -60,6 +61,7 @@ def main():
     ap.add_argument("--no-ems", action="store_true")
     ap.add_argument("--no-etm", action="store_true")
     ap.add_argument("--timeout", type=float, default=15.0)
+    ap.add_argument("--sni", help="server name to send (SNI)")
     a = ap.parse_args()
     host, _, port = a.connect.rpartition(":")
     if host != "127.0.0.1":
@@ -74,7 +76,7 @@ def main():
     s = settings(a.suite, not a.no_ems, not a.no_etm)
     ok = fail = 0
     for user, password in users:
-        line, good = one(host, int(port), user, password, s, a.timeout)
+        line, good = one(host, int(port), user, password, s, a.timeout, a.sni)
         out(line)
         if good:
             ok += 1

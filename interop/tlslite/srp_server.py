@@ -2,7 +2,7 @@
 """tlslite-ng SRP server for the interop tests (TLS 1.2 only, bound to 127.0.0.1).
 
     srp_server.py --users FILE [--port N] [--suite aes128|aes256|both] [--no-ems] [--no-etm]
-                  [--max-conns N] [--timeout SECONDS]
+                  [--max-conns N] [--timeout SECONDS] [--alpn PROTO]...
 
 FILE has `user<TAB>password<TAB>group-bits` lines (UTF-8); the verifiers are made with
 tlslite's own `VerifierDB.makeVerifier` (16-byte random salts) in an in-memory VerifierDB.
@@ -32,6 +32,8 @@ def main():
     ap.add_argument("--no-etm", action="store_true")
     ap.add_argument("--max-conns", type=int, default=1)
     ap.add_argument("--timeout", type=float, default=15.0)
+    ap.add_argument("--alpn", action="append", default=[],
+                    help="ALPN protocol to accept (repeatable); adds sni= and alpn= to CONN ok")
     a = ap.parse_args()
 
     db = VerifierDB()
@@ -66,7 +68,11 @@ def main():
         conn = TLSConnection(sock)
         stage = "handshake"
         try:
-            conn.handshakeServer(verifierDB=db, settings=s)
+            if a.alpn:
+                conn.handshakeServer(verifierDB=db, settings=s,
+                                     alpn=[bytearray(p.encode("ascii")) for p in a.alpn])
+            else:
+                conn.handshakeServer(verifierDB=db, settings=s)
             user = conn.session.srpUsername
             if not isinstance(user, str):
                 user = bytes(user).decode("utf-8")
@@ -78,7 +84,13 @@ def main():
             stage = "write"
             conn.write(("OK %s %s %s\n" % (user, info, req)).encode("utf-8"))
             conn.close()
-            out("CONN ok user=%s cipher=%s" % (user, info))
+            extra = ""
+            if a.alpn:
+                sni = conn.session.serverName or ""
+                if not isinstance(sni, str):
+                    sni = bytes(sni).decode("utf-8")
+                extra = " sni=%s alpn=%s" % (sni or "-", bytes(conn.session.appProto or b"").decode("ascii") or "-")
+            out("CONN ok user=%s cipher=%s%s" % (user, info, extra))
         except Exception as e:  # report every failure, keep serving
             out("CONN fail stage=%s %s" % (stage, describe_error(e)))
         finally:
