@@ -11,6 +11,7 @@
 #   ossl_srp_server        libssl SRP server (see interop/peers/ossl_srp_server.c)
 #   ossl_srp_client        libssl SRP client (see interop/peers/ossl_srp_client.c)
 #   ossl_handshake_bench   in-memory handshake benchmark (see interop/bench/)
+#   venv/                  Python venv with tlslite-ng 0.8.2 (see interop/tlslite/)
 set -eu
 
 ROOT=$(CDPATH= cd -- "$(dirname -- "$0")/.." && pwd)
@@ -80,3 +81,17 @@ build ossl_srp_client "interop/peers/ossl_srp_client.c interop/peers/peer_common
     $CFLAGS $SSLFLAGS interop/peers/ossl_srp_client.c -lssl -lcrypto
 build ossl_handshake_bench "interop/bench/ossl_handshake_bench.c" \
     $CFLAGS $SSLFLAGS interop/bench/ossl_handshake_bench.c -lssl -lcrypto
+
+# tlslite-ng 0.8.2 (pure Python) in a venv for the tlslite interop peers
+# (interop/tlslite/); created or repaired only when the import check fails.
+VENV="$OUT/venv"
+if ! "$VENV/bin/python" -c 'import tlslite, sys; sys.exit(tlslite.__version__ != "0.8.2")' >/dev/null 2>&1; then
+    log=$(mktemp)
+    if ! { python3 -m venv "$VENV" && "$VENV/bin/pip" install -q --disable-pip-version-check "tlslite-ng==0.8.2"; } >"$log" 2>&1; then
+        cat "$log" >&2
+        rm -f "$log"
+        echo "interop/setup.sh: creating $VENV with tlslite-ng 0.8.2 failed" >&2
+        exit 1
+    fi
+    rm -f "$log"
+fi

@@ -270,6 +270,13 @@ impl Proc {
         }
     }
 
+    /// The next stdout line if one arrives within `timeout` (None on timeout or EOF).
+    pub fn try_next_line(&mut self, timeout: Duration) -> Option<String> {
+        let l = self.lines.recv_timeout(timeout).ok()?;
+        self.seen.push(l.clone());
+        Some(l)
+    }
+
     /// Skips stdout lines until one starts with `prefix`; returns it.
     pub fn wait_for_prefix(&mut self, prefix: &str, timeout: Duration) -> String {
         let deadline = Instant::now() + timeout;
@@ -732,4 +739,138 @@ pub fn http_body(saw: &ServerSaw) -> String {
         u8::from(saw.ems),
         u8::from(saw.etm)
     )
+}
+
+// ---------------------------------------------------------------------------------------
+// Peers other than OpenSSL (GnuTLS, tlslite-ng)
+
+/// The Python of the tlslite-ng venv (`target/interop/venv`, made by `setup.sh`), or panics.
+pub fn venv_python() -> PathBuf {
+    let py = peers().dir.join("venv/bin/python");
+    assert!(
+        py.is_file(),
+        "{} is missing (interop/setup.sh should have created it); failing, not skipping",
+        py.display()
+    );
+    py
+}
+
+/// A script in `interop/` (e.g. `tlslite/srp_client.py`), or panics if it is missing.
+pub fn interop_script(rel: &str) -> PathBuf {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("interop")
+        .join(rel);
+    assert!(p.is_file(), "{} is missing", p.display());
+    p
+}
+
+/// Panics (the test fails, never skips) unless `prog` runs with `arg` (e.g. `--version`).
+pub fn require_program(prog: &str, arg: &str) {
+    let st = Command::new(prog)
+        .arg(arg)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    match st {
+        Ok(s) if s.success() => {}
+        other => panic!("peer program {prog} is unavailable ({other:?}); failing, not skipping"),
+    }
+}
+
+/// A TCP port on 127.0.0.1 that was free a moment ago (for peers that cannot report the
+/// port the kernel chose them; callers retry if the peer then fails to bind).
+pub fn free_port() -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    l.local_addr().expect("local_addr").port()
+}
+
+/// Waits (bounded) until something accepts TCP connections on 127.0.0.1:`port`.
+pub fn wait_listening(port: u16, timeout: Duration) -> bool {
+    let deadline = Instant::now() + timeout;
+    while Instant::now() < deadline {
+        if TcpStream::connect_timeout(&SocketAddr::from(([127, 0, 0, 1], port)), IO_TIMEOUT).is_ok()
+        {
+            return true;
+        }
+        thread::sleep(Duration::from_millis(20));
+    }
+    false
+}
+
+/// Short name of a suite for tables.
+pub fn suite_short(suite: CipherSuite) -> &'static str {
+    match suite {
+        CipherSuite::TLS_SRP_SHA_WITH_AES_128_CBC_SHA => "AES-128",
+        CipherSuite::TLS_SRP_SHA_WITH_AES_256_CBC_SHA => "AES-256",
+        other => panic!("not an SRP AES suite: {other:?}"),
+    }
+}
+
+/// One line of an interop matrix.
+#[derive(Clone, Debug)]
+pub struct MatrixRow {
+    /// Who we talked to (`GnuTLS 3.7.9`, `tlslite-ng 0.8.2`).
+    pub peer: String,
+    /// `our client → X` or `X → our server`.
+    pub role: String,
+    /// `AES-128`, `AES-256`, or `-`.
+    pub suite: String,
+    /// Group bits, or `-`.
+    pub group: String,
+    /// EMS/EtM switches and other conditions.
+    pub options: String,
+    /// Handshakes attempted.
+    pub handshakes: usize,
+    /// What happened: `ok` when every handshake did what the cell expects, else the failures.
+    pub result: String,
+}
+
+fn matrix_rows() -> &'static Mutex<Vec<MatrixRow>> {
+    static ROWS: OnceLock<Mutex<Vec<MatrixRow>>> = OnceLock::new();
+    ROWS.get_or_init(|| Mutex::new(Vec::new()))
+}
+
+fn matrix_table(rows: &[MatrixRow]) -> String {
+    let mut s = String::from(
+        "| peer | role | suite | group | options | handshakes | result |\n| --- | --- | --- | ---: | --- | ---: | --- |\n",
+    );
+    for r in rows {
+        s.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} | {} |\n",
+            r.peer, r.role, r.suite, r.group, r.options, r.handshakes, r.result
+        ));
+    }
+    s
+}
+
+/// Prints `rows` as a Markdown table (visible with `--nocapture`), adds them to this test
+/// binary's matrix and rewrites `target/interop/matrix-<file_tag>.md` with every row
+/// recorded so far (tests of one binary run in parallel; the last one writes them all).
+pub fn record_matrix(file_tag: &str, title: &str, rows: &[MatrixRow]) {
+    println!("\n{title}\n\n{}", matrix_table(rows));
+    let all = {
+        let mut m = matrix_rows().lock().unwrap_or_else(|e| e.into_inner());
+        m.extend_from_slice(rows);
+        let mut all = m.clone();
+        all.sort_by(|a, b| {
+            (&a.role, &a.suite, a.group.len(), &a.group, &a.options).cmp(&(
+                &b.role,
+                &b.suite,
+                b.group.len(),
+                &b.group,
+                &b.options,
+            ))
+        });
+        all
+    };
+    let path = peers().dir.join(format!("matrix-{file_tag}.md"));
+    let total: usize = all.iter().map(|r| r.handshakes).sum();
+    let text = format!(
+        "<!-- written by the interop tests (tests/interop_{file_tag}.rs); {total} handshakes -->\n\n{}",
+        matrix_table(&all)
+    );
+    if let Err(e) = std::fs::write(&path, text) {
+        eprintln!("cannot write {}: {e}", path.display());
+    }
 }

@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""tlslite-ng SRP client for the interop tests (TLS 1.2 only).
+
+    srp_client.py --connect 127.0.0.1:PORT (--users FILE | --user U --password P [--count N])
+                  [--suite aes128|aes256|both] [--no-ems] [--no-etm] [--timeout SECONDS]
+                  [--sni NAME]
+
+FILE has `user<TAB>password` lines (UTF-8), one connection per line, in order.
+Per connection: `handshakeClientSRP`, send `hello <user>`, read the reply, check that it is
+`OK <user> <cipher> ems=<e> etm=<t> hello <user>` with this side's view of the
+negotiation, close. Prints per connection
+    CONN ok user=U cipher=C ems=E etm=T
+    CONN fail user=U stage=handshake|write|read|check alert_sent=A alert_received=B reason=R
+then `DONE ok=<n> fail=<m>`. Exit status 0 (failures are reported, not fatal).
+"""
+
+import argparse
+import socket
+import sys
+
+from tlslite.api import TLSConnection
+
+from common import SUITES, conn_info, describe_error, out, read_line, settings
+
+
+def one(host, port, user, password, s, timeout, sni=None):
+    sock = socket.create_connection((host, port), timeout=timeout)
+    sock.settimeout(timeout)
+    conn = TLSConnection(sock)
+    stage = "handshake"
+    try:
+        conn.handshakeClientSRP(user, password, settings=s, serverName=sni)
+        info = conn_info(conn)
+        stage = "write"
+        conn.write(("hello %s\n" % user).encode("utf-8"))
+        stage = "read"
+        reply = read_line(conn)
+        stage = "check"
+        want = "OK %s %s hello %s" % (user, info, user)
+        if reply != want:
+            raise ValueError("reply %r, want %r" % (reply, want))
+        conn.close()
+        return "CONN ok user=%s cipher=%s" % (user, info), True
+    except Exception as e:
+        return "CONN fail user=%s stage=%s %s" % (user, stage, describe_error(e)), False
+    finally:
+        try:
+            sock.close()
+        except OSError:
+            pass
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--connect", required=True)
+    ap.add_argument("--users")
+    ap.add_argument("--user")
+    ap.add_argument("--password")
+    ap.add_argument("--count", type=int, default=1)
+    ap.add_argument("--suite", choices=sorted(SUITES), default="both")
+    ap.add_argument("--no-ems", action="store_true")
+    ap.add_argument("--no-etm", action="store_true")
+    ap.add_argument("--timeout", type=float, default=15.0)
+    ap.add_argument("--sni", help="server name to send (SNI)")
+    a = ap.parse_args()
+    host, _, port = a.connect.rpartition(":")
+    if host != "127.0.0.1":
+        sys.exit("connect to 127.0.0.1 only")
+    if a.users:
+        with open(a.users, encoding="utf-8") as f:
+            users = [tuple(l.rstrip("\n").split("\t")[:2]) for l in f if l.strip()]
+    elif a.user is not None and a.password is not None:
+        users = [(a.user, a.password)] * a.count
+    else:
+        sys.exit("need --users or --user and --password")
+    s = settings(a.suite, not a.no_ems, not a.no_etm)
+    ok = fail = 0
+    for user, password in users:
+        line, good = one(host, int(port), user, password, s, a.timeout, a.sni)
+        out(line)
+        if good:
+            ok += 1
+        else:
+            fail += 1
+    out("DONE ok=%d fail=%d" % (ok, fail))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""tlslite-ng SRP server for the interop tests (TLS 1.2 only, bound to 127.0.0.1).
+
+    srp_server.py --users FILE [--port N] [--suite aes128|aes256|both] [--no-ems] [--no-etm]
+                  [--max-conns N] [--timeout SECONDS] [--alpn PROTO]...
+
+FILE has `user<TAB>password<TAB>group-bits` lines (UTF-8); the verifiers are made with
+tlslite's own `VerifierDB.makeVerifier` (16-byte random salts) in an in-memory VerifierDB.
+Prints `PORT <n>`, then per connection:
+    CONN ok user=U cipher=C ems=E etm=T
+    CONN fail stage=handshake|read|write alert_sent=A alert_received=B reason=R
+Per connection: handshake, read a line, answer `OK <user> <cipher> ems=<e> etm=<t> <line>`
+(the line protocol of interop/peers/; <cipher> is the OpenSSL name),
+close (close_notify). Exits 0 after --max-conns connections.
+"""
+
+import argparse
+import socket
+import sys
+
+from tlslite.api import TLSConnection, VerifierDB
+
+from common import GROUPS, SUITES, conn_info, describe_error, out, read_line, settings
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--users", required=True)
+    ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--suite", choices=sorted(SUITES), default="both")
+    ap.add_argument("--no-ems", action="store_true")
+    ap.add_argument("--no-etm", action="store_true")
+    ap.add_argument("--max-conns", type=int, default=1)
+    ap.add_argument("--timeout", type=float, default=15.0)
+    ap.add_argument("--alpn", action="append", default=[],
+                    help="ALPN protocol to accept (repeatable); adds sni= and alpn= to CONN ok")
+    a = ap.parse_args()
+
+    db = VerifierDB()
+    db.create()
+    with open(a.users, encoding="utf-8") as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if not line:
+                continue
+            user, password, bits = line.split("\t")
+            bits = int(bits)
+            if bits not in GROUPS:
+                sys.exit("unknown group %d" % bits)
+            # The server looks users up by the raw bytes of the SRP extension.
+            db[user.encode("utf-8")] = VerifierDB.makeVerifier(user, password, bits)
+
+    lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    lsock.bind(("127.0.0.1", a.port))
+    lsock.listen(16)
+    lsock.settimeout(60)
+    out("PORT %d" % lsock.getsockname()[1])
+
+    s = settings(a.suite, not a.no_ems, not a.no_etm)
+    for _ in range(a.max_conns):
+        try:
+            sock, _addr = lsock.accept()
+        except socket.timeout:
+            out("CONN fail stage=accept alert_sent=none alert_received=none reason=timeout")
+            return 1
+        sock.settimeout(a.timeout)
+        conn = TLSConnection(sock)
+        stage = "handshake"
+        try:
+            if a.alpn:
+                conn.handshakeServer(verifierDB=db, settings=s,
+                                     alpn=[bytearray(p.encode("ascii")) for p in a.alpn])
+            else:
+                conn.handshakeServer(verifierDB=db, settings=s)
+            user = conn.session.srpUsername
+            if not isinstance(user, str):
+                user = bytes(user).decode("utf-8")
+            info = conn_info(conn)
+            stage = "read"
+            req = read_line(conn)
+            if req is None:
+                raise EOFError("EOF before a line")
+            stage = "write"
+            conn.write(("OK %s %s %s\n" % (user, info, req)).encode("utf-8"))
+            conn.close()
+            extra = ""
+            if a.alpn:
+                sni = conn.session.serverName or ""
+                if not isinstance(sni, str):
+                    sni = bytes(sni).decode("utf-8")
+                extra = " sni=%s alpn=%s" % (sni or "-", bytes(conn.session.appProto or b"").decode("ascii") or "-")
+            out("CONN ok user=%s cipher=%s%s" % (user, info, extra))
+        except Exception as e:  # report every failure, keep serving
+            out("CONN fail stage=%s %s" % (stage, describe_error(e)))
+        finally:
+            try:
+                sock.close()
+            except OSError:
+                pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
