@@ -47,7 +47,12 @@ fn stamp(p: &PathBuf) -> Option<(SystemTime, u64, u64)> {
 }
 
 fn init_logging() {
-    let _ = tracing_subscriber::fmt().with_writer(std::io::stderr).with_target(false).try_init();
+    use std::io::IsTerminal;
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_target(false)
+        .try_init();
 }
 
 #[derive(Clone)]
@@ -96,6 +101,9 @@ async fn serve_async(a: ServeArgs, mode: Mode, users: HashMap<String, UserRecord
     })?;
     let local = listener.local_addr().map_err(|e| Fail::new(format!("local address: {e}")))?;
     info!("listening on {local} with {n_users} users from {}", a.vfile.display());
+    // On stdout too, for scripts that listen on port 0.
+    println!("listening on {local}");
+    let _ = std::io::Write::flush(&mut std::io::stdout());
 
     // Reload on change (polled every second) or SIGHUP; a failed reload keeps the old users.
     {

@@ -181,6 +181,7 @@ pub fn run(cmd: PasswdCmd) -> Result<(), Fail> {
             Ok(())
         }
         PasswdCmd::Delete { common } => {
+            check_exists(&load(&common.file, common.format, common.conf.as_deref())?)?;
             let _lock = FileLock::acquire(&common.file)?;
             let mut vf = load(&common.file, common.format, common.conf.as_deref())?;
             check_exists(&vf)?;
