@@ -165,7 +165,7 @@ mod tests {
         // Hand-computed: 0x05 → "0005" minus 2 leading chars; 0x01 0x00 → "0040" minus 1.
         assert_eq!(encode_openssl(&[5]), "05");
         assert_eq!(encode_openssl(&[1, 0]), "040");
-        assert_eq!(decode_openssl("2").is_none(), true, "1 char: impossible length");
+        assert!(decode_openssl("2").is_none(), "1 char: impossible length");
         assert!(decode_openssl("0$").is_none());
     }
 }

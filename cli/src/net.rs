@@ -1,7 +1,7 @@
 //! `tls-srp serve` and `tls-srp connect`.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::Path;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -27,8 +27,8 @@ impl UserStore for FileStore {
     }
 }
 
-fn load_users(vfile: &PathBuf, conf: Option<&PathBuf>) -> Result<HashMap<String, UserRecord>, Fail> {
-    let vf = VFile::load(vfile, None, conf.map(PathBuf::as_path))?;
+fn load_users(vfile: &Path, conf: Option<&Path>) -> Result<HashMap<String, UserRecord>, Fail> {
+    let vf = VFile::load(vfile, None, conf)?;
     if !vf.existed {
         return Err(Fail::new(format!(
             "{} does not exist; create it with `tls-srp passwd add --file {} USER`",
@@ -40,7 +40,7 @@ fn load_users(vfile: &PathBuf, conf: Option<&PathBuf>) -> Result<HashMap<String,
 }
 
 /// What identifies a version of a file: modification time, size and inode.
-fn stamp(p: &PathBuf) -> Option<(SystemTime, u64, u64)> {
+fn stamp(p: &Path) -> Option<(SystemTime, u64, u64)> {
     use std::os::unix::fs::MetadataExt;
     let m = std::fs::metadata(p).ok()?;
     Some((m.modified().ok()?, m.len(), m.ino()))
@@ -70,7 +70,7 @@ pub fn serve(a: ServeArgs) -> Result<(), Fail> {
         (None, false, true) => Mode::Echo,
         _ => return Err(Fail::new("say what to serve: --echo, --http or --forward HOST:PORT".into())),
     };
-    let users = load_users(&a.vfile, a.conf.as_ref())?;
+    let users = load_users(&a.vfile, a.conf.as_deref())?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -123,7 +123,7 @@ async fn serve_async(a: ServeArgs, mode: Mode, users: HashMap<String, UserRecord
                     continue;
                 }
                 last = now;
-                match load_users(&vfile, conf.as_ref()) {
+                match load_users(&vfile, conf.as_deref()) {
                     Ok(u) => {
                         let n = u.len();
                         if let Ok(mut w) = store.users.write() {
