@@ -181,6 +181,7 @@ async fn serve_async(a: ServeArgs, mode: Mode, users: HashMap<String, UserRecord
             }
         });
     }
+    drop(listener); // no new connections while the open ones finish
     info!("shutting down: waiting up to {}s for open connections", a.shutdown_grace);
     let all = u32::try_from(a.max_connections.max(1)).unwrap_or(u32::MAX);
     let _ = tokio::time::timeout(Duration::from_secs(a.shutdown_grace), limit.acquire_many(all)).await;

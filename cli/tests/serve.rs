@@ -220,3 +220,19 @@ fn bench_json() {
     assert_ne!(code, 0);
     assert!(err.contains("unknown group"), "{err}");
 }
+
+#[test]
+fn handshake_timeout_frees_the_only_slot() {
+    let tmp = TempDir::new("cli-cap");
+    let f = s(&tmp.path("v"));
+    add(&f, &[], "capped", "cap-pass");
+    let (srv, port) = serve(&["--vfile", &f, "--echo", "--max-connections", "1", "--handshake-timeout", "1"]);
+    // A client that never says anything holds the only slot until the handshake timeout.
+    let mut idle = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    idle.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let mut b = [0u8; 1];
+    assert!(matches!(idle.read(&mut b), Ok(0)), "the server closes an idle handshake");
+    assert!(eventually(Duration::from_secs(20), || srv.stderr().contains("handshake timeout")), "{}", srv.stderr());
+    // Then a real client gets the slot.
+    assert!(echo_ok(port, "capped", "cap-pass"));
+}
