@@ -72,7 +72,7 @@ async fn demo() -> Result<(), Fail> {
     server.await.map_err(err("server task"))?.map_err(err("server"))?;
 
     println!();
-    println!("Try it for real (the commands prompt for the password; {PASSWORD:?} below is only an example):");
+    println!("Try it for real (without --password-stdin, passwd add and connect prompt for the password; {PASSWORD:?} is only an example):");
     println!("  echo '{PASSWORD}' | tls-srp passwd add --file demo.srpv --password-stdin {USER}");
     println!("  tls-srp serve --listen 127.0.0.1:4433 --vfile demo.srpv --http");
     println!("  curl --tlsauthtype SRP --tlsuser {USER} --tlspassword '{PASSWORD}' -k https://127.0.0.1:4433/");

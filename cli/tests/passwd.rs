@@ -184,6 +184,11 @@ fn bad_inputs_are_one_line_errors_and_change_nothing() {
         assert!(err.contains("does not exist"), "{err}");
     }
     assert!(!std::path::Path::new(&missing).exists());
+    // Unreadable (a directory here: tests run as root, which ignores permission bits).
+    let dir = s(&tmp.path("adir"));
+    std::fs::create_dir(&dir).unwrap();
+    assert!(one_line(tls_srp(&["passwd", "list", "--file", &dir], "")).contains("cannot read"));
+    assert!(one_line(add(&dir, &[], "bob", "pw")).contains("cannot read"));
 
     assert_eq!(add(&f, &[], "alice", "pw-alice").0, 0);
     let before = std::fs::read(&f).unwrap();
