@@ -1,0 +1,135 @@
+//! `tls-srp`: TLS-SRP verifier files (OpenSSL and GnuTLS formats), server, proxy, client,
+//! demo and benchmarks, on top of the `tls-srp` library.
+
+#![forbid(unsafe_code)]
+
+mod b64;
+mod bench;
+mod demo;
+mod net;
+mod passwd;
+mod vfile;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+/// A one-line error that says what to do.
+#[derive(Debug)]
+pub struct Fail {
+    msg: String,
+    code: u8,
+}
+
+impl Fail {
+    pub fn new(msg: String) -> Fail {
+        Fail { msg, code: 2 }
+    }
+    /// A "no" answer (wrong password in `passwd verify`): exit 1.
+    pub fn no(msg: String) -> Fail {
+        Fail { msg, code: 1 }
+    }
+}
+
+#[derive(Parser)]
+#[command(
+    name = "tls-srp",
+    version,
+    about = "TLS-SRP (RFC 5054) without certificates: verifier files, server, proxy, client",
+    after_help = "Examples:\n  tls-srp demo\n  tls-srp passwd add --file users.srpv alice\n  tls-srp serve --listen 127.0.0.1:4433 --vfile users.srpv --http\n  tls-srp connect 127.0.0.1:4433 --user alice"
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run a server and a client over loopback and show what they negotiated.
+    #[command(after_help = "Example:\n  cargo run --release -- demo")]
+    Demo,
+    /// Manage verifier files (OpenSSL srpvfile or GnuTLS tpasswd).
+    #[command(subcommand)]
+    Passwd(passwd::PasswdCmd),
+    /// Serve TLS-SRP: echo, a small HTTP page, or forward to a plain TCP backend.
+    #[command(after_help = "Examples:\n  tls-srp serve --listen 127.0.0.1:4433 --vfile users.srpv --http\n  tls-srp serve --listen 0.0.0.0:4433 --vfile tpasswd --conf tpasswd.conf --forward 127.0.0.1:8080\n\nThe verifier file is reloaded when it changes or on SIGHUP; SIGINT/SIGTERM shut down gracefully.")]
+    Serve(ServeArgs),
+    /// Connect to a TLS-SRP server and bridge stdin/stdout (like `openssl s_client -quiet`).
+    #[command(after_help = "Examples:\n  tls-srp connect 127.0.0.1:4433 --user alice\n  echo hello | TLS_SRP_PASSWORD=secret tls-srp connect 127.0.0.1:4433 --user alice")]
+    Connect(ConnectArgs),
+    /// In-memory benchmarks (like `openssl speed`).
+    #[command(subcommand)]
+    Bench(bench::BenchCmd),
+}
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// Address to listen on, e.g. 127.0.0.1:4433.
+    #[arg(long)]
+    pub listen: SocketAddr,
+    /// Verifier file (OpenSSL srpvfile or GnuTLS tpasswd, detected).
+    #[arg(long)]
+    pub vfile: PathBuf,
+    /// GnuTLS tpasswd.conf (default: VFILE.conf for a GnuTLS file).
+    #[arg(long)]
+    pub conf: Option<PathBuf>,
+    /// Echo every byte back.
+    #[arg(long, group = "mode")]
+    pub echo: bool,
+    /// Answer any request with a small page naming the authenticated user.
+    #[arg(long, group = "mode")]
+    pub http: bool,
+    /// Forward the decrypted stream to this plain TCP backend.
+    #[arg(long, group = "mode", value_name = "HOST:PORT")]
+    pub forward: Option<String>,
+    /// Seconds a client has to finish the handshake.
+    #[arg(long, default_value_t = 10)]
+    pub handshake_timeout: u64,
+    /// Most connections served at once (more wait to be accepted).
+    #[arg(long, default_value_t = 256)]
+    pub max_connections: usize,
+    /// Seconds to let open connections finish after SIGINT/SIGTERM.
+    #[arg(long, default_value_t = 10)]
+    pub shutdown_grace: u64,
+    /// Answer unknown users with unknown_psk_identity instead of failing them like a wrong password.
+    #[arg(long)]
+    pub reject_unknown: bool,
+}
+
+#[derive(Args)]
+pub struct ConnectArgs {
+    /// Server address, HOST:PORT.
+    pub addr: String,
+    /// SRP username.
+    #[arg(long)]
+    pub user: String,
+    /// Read the password from the first line of stdin (the rest of stdin is sent).
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// Smallest SRP group accepted from the server, in bits.
+    #[arg(long, default_value_t = 2048)]
+    pub min_group_bits: u32,
+    /// Seconds to wait for the connection and handshake.
+    #[arg(long, default_value_t = 15)]
+    pub timeout: u64,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let res = match cli.cmd {
+        Cmd::Demo => demo::run(),
+        Cmd::Passwd(p) => passwd::run(p),
+        Cmd::Serve(a) => net::serve(a),
+        Cmd::Connect(a) => net::connect(a),
+        Cmd::Bench(b) => bench::run(b),
+    };
+    match res {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("tls-srp: {}", f.msg);
+            ExitCode::from(f.code)
+        }
+    }
+}

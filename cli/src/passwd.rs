@@ -1,0 +1,232 @@
+//! `tls-srp passwd add|delete|list|verify`.
+
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Subcommand};
+use tls_srp::SrpGroup;
+use zeroize::Zeroizing;
+
+use crate::vfile::{FileLock, Format, VFile};
+use crate::Fail;
+
+#[derive(Subcommand)]
+pub enum PasswdCmd {
+    /// Add a user (prompts twice for the password without echo).
+    #[command(after_help = "Examples:\n  tls-srp passwd add --file users.srpv alice\n  echo 'long passphrase' | tls-srp passwd add --file tpasswd --format gnutls --password-stdin alice")]
+    Add {
+        #[command(flatten)]
+        common: Common,
+        /// SRP group size in bits: 1024, 1536, 2048, 3072, 4096, 6144 or 8192.
+        #[arg(long, default_value_t = 2048)]
+        group: u32,
+        /// Allow the 1024- and 1536-bit groups (too weak for new deployments).
+        #[arg(long)]
+        allow_weak_group: bool,
+        /// Read the password from the first line of stdin.
+        #[arg(long)]
+        password_stdin: bool,
+        /// Replace an existing user's verifier instead of failing.
+        #[arg(long)]
+        replace: bool,
+    },
+    /// Delete a user (OpenSSL files: marked revoked, as `openssl srp -delete` does).
+    #[command(after_help = "Example:\n  tls-srp passwd delete --file users.srpv alice")]
+    Delete {
+        #[command(flatten)]
+        common: Common,
+    },
+    /// List users, groups and formats (never secrets).
+    #[command(after_help = "Example:\n  tls-srp passwd list --file users.srpv")]
+    List {
+        /// Verifier file.
+        #[arg(long)]
+        file: PathBuf,
+        /// File format (detected from an existing file).
+        #[arg(long, value_enum)]
+        format: Option<Format>,
+        /// GnuTLS tpasswd.conf (default FILE.conf).
+        #[arg(long)]
+        conf: Option<PathBuf>,
+    },
+    /// Check a password against the stored verifier: exit 0 if it matches, 1 if not.
+    #[command(after_help = "Example:\n  echo 'long passphrase' | tls-srp passwd verify --file users.srpv --password-stdin alice")]
+    Verify {
+        #[command(flatten)]
+        common: Common,
+        /// Read the password from the first line of stdin.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Args)]
+pub struct Common {
+    /// Verifier file.
+    #[arg(long)]
+    file: PathBuf,
+    /// File format: openssl (srpvfile) or gnutls (tpasswd); detected from an existing file,
+    /// a new file defaults to openssl.
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    /// GnuTLS tpasswd.conf (default FILE.conf).
+    #[arg(long)]
+    conf: Option<PathBuf>,
+    /// Username (UTF-8, 1 to 255 bytes).
+    #[arg(value_parser = clap::builder::OsStringValueParser::new())]
+    user: std::ffi::OsString,
+}
+
+fn check_user(user: &std::ffi::OsStr, format: Format) -> Result<String, Fail> {
+    let u = user
+        .to_str()
+        .ok_or_else(|| Fail::new("the username is not valid UTF-8; use a UTF-8 name".into()))?;
+    if u.is_empty() {
+        return Err(Fail::new("the username is empty; give a name of 1 to 255 bytes".into()));
+    }
+    if u.len() > 255 {
+        return Err(Fail::new(format!("the username is {} bytes long; TLS-SRP allows at most 255", u.len())));
+    }
+    if u.chars().any(|c| c.is_control()) {
+        return Err(Fail::new("the username contains control characters (TAB, newline...); remove them".into()));
+    }
+    if format == Format::Gnutls && u.contains(':') {
+        return Err(Fail::new("a GnuTLS tpasswd username cannot contain ':'; pick another name".into()));
+    }
+    Ok(u.to_owned())
+}
+
+fn check_exists(vf: &VFile) -> Result<(), Fail> {
+    if !vf.existed {
+        return Err(Fail::new(format!(
+            "{} does not exist; create it with `tls-srp passwd add --file {} USER`",
+            vf.path.display(),
+            vf.path.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Reads a password: one line of stdin, or two prompts without echo.
+pub fn read_password(from_stdin: bool, confirm: bool) -> Result<Zeroizing<String>, Fail> {
+    let pw = if from_stdin {
+        let mut line = Zeroizing::new(String::new());
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| Fail::new(format!("cannot read the password from stdin: {e}")))?;
+        let t = line.trim_end_matches(['\n', '\r']).to_owned();
+        Zeroizing::new(t)
+    } else {
+        let p1 = Zeroizing::new(
+            rpassword::prompt_password("Password: ")
+                .map_err(|e| Fail::new(format!("cannot prompt for the password ({e}); use --password-stdin")))?,
+        );
+        if confirm {
+            let p2 = Zeroizing::new(
+                rpassword::prompt_password("Password again: ")
+                    .map_err(|e| Fail::new(format!("cannot prompt for the password ({e}); use --password-stdin")))?,
+            );
+            if *p1 != *p2 {
+                return Err(Fail::new("the two passwords differ; try again".into()));
+            }
+        }
+        p1
+    };
+    if pw.is_empty() {
+        return Err(Fail::new("the password is empty; give a non-empty password".into()));
+    }
+    Ok(pw)
+}
+
+fn load(file: &Path, format: Option<Format>, conf: Option<&Path>) -> Result<VFile, Fail> {
+    VFile::load(file, format, conf)
+}
+
+pub fn run(cmd: PasswdCmd) -> Result<(), Fail> {
+    match cmd {
+        PasswdCmd::Add { common, group, allow_weak_group, password_stdin, replace } => {
+            let grp = SrpGroup::by_bits(group).ok_or_else(|| {
+                Fail::new(format!("unknown group {group}; use 1024, 1536, 2048, 3072, 4096, 6144 or 8192"))
+            })?;
+            if group < 2048 && !allow_weak_group {
+                return Err(Fail::new(format!(
+                    "the {group}-bit group is weak; use 2048 or more, or pass --allow-weak-group"
+                )));
+            }
+            // Check the name and the file before asking for a password.
+            {
+                let vf = load(&common.file, common.format, common.conf.as_deref())?;
+                let user = check_user(&common.user, vf.format)?;
+                if !replace && vf.find(&user).is_some_and(|e| !e.revoked) {
+                    return Err(Fail::new(format!(
+                        "user {user:?} already exists in {}; use --replace to change the password",
+                        common.file.display()
+                    )));
+                }
+            }
+            let pw = read_password(password_stdin, true)?;
+            let _lock = FileLock::acquire(&common.file)?;
+            let mut vf = load(&common.file, common.format, common.conf.as_deref())?;
+            let user = check_user(&common.user, vf.format)?;
+            let salt_len = match vf.format {
+                Format::Openssl => 20,
+                Format::Gnutls => 16,
+            };
+            let salt = tls_srp::srp::generate_salt(salt_len).map_err(|e| Fail::new(format!("cannot make a salt: {e}")))?;
+            let verifier = tls_srp::srp::compute_verifier(grp, &salt, user.as_bytes(), pw.as_bytes());
+            vf.add(&user, grp, salt, verifier, replace)?;
+            vf.save()?;
+            eprintln!("added {user:?} ({group}-bit group) to {} ({} format)", common.file.display(), vf.format.name());
+            Ok(())
+        }
+        PasswdCmd::Delete { common } => {
+            check_exists(&load(&common.file, common.format, common.conf.as_deref())?)?;
+            let _lock = FileLock::acquire(&common.file)?;
+            let mut vf = load(&common.file, common.format, common.conf.as_deref())?;
+            check_exists(&vf)?;
+            let user = check_user(&common.user, vf.format)?;
+            vf.delete(&user)?;
+            vf.save()?;
+            eprintln!("deleted {user:?} from {}", common.file.display());
+            Ok(())
+        }
+        PasswdCmd::List { file, format, conf } => {
+            let vf = load(&file, format, conf.as_deref())?;
+            check_exists(&vf)?;
+            println!("# {} ({} format)", file.display(), vf.format.name());
+            for e in vf.entries() {
+                let bits = vf.group_of(e).map(|g| g.bits().to_string()).unwrap_or_else(|_| "?".into());
+                println!(
+                    "{}\t{}\t{}-bit group\t{}-byte salt",
+                    e.name,
+                    if e.revoked { "revoked" } else { "valid" },
+                    bits,
+                    e.salt.len()
+                );
+            }
+            Ok(())
+        }
+        PasswdCmd::Verify { common, password_stdin } => {
+            let vf = load(&common.file, common.format, common.conf.as_deref())?;
+            check_exists(&vf)?;
+            let user = check_user(&common.user, vf.format)?;
+            let e = vf
+                .find(&user)
+                .filter(|e| !e.revoked)
+                .ok_or_else(|| Fail::new(format!("no user {user:?} in {}", common.file.display())))?;
+            let rec = vf.user_record(e)?;
+            let pw = read_password(password_stdin, false)?;
+            let v = tls_srp::srp::compute_verifier(rec.group, &rec.salt, user.as_bytes(), pw.as_bytes());
+            let strip = |b: &[u8]| b.iter().position(|&x| x != 0).map_or(Vec::new(), |p| b[p..].to_vec());
+            let (a, b) = (strip(&v), strip(&rec.verifier));
+            let same = a.len() == b.len() && a.iter().zip(&b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0;
+            if same {
+                println!("password OK for {user:?}");
+                Ok(())
+            } else {
+                Err(Fail::no(format!("wrong password for {user:?}")))
+            }
+        }
+    }
+}

@@ -1,0 +1,572 @@
+//! Verifier files: OpenSSL `srpvfile` and GnuTLS `tpasswd` + `tpasswd.conf` (SPEC.md,
+//! "Verifier files"). Files are kept as lines: the ones we understand are parsed, every other
+//! line is kept byte for byte and written back unchanged.
+
+use std::collections::HashMap;
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+use tls_srp::{SrpGroup, UserRecord};
+
+use crate::b64;
+use crate::Fail;
+
+/// The two file formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// `openssl srp -srpvfile`: `V|R|I <TAB> verifier <TAB> salt <TAB> user <TAB> group <TAB> info`.
+    Openssl,
+    /// GnuTLS `srptool`: `user:verifier:salt:index` plus `index:N:g` in the conf file.
+    Gnutls,
+}
+
+impl Format {
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Openssl => "openssl",
+            Format::Gnutls => "gnutls",
+        }
+    }
+}
+
+/// One user record as stored.
+#[derive(Clone)]
+pub struct Entry {
+    pub name: String,
+    /// OpenSSL `R` record (revoked by `openssl srp -delete`).
+    pub revoked: bool,
+    pub verifier: Vec<u8>,
+    pub salt: Vec<u8>,
+    /// OpenSSL group id ("2048" or an `I` record id) or GnuTLS conf index.
+    pub group_id: String,
+    /// OpenSSL info field.
+    pub info: String,
+}
+
+enum Line {
+    User(Entry),
+    /// OpenSSL `I` record: a named group.
+    Group { id: String, n: Vec<u8>, g: Vec<u8> },
+    /// Anything else (blank lines, comments, records we do not know): kept as is.
+    Other(String),
+}
+
+/// A GnuTLS `tpasswd.conf`.
+pub struct Conf {
+    pub path: PathBuf,
+    lines: Vec<ConfLine>,
+    pub existed: bool,
+    dirty: bool,
+}
+
+enum ConfLine {
+    Group { index: String, n: Vec<u8>, g: Vec<u8> },
+    Other(String),
+}
+
+/// A verifier file in memory.
+pub struct VFile {
+    pub path: PathBuf,
+    pub format: Format,
+    lines: Vec<Line>,
+    pub conf: Option<Conf>,
+    pub existed: bool,
+}
+
+/// The GnuTLS conf index srptool uses for each group (`--create-conf` writes 2, 3, 4, 5, 7).
+fn gnutls_std_index(bits: u32) -> u32 {
+    match bits {
+        1024 => 1,
+        1536 => 2,
+        2048 => 3,
+        3072 => 4,
+        4096 => 5,
+        6144 => 6,
+        _ => 7,
+    }
+}
+
+fn read_text(path: &Path) -> Result<Option<Vec<String>>, Fail> {
+    match fs::read(path) {
+        Ok(bytes) => {
+            let mut out = Vec::new();
+            for (i, raw) in bytes.split(|&b| b == b'\n').enumerate() {
+                let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+                let line = String::from_utf8(raw.to_vec()).map_err(|_| {
+                    Fail::new(format!(
+                        "{} line {}: not UTF-8 text; fix or remove that line",
+                        path.display(),
+                        i + 1
+                    ))
+                })?;
+                out.push(line);
+            }
+            // A trailing newline gives one empty last element.
+            if out.last().is_some_and(|l| l.is_empty()) {
+                out.pop();
+            }
+            Ok(Some(out))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Fail::new(format!(
+            "cannot read {}: {e}; check the path and its permissions",
+            path.display()
+        ))),
+    }
+}
+
+/// Guesses the format from the first record-looking line.
+fn detect(lines: &[String]) -> Option<Format> {
+    for l in lines {
+        if l.trim().is_empty() || l.starts_with('#') {
+            continue;
+        }
+        if l.starts_with("V\t") || l.starts_with("R\t") || l.starts_with("I\t") {
+            return Some(Format::Openssl);
+        }
+        if l.contains(':') {
+            return Some(Format::Gnutls);
+        }
+    }
+    None
+}
+
+fn corrupt(path: &Path, n: usize, what: &str) -> Fail {
+    Fail::new(format!(
+        "{} line {n}: {what}; the file is corrupt, fix that line (nothing was changed)",
+        path.display()
+    ))
+}
+
+/// The default conf path for a GnuTLS file: `FILE.conf`.
+pub fn default_conf(path: &Path) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(".conf");
+    PathBuf::from(s)
+}
+
+impl VFile {
+    /// Loads `path` (which may not exist: then `existed` is false and the file is empty).
+    /// `want` is the format the user asked for, checked against the file's.
+    pub fn load(path: &Path, want: Option<Format>, conf: Option<&Path>) -> Result<VFile, Fail> {
+        let text = read_text(path)?;
+        let existed = text.is_some();
+        let text = text.unwrap_or_default();
+        let detected = detect(&text);
+        let format = match (detected, want) {
+            (Some(d), Some(w)) if d != w => {
+                return Err(Fail::new(format!(
+                    "{} is in {} format, not {}; drop --format or pick the right file",
+                    path.display(),
+                    d.name(),
+                    w.name()
+                )))
+            }
+            (Some(d), _) => d,
+            (None, Some(w)) => w,
+            (None, None) => {
+                if text.iter().any(|l| !l.trim().is_empty() && !l.starts_with('#')) {
+                    return Err(Fail::new(format!(
+                        "{}: not an OpenSSL srpvfile nor a GnuTLS tpasswd file; check the path",
+                        path.display()
+                    )));
+                }
+                match conf {
+                    Some(_) => Format::Gnutls,
+                    None => Format::Openssl,
+                }
+            }
+        };
+        let mut lines = Vec::with_capacity(text.len());
+        for (i, l) in text.into_iter().enumerate() {
+            let n = i + 1;
+            lines.push(match format {
+                Format::Openssl => parse_openssl_line(path, n, l)?,
+                Format::Gnutls => parse_gnutls_line(path, n, l)?,
+            });
+        }
+        let conf = match format {
+            Format::Openssl => None,
+            Format::Gnutls => {
+                let cpath = conf.map(Path::to_path_buf).unwrap_or_else(|| default_conf(path));
+                Some(Conf::load(&cpath)?)
+            }
+        };
+        let vf = VFile { path: path.to_path_buf(), format, lines, conf, existed };
+        // Every user's group must resolve (unknown group, mismatched conf).
+        for e in vf.entries() {
+            vf.group_of(e)?;
+        }
+        let mut seen = HashMap::new();
+        for (i, l) in vf.lines.iter().enumerate() {
+            if let Line::User(e) = l {
+                if let Some(prev) = seen.insert(e.name.clone(), i + 1) {
+                    return Err(corrupt(
+                        path,
+                        i + 1,
+                        &format!("user {:?} appears again (first on line {prev})", e.name),
+                    ));
+                }
+            }
+        }
+        Ok(vf)
+    }
+
+    /// All user records, in file order.
+    pub fn entries(&self) -> impl Iterator<Item = &Entry> {
+        self.lines.iter().filter_map(|l| match l {
+            Line::User(e) => Some(e),
+            _ => None,
+        })
+    }
+
+    pub fn find(&self, name: &str) -> Option<&Entry> {
+        self.entries().find(|e| e.name == name)
+    }
+
+    /// The group a record refers to.
+    pub fn group_of(&self, e: &Entry) -> Result<&'static SrpGroup, Fail> {
+        match self.format {
+            Format::Openssl => {
+                for l in &self.lines {
+                    if let Line::Group { id, n, g } = l {
+                        if *id == e.group_id {
+                            return SrpGroup::from_params(n, g).ok_or_else(|| {
+                                Fail::new(format!(
+                                    "{}: user {:?} uses custom group {:?}, which is not one of the RFC 5054 groups (not supported); re-add the user with --group",
+                                    self.path.display(), e.name, id
+                                ))
+                            });
+                        }
+                    }
+                }
+                e.group_id
+                    .parse::<u32>()
+                    .ok()
+                    .and_then(SrpGroup::by_bits)
+                    .ok_or_else(|| {
+                        Fail::new(format!(
+                            "{}: user {:?} has unknown group {:?}; use 1024..8192 or define it with an I record",
+                            self.path.display(),
+                            e.name,
+                            e.group_id
+                        ))
+                    })
+            }
+            Format::Gnutls => {
+                let conf = self.conf.as_ref().ok_or_else(|| Fail::new("no conf file".into()))?;
+                conf.group(&e.group_id).ok_or_else(|| {
+                    Fail::new(format!(
+                        "{}: user {:?} uses group index {} which {} does not define; pass the matching --conf",
+                        self.path.display(),
+                        e.name,
+                        e.group_id,
+                        conf.path.display()
+                    ))
+                })
+            }
+        }
+    }
+
+    /// The record the library needs (OpenSSL salts lose their leading zero bytes, as libssl
+    /// loads them as numbers).
+    pub fn user_record(&self, e: &Entry) -> Result<UserRecord, Fail> {
+        let group = self.group_of(e)?;
+        let salt = match self.format {
+            Format::Openssl => strip_zeros(&e.salt).to_vec(),
+            Format::Gnutls => e.salt.clone(),
+        };
+        Ok(UserRecord { group, salt, verifier: e.verifier.clone() })
+    }
+
+    /// Every valid (not revoked) user as a library record.
+    pub fn user_records(&self) -> Result<HashMap<String, UserRecord>, Fail> {
+        let mut m = HashMap::new();
+        for e in self.entries().filter(|e| !e.revoked) {
+            m.insert(e.name.clone(), self.user_record(e)?);
+        }
+        Ok(m)
+    }
+
+    /// Adds (or, with `replace`, replaces) a user. Fails on a duplicate otherwise.
+    pub fn add(&mut self, name: &str, group: &'static SrpGroup, salt: Vec<u8>, verifier: Vec<u8>, replace: bool) -> Result<(), Fail> {
+        let group_id = match self.format {
+            Format::Openssl => group.bits().to_string(),
+            Format::Gnutls => self
+                .conf
+                .as_mut()
+                .ok_or_else(|| Fail::new("no conf file".into()))?
+                .index_for(group),
+        };
+        let pos = self.lines.iter().position(|l| matches!(l, Line::User(e) if e.name == name));
+        if let Some(p) = pos {
+            let revoked = matches!(self.lines.get(p), Some(Line::User(e)) if e.revoked);
+            if !replace && !revoked {
+                return Err(Fail::new(format!(
+                    "user {name:?} already exists in {}; use --replace to change the password, or `passwd delete` first",
+                    self.path.display()
+                )));
+            }
+        }
+        let entry = Entry { name: name.to_owned(), revoked: false, verifier, salt, group_id, info: String::new() };
+        match pos.and_then(|p| self.lines.get_mut(p)) {
+            Some(slot) => *slot = Line::User(entry),
+            None => self.lines.push(Line::User(entry)),
+        }
+        Ok(())
+    }
+
+    /// Deletes a user: OpenSSL marks it revoked (`R`, as `openssl srp -delete` does),
+    /// GnuTLS removes the line. Fails if there is no such (valid) user.
+    pub fn delete(&mut self, name: &str) -> Result<(), Fail> {
+        let pos = self
+            .lines
+            .iter()
+            .position(|l| matches!(l, Line::User(e) if e.name == name && !e.revoked))
+            .ok_or_else(|| {
+                Fail::new(format!("no user {name:?} in {}; see `tls-srp passwd list`", self.path.display()))
+            })?;
+        match self.format {
+            Format::Openssl => {
+                if let Some(Line::User(e)) = self.lines.get_mut(pos) {
+                    e.revoked = true;
+                }
+            }
+            Format::Gnutls => {
+                self.lines.remove(pos);
+            }
+        }
+        Ok(())
+    }
+
+    fn render(&self) -> String {
+        let mut s = String::new();
+        for l in &self.lines {
+            match (l, self.format) {
+                (Line::Other(raw), _) => s.push_str(raw),
+                (Line::Group { id, n, g }, _) => {
+                    s.push_str(&format!("I\t{}\t{}\t{id}\t\t", b64::encode_openssl(n), b64::encode_openssl(g)))
+                }
+                (Line::User(e), Format::Openssl) => s.push_str(&format!(
+                    "{}\t{}\t{}\t{}\t{}\t{}",
+                    if e.revoked { "R" } else { "V" },
+                    b64::encode_openssl(&e.verifier),
+                    b64::encode_openssl(&e.salt),
+                    e.name,
+                    e.group_id,
+                    e.info
+                )),
+                (Line::User(e), Format::Gnutls) => s.push_str(&format!(
+                    "{}:{}:{}:{}",
+                    e.name,
+                    b64::encode_gnutls(&e.verifier),
+                    b64::encode_gnutls(&e.salt),
+                    e.group_id
+                )),
+            }
+            s.push('\n');
+        }
+        s
+    }
+
+    /// Writes the file (and a changed conf first) atomically, mode 0600.
+    pub fn save(&mut self) -> Result<(), Fail> {
+        if let Some(conf) = &mut self.conf {
+            if conf.dirty || !conf.existed {
+                atomic_write(&conf.path, conf.render().as_bytes())?;
+                conf.dirty = false;
+                conf.existed = true;
+            }
+        }
+        atomic_write(&self.path, self.render().as_bytes())
+    }
+}
+
+fn strip_zeros(b: &[u8]) -> &[u8] {
+    let p = b.iter().position(|&x| x != 0).unwrap_or(b.len());
+    b.get(p..).unwrap_or(&[])
+}
+
+fn parse_openssl_line(path: &Path, n: usize, l: String) -> Result<Line, Fail> {
+    let kind = l.split('\t').next().unwrap_or("");
+    if !matches!(kind, "V" | "R" | "I") || l.starts_with('#') {
+        return Ok(Line::Other(l));
+    }
+    let f: Vec<&str> = l.split('\t').collect();
+    if f.len() != 6 {
+        return Err(corrupt(path, n, &format!("expected 6 TAB-separated fields, found {}", f.len())));
+    }
+    let dec = |s: &str, what: &str| {
+        b64::decode_openssl(s).ok_or_else(|| corrupt(path, n, &format!("bad {what} (not SRP base64)")))
+    };
+    let (a, b) = (f.get(1).copied().unwrap_or(""), f.get(2).copied().unwrap_or(""));
+    let (id, gid, info) = (f.get(3).copied().unwrap_or(""), f.get(4).copied().unwrap_or(""), f.get(5).copied().unwrap_or(""));
+    if kind == "I" {
+        return Ok(Line::Group { id: id.to_owned(), n: dec(a, "N")?, g: dec(b, "g")? });
+    }
+    if id.is_empty() {
+        return Err(corrupt(path, n, "empty username"));
+    }
+    Ok(Line::User(Entry {
+        name: id.to_owned(),
+        revoked: kind == "R",
+        verifier: dec(a, "verifier")?,
+        salt: dec(b, "salt")?,
+        group_id: gid.to_owned(),
+        info: info.to_owned(),
+    }))
+}
+
+fn parse_gnutls_line(path: &Path, n: usize, l: String) -> Result<Line, Fail> {
+    if l.trim().is_empty() || l.starts_with('#') {
+        return Ok(Line::Other(l));
+    }
+    let f: Vec<&str> = l.split(':').collect();
+    if f.len() != 4 {
+        return Err(corrupt(path, n, &format!("expected user:verifier:salt:index, found {} fields", f.len())));
+    }
+    let get = |i: usize| f.get(i).copied().unwrap_or("");
+    if get(0).is_empty() {
+        return Err(corrupt(path, n, "empty username"));
+    }
+    let verifier = b64::decode_gnutls(get(1)).ok_or_else(|| corrupt(path, n, "bad verifier (not SRP base64)"))?;
+    let salt = b64::decode_gnutls(get(2)).ok_or_else(|| corrupt(path, n, "bad salt (not SRP base64)"))?;
+    if get(3).parse::<u32>().is_err() {
+        return Err(corrupt(path, n, "bad group index"));
+    }
+    Ok(Line::User(Entry {
+        name: get(0).to_owned(),
+        revoked: false,
+        verifier,
+        salt,
+        group_id: get(3).to_owned(),
+        info: String::new(),
+    }))
+}
+
+impl Conf {
+    fn load(path: &Path) -> Result<Conf, Fail> {
+        let text = read_text(path)?;
+        let existed = text.is_some();
+        let mut lines = Vec::new();
+        for (i, l) in text.unwrap_or_default().into_iter().enumerate() {
+            if l.trim().is_empty() || l.starts_with('#') {
+                lines.push(ConfLine::Other(l));
+                continue;
+            }
+            let f: Vec<&str> = l.split(':').collect();
+            let (Some(idx), Some(n), Some(g), 3) = (f.first(), f.get(1), f.get(2), f.len()) else {
+                return Err(corrupt(path, i + 1, "expected index:N:g"));
+            };
+            let (Some(n), Some(g)) = (b64::decode_gnutls(n), b64::decode_gnutls(g)) else {
+                return Err(corrupt(path, i + 1, "bad N or g (not SRP base64)"));
+            };
+            if idx.parse::<u32>().is_err() {
+                return Err(corrupt(path, i + 1, "bad index"));
+            }
+            lines.push(ConfLine::Group { index: (*idx).to_owned(), n, g });
+        }
+        Ok(Conf { path: path.to_path_buf(), lines, existed, dirty: false })
+    }
+
+    fn group(&self, index: &str) -> Option<&'static SrpGroup> {
+        self.lines.iter().find_map(|l| match l {
+            ConfLine::Group { index: i, n, g } if i == index => SrpGroup::from_params(n, g),
+            _ => None,
+        })
+    }
+
+    /// The index of `group`, adding it (at srptool's usual index if free) when missing.
+    fn index_for(&mut self, group: &'static SrpGroup) -> String {
+        for l in &self.lines {
+            if let ConfLine::Group { index, n, g } = l {
+                if SrpGroup::from_params(n, g) == Some(group) {
+                    return index.clone();
+                }
+            }
+        }
+        let used: Vec<u32> = self
+            .lines
+            .iter()
+            .filter_map(|l| match l {
+                ConfLine::Group { index, .. } => index.parse().ok(),
+                _ => None,
+            })
+            .collect();
+        let mut idx = gnutls_std_index(group.bits());
+        while used.contains(&idx) {
+            idx = used.iter().max().copied().unwrap_or(idx).saturating_add(1);
+        }
+        self.lines.push(ConfLine::Group { index: idx.to_string(), n: group.n().to_vec(), g: group.g().to_vec() });
+        self.dirty = true;
+        idx.to_string()
+    }
+
+    fn render(&self) -> String {
+        let mut s = String::new();
+        for l in &self.lines {
+            match l {
+                ConfLine::Other(raw) => s.push_str(raw),
+                ConfLine::Group { index, n, g } => {
+                    s.push_str(&format!("{index}:{}:{}", b64::encode_gnutls(n), b64::encode_gnutls(g)))
+                }
+            }
+            s.push('\n');
+        }
+        s
+    }
+}
+
+/// Holds an exclusive `flock` on `FILE.lock` (a stable inode: the file itself is replaced
+/// by rename) for as long as it lives.
+pub struct FileLock {
+    _file: File,
+}
+
+impl FileLock {
+    pub fn acquire(path: &Path) -> Result<FileLock, Fail> {
+        let mut s = path.as_os_str().to_owned();
+        s.push(".lock");
+        let lpath = PathBuf::from(s);
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .mode(0o600)
+            .open(&lpath)
+            .map_err(|e| Fail::new(format!("cannot create lock file {}: {e}; check the directory's permissions", lpath.display())))?;
+        rustix::fs::flock(&file, rustix::fs::FlockOperation::LockExclusive)
+            .map_err(|e| Fail::new(format!("cannot lock {}: {e}", lpath.display())))?;
+        Ok(FileLock { _file: file })
+    }
+}
+
+/// Temp file in the same directory, fsync, rename over `path`, fsync the directory.
+pub fn atomic_write(path: &Path, data: &[u8]) -> Result<(), Fail> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let mut rnd = [0u8; 6];
+    getrandom::fill(&mut rnd).map_err(|e| Fail::new(format!("no randomness: {e}")))?;
+    let tag: String = rnd.iter().map(|b| format!("{b:02x}")).collect();
+    let tmp = dir.join(format!(".{name}.tmp-{}-{tag}", std::process::id()));
+    let res = (|| -> std::io::Result<()> {
+        let mut f = OpenOptions::new().write(true).create_new(true).mode(0o600).open(&tmp)?;
+        f.write_all(data)?;
+        f.sync_all()?;
+        drop(f);
+        fs::rename(&tmp, path)?;
+        if let Ok(d) = File::open(&dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    })();
+    res.map_err(|e| {
+        let _ = fs::remove_file(&tmp);
+        Fail::new(format!("cannot write {}: {e}; check the directory's permissions (nothing was changed)", path.display()))
+    })
+}
