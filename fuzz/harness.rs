@@ -569,8 +569,18 @@ fn server_flight(mut input: &[u8]) -> (Vec<u8>, &[u8]) {
         compression_method: Compression::Null,
         extensions,
     }));
-    let ske = SrpServerKeyExchange { n: group.n().to_vec(), g: group.g().to_vec(), s: salt, b };
-    let ske = HandshakeMessagePayload::new(HandshakePayload::ServerKeyExchange(ske.get_encoding()));
+    // Encoded by hand: an empty salt is outside `srp_s<1..2^8-1>`, which the codec refuses
+    // to encode (debug assertion) but a hostile server sends anyway.
+    let mut body = Vec::new();
+    for (field, wide) in [(group.n(), true), (group.g(), true), (&salt[..], false), (&b[..], true)] {
+        if wide {
+            body.extend_from_slice(&(field.len() as u16).to_be_bytes());
+        } else {
+            body.push(field.len() as u8);
+        }
+        body.extend_from_slice(field);
+    }
+    let ske = HandshakeMessagePayload::new(HandshakePayload::ServerKeyExchange(body));
     let shd = HandshakeMessagePayload::new(HandshakePayload::ServerHelloDone);
     let msgs = [sh.get_encoding(), ske.get_encoding(), shd.get_encoding()];
     let mut out = Vec::new();
