@@ -514,9 +514,9 @@ fn take<'a>(input: &mut &'a [u8], n: usize) -> &'a [u8] {
 ///
 /// ```text
 /// byte: flags  bit 0 suite (128/256), bit 1 EMS ack, bit 2 EtM ack, bit 3 renegotiation_info,
-///              bit 4 ALPN "h2", bit 5 session ticket ack, bit 6 group from the next byte
-///              (else 1024), bit 7 put each message in its own record
-/// [byte: group index into SrpGroup::all(), if bit 6]
+///              bit 4 ALPN "h2", bit 5 session ticket ack, bit 6 a group selector byte
+///              follows (else the 1024-bit group), bit 7 put each message in its own record
+/// [byte: group selector, if bit 6: bit 0 = 1536 bits (else 1024), bit 7 = alter N]
 /// byte: salt length (0..=255; 0 is illegal on the wire, which is a test too)
 /// salt bytes
 /// byte: B length selector: 0 = the group's length, else that many bytes (1..=255)
@@ -526,13 +526,10 @@ fn take<'a>(input: &mut &'a [u8], n: usize) -> &'a [u8] {
 /// Returns the records and what remains of the input.
 fn server_flight(mut input: &[u8]) -> (Vec<u8>, &[u8]) {
     let flags = take(&mut input, 1).first().copied().unwrap_or(0);
-    let group = if flags & 0x40 != 0 {
-        let i = usize::from(take(&mut input, 1).first().copied().unwrap_or(0));
-        let all = SrpGroup::all();
-        all[i % all.len()]
-    } else {
-        group_1024()
-    };
+    // Larger groups would make an execution cost seconds: 1024 and 1536 bits only. The
+    // size checks for larger groups are covered by the unit and handshake tests.
+    let group_sel = if flags & 0x40 != 0 { take(&mut input, 1).first().copied().unwrap_or(0) } else { 0 };
+    let group = SrpGroup::by_bits(if group_sel & 1 == 0 { 1024 } else { 1536 }).expect("RFC 5054 group");
     let salt_len = usize::from(take(&mut input, 1).first().copied().unwrap_or(16));
     let salt = take(&mut input, salt_len).to_vec();
     let b_sel = usize::from(take(&mut input, 1).first().copied().unwrap_or(0));
@@ -572,7 +569,14 @@ fn server_flight(mut input: &[u8]) -> (Vec<u8>, &[u8]) {
     // Encoded by hand: an empty salt is outside `srp_s<1..2^8-1>`, which the codec refuses
     // to encode (debug assertion) but a hostile server sends anyway.
     let mut body = Vec::new();
-    for (field, wide) in [(group.n(), true), (group.g(), true), (&salt[..], false), (&b[..], true)] {
+    // Bit 7 of the group selector: alter N's last byte (an unknown group).
+    let mut n = group.n().to_vec();
+    if group_sel & 0x80 != 0 {
+        if let Some(last) = n.last_mut() {
+            *last ^= group_sel | 1;
+        }
+    }
+    for (field, wide) in [(&n[..], true), (group.g(), true), (&salt[..], false), (&b[..], true)] {
         if wide {
             body.extend_from_slice(&(field.len() as u16).to_be_bytes());
         } else {

@@ -334,6 +334,7 @@ fn write_seed_corpus() {
         v.extend_from_slice(&s2);
         write("client", &format!("structured_{flags:02x}"), &v);
     }
-    // Structured with another group (index 2 of SrpGroup::all()) and a short B.
-    write("client", "structured_group2", &[0x80, 0x40, 2, 4, 1, 2, 3, 4, 1, 0]);
+    // Structured: the 1536-bit group and a one-byte B of 0; an altered (unknown) group.
+    write("client", "structured_group1536", &[0x80, 0x40, 1, 4, 1, 2, 3, 4, 1, 0]);
+    write("client", "structured_unknown_group", &[0x80, 0x40, 0x80, 4, 1, 2, 3, 4, 0]);
 }
