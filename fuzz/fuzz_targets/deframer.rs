@@ -1,0 +1,7 @@
+#![no_main]
+//! Fuzz target `deframer`: the checks are in `fuzz/harness.rs` (shared with `tests/fuzz_corpus.rs`).
+
+#[path = "../harness.rs"]
+mod harness;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| harness::deframer(data));
