@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use tls_srp::{
-    ClientConfig, ClientConnection, ConnectionCommon, InMemoryUserStore, ServerConfig, ServerConnection, SrpGroup,
+    ClientConfig, ClientConnection, ConnectionCommon, InMemoryUserStore, ServerConfig,
+    ServerConnection, SrpGroup,
 };
 
 struct Setup {
@@ -20,10 +21,15 @@ struct Setup {
 
 fn setup(bits: u32) -> Setup {
     let store = Arc::new(InMemoryUserStore::new());
-    store.add_user("bench", b"bench password", SrpGroup::by_bits(bits).unwrap()).unwrap();
+    store
+        .add_user("bench", b"bench password", SrpGroup::by_bits(bits).unwrap())
+        .unwrap();
     let mut c = ClientConfig::new("bench", "bench password");
     c.min_group_bits = 1024;
-    Setup { client: Arc::new(c), server: Arc::new(ServerConfig::new(store).unwrap()) }
+    Setup {
+        client: Arc::new(c),
+        server: Arc::new(ServerConfig::new(store).unwrap()),
+    }
 }
 
 /// Moves bytes from one side to the other, timing only the receiver's processing.
@@ -70,7 +76,9 @@ fn bench_handshake(c: &mut Criterion) {
         g.bench_with_input(BenchmarkId::new("client_cpu", bits), &s, |b, s| {
             b.iter_custom(|iters| (0..iters).map(|_| one_handshake(s).0).sum())
         });
-        g.bench_with_input(BenchmarkId::new("both", bits), &s, |b, s| b.iter(|| one_handshake(s)));
+        g.bench_with_input(BenchmarkId::new("both", bits), &s, |b, s| {
+            b.iter(|| one_handshake(s))
+        });
     }
     g.finish();
 }

@@ -10,11 +10,15 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughpu
 use tls_srp::crypto::cbc::{new_decrypter, new_encrypter, DirectionKeys};
 use tls_srp::msgs::enums::{ContentType, ProtocolVersion};
 use tls_srp::msgs::message::PlainMessage;
-use tls_srp::suites::{SupportedCipherSuite, TLS_SRP_SHA_WITH_AES_128_CBC_SHA, TLS_SRP_SHA_WITH_AES_256_CBC_SHA};
+use tls_srp::suites::{
+    SupportedCipherSuite, TLS_SRP_SHA_WITH_AES_128_CBC_SHA, TLS_SRP_SHA_WITH_AES_256_CBC_SHA,
+};
 
 fn bench_records(c: &mut Criterion) {
-    let suites: [(&str, &SupportedCipherSuite); 2] =
-        [("aes128", &TLS_SRP_SHA_WITH_AES_128_CBC_SHA), ("aes256", &TLS_SRP_SHA_WITH_AES_256_CBC_SHA)];
+    let suites: [(&str, &SupportedCipherSuite); 2] = [
+        ("aes128", &TLS_SRP_SHA_WITH_AES_128_CBC_SHA),
+        ("aes256", &TLS_SRP_SHA_WITH_AES_256_CBC_SHA),
+    ];
     let mac_key = [0x42u8; 20];
     let enc_key = [0x24u8; 32];
     let mut group = c.benchmark_group("record");
@@ -26,7 +30,10 @@ fn bench_records(c: &mut Criterion) {
             payload: (0..len).map(|i| i as u8).collect(),
         };
         for (suite_name, suite) in suites {
-            let keys = || DirectionKeys { mac_key: &mac_key, enc_key: &enc_key[..suite.enc_key_len] };
+            let keys = || DirectionKeys {
+                mac_key: &mac_key,
+                enc_key: &enc_key[..suite.enc_key_len],
+            };
             for (etm, mode) in [(false, "mte"), (true, "etm")] {
                 let mut enc = new_encrypter(suite, keys(), etm);
                 let mut dec = new_decrypter(suite, keys(), etm);
@@ -39,7 +46,11 @@ fn bench_records(c: &mut Criterion) {
                 assert_eq!(dec.decrypt(record.clone(), 7).unwrap(), msg);
                 // The clone of the input record is set-up, not measured.
                 group.bench_function(format!("{suite_name}_{mode}_open_{len_name}"), |b| {
-                    b.iter_batched(|| record.clone(), |r| dec.decrypt(r, 7).unwrap(), BatchSize::SmallInput)
+                    b.iter_batched(
+                        || record.clone(),
+                        |r| dec.decrypt(r, 7).unwrap(),
+                        BatchSize::SmallInput,
+                    )
                 });
             }
         }

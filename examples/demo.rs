@@ -14,7 +14,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use tls_srp::stream::StreamOwned;
-use tls_srp::{ClientConfig, ClientConnection, InMemoryUserStore, ServerConfig, ServerConnection, SrpGroup};
+use tls_srp::{
+    ClientConfig, ClientConnection, InMemoryUserStore, ServerConfig, ServerConnection, SrpGroup,
+};
 
 const USER: &str = "alice";
 const PASSWORD: &str = "demo password: use a long passphrase in real life";
@@ -22,7 +24,11 @@ const PASSWORD: &str = "demo password: use a long passphrase in real life";
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     // The server stores only a salt and a verifier, never the password.
     let store = Arc::new(InMemoryUserStore::new());
-    store.add_user(USER, PASSWORD.as_bytes(), SrpGroup::by_bits(2048).ok_or("no group")?)?;
+    store.add_user(
+        USER,
+        PASSWORD.as_bytes(),
+        SrpGroup::by_bits(2048).ok_or("no group")?,
+    )?;
     let server_config = Arc::new(ServerConfig::new(store)?);
 
     let listener = TcpListener::bind("127.0.0.1:0")?;
@@ -38,7 +44,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             match BufReader::new(&mut tls).read_line(&mut line) {
                 Ok(_) => {
                     let user = tls.conn.username().unwrap_or("?").to_owned();
-                    writeln!(tls, "hello {user}, you said: {}", line.trim_end()).map_err(|e| e.to_string())?;
+                    writeln!(tls, "hello {user}, you said: {}", line.trim_end())
+                        .map_err(|e| e.to_string())?;
                     tls.conn.send_close_notify();
                     let _ = tls.flush();
                 }
@@ -51,7 +58,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     // A client that knows the password.
     let start = Instant::now();
     let mut sock = TcpStream::connect(addr)?;
-    let mut conn = ClientConnection::new(Arc::new(ClientConfig::new(USER, PASSWORD)), Some("localhost"))?;
+    let mut conn = ClientConnection::new(
+        Arc::new(ClientConfig::new(USER, PASSWORD)),
+        Some("localhost"),
+    )?;
     while conn.is_handshaking() {
         conn.complete_io(&mut sock)?;
     }
@@ -72,7 +82,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // A client with the wrong password: the server cannot decrypt its Finished.
     let mut sock = TcpStream::connect(addr)?;
-    let mut conn = ClientConnection::new(Arc::new(ClientConfig::new(USER, "wrong password")), None)?;
+    let mut conn =
+        ClientConnection::new(Arc::new(ClientConfig::new(USER, "wrong password")), None)?;
     let mut result = Ok((0, 0));
     while conn.is_handshaking() && result.is_ok() {
         result = conn.complete_io(&mut sock);

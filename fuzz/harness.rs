@@ -25,19 +25,23 @@ use tls_srp::crypto::cbc::{new_decrypter, new_encrypter, DirectionKeys};
 use tls_srp::msgs::alert::AlertMessagePayload;
 use tls_srp::msgs::codec::{Bounds, Codec};
 use tls_srp::msgs::deframer::MessageDeframer;
-use tls_srp::msgs::enums::{CipherSuite, Compression, ContentType, ExtensionType, HandshakeType, ProtocolVersion};
+use tls_srp::msgs::enums::{
+    CipherSuite, Compression, ContentType, ExtensionType, HandshakeType, ProtocolVersion,
+};
 use tls_srp::msgs::handshake::{
-    ClientExtension, ClientHelloPayload, HandshakeMessagePayload, HandshakePayload, NewSessionTicketPayload, Random,
-    ServerExtension, ServerHelloPayload, SessionId, SrpClientKeyExchange, SrpServerKeyExchange,
+    ClientExtension, ClientHelloPayload, HandshakeMessagePayload, HandshakePayload,
+    NewSessionTicketPayload, Random, ServerExtension, ServerHelloPayload, SessionId,
+    SrpClientKeyExchange, SrpServerKeyExchange,
 };
 use tls_srp::msgs::joiner::HandshakeJoiner;
 use tls_srp::msgs::message::{
-    OpaqueMessage, PlainMessage, HEADER_SIZE, MAX_CIPHERTEXT_LEN, MAX_FRAGMENT_LEN, MAX_HANDSHAKE_SIZE, MAX_WIRE_SIZE,
+    OpaqueMessage, PlainMessage, HEADER_SIZE, MAX_CIPHERTEXT_LEN, MAX_FRAGMENT_LEN,
+    MAX_HANDSHAKE_SIZE, MAX_WIRE_SIZE,
 };
 use tls_srp::suites::{TLS_SRP_SHA_WITH_AES_128_CBC_SHA, TLS_SRP_SHA_WITH_AES_256_CBC_SHA};
 use tls_srp::{
-    ClientConfig, ClientConnection, ConnectionCommon, Error, InMemoryUserStore, ServerConfig, ServerConnection,
-    SrpGroup, UnknownUserPolicy,
+    ClientConfig, ClientConnection, ConnectionCommon, Error, InMemoryUserStore, ServerConfig,
+    ServerConnection, SrpGroup, UnknownUserPolicy,
 };
 
 /// The user known to the fuzzed server, and the credentials of the fuzzed client.
@@ -106,47 +110,77 @@ pub fn codec_roundtrip(data: &[u8]) {
             _ => false,
         };
         if !exempt {
-            assert_eq!(msg.get_encoding(), data, "handshake message does not re-encode to its input");
+            assert_eq!(
+                msg.get_encoding(),
+                data,
+                "handshake message does not re-encode to its input"
+            );
         }
         // Suite-dependent bodies, decoded late by the state machines.
         match &msg.payload {
-            HandshakePayload::ServerKeyExchange(b) => codec_roundtrip_exact::<SrpServerKeyExchange>(b),
-            HandshakePayload::ClientKeyExchange(b) => codec_roundtrip_exact::<SrpClientKeyExchange>(b),
+            HandshakePayload::ServerKeyExchange(b) => {
+                codec_roundtrip_exact::<SrpServerKeyExchange>(b)
+            }
+            HandshakePayload::ClientKeyExchange(b) => {
+                codec_roundtrip_exact::<SrpClientKeyExchange>(b)
+            }
             _ => {}
         }
     }
     if let Some(ch) = round_trip::<ClientHelloPayload>(data) {
         if !client_hello_exempt(&ch, data.len()) {
-            assert_eq!(ch.get_encoding(), data, "ClientHello does not re-encode to its input");
+            assert_eq!(
+                ch.get_encoding(),
+                data,
+                "ClientHello does not re-encode to its input"
+            );
         }
     }
     if let Some(sh) = round_trip::<ServerHelloPayload>(data) {
         if !sh.extensions.is_empty() {
-            assert_eq!(sh.get_encoding(), data, "ServerHello does not re-encode to its input");
+            assert_eq!(
+                sh.get_encoding(),
+                data,
+                "ServerHello does not re-encode to its input"
+            );
         }
     }
     // Extension lists as they appear in hellos (`Extension extensions<0..2^16-1>`).
     let list = Bounds::u16(0, 0xffff, "extensions");
-    if let Ok(exts) = list.read_list::<ClientExtension>(&mut tls_srp::msgs::codec::Reader::init(data)) {
+    if let Ok(exts) =
+        list.read_list::<ClientExtension>(&mut tls_srp::msgs::codec::Reader::init(data))
+    {
         let mut enc = Vec::new();
         list.encode_list(&mut enc, &exts);
         let again = list
             .read_list::<ClientExtension>(&mut tls_srp::msgs::codec::Reader::init(&enc))
             .expect("re-encoded client extensions decode");
         assert_eq!(again, exts, "client extensions change in a round trip");
-        let has_server_name = exts.iter().any(|e| e.ext_type() == ExtensionType::ServerName);
+        let has_server_name = exts
+            .iter()
+            .any(|e| e.ext_type() == ExtensionType::ServerName);
         if !has_server_name {
-            assert_eq!(enc, data.get(..enc.len()).unwrap_or_default(), "client extensions do not re-encode");
+            assert_eq!(
+                enc,
+                data.get(..enc.len()).unwrap_or_default(),
+                "client extensions do not re-encode"
+            );
         }
     }
-    if let Ok(exts) = list.read_list::<ServerExtension>(&mut tls_srp::msgs::codec::Reader::init(data)) {
+    if let Ok(exts) =
+        list.read_list::<ServerExtension>(&mut tls_srp::msgs::codec::Reader::init(data))
+    {
         let mut enc = Vec::new();
         list.encode_list(&mut enc, &exts);
         let again = list
             .read_list::<ServerExtension>(&mut tls_srp::msgs::codec::Reader::init(&enc))
             .expect("re-encoded server extensions decode");
         assert_eq!(again, exts, "server extensions change in a round trip");
-        assert_eq!(enc, data.get(..enc.len()).unwrap_or_default(), "server extensions do not re-encode");
+        assert_eq!(
+            enc,
+            data.get(..enc.len()).unwrap_or_default(),
+            "server extensions do not re-encode"
+        );
     }
     codec_roundtrip_exact::<SrpServerKeyExchange>(data);
     codec_roundtrip_exact::<SrpClientKeyExchange>(data);
@@ -171,10 +205,23 @@ where
     let enc = v.get_encoding();
     let again = match T::read_bytes(&enc) {
         Ok(a) => a,
-        Err(e) => panic!("{} re-encoding does not decode: {e:?}", core::any::type_name::<T>()),
+        Err(e) => panic!(
+            "{} re-encoding does not decode: {e:?}",
+            core::any::type_name::<T>()
+        ),
     };
-    assert_eq!(again, v, "{} changes in a round trip", core::any::type_name::<T>());
-    assert_eq!(again.get_encoding(), enc, "{} encoding is not stable", core::any::type_name::<T>());
+    assert_eq!(
+        again,
+        v,
+        "{} changes in a round trip",
+        core::any::type_name::<T>()
+    );
+    assert_eq!(
+        again.get_encoding(),
+        enc,
+        "{} encoding is not stable",
+        core::any::type_name::<T>()
+    );
     Some(v)
 }
 
@@ -184,7 +231,12 @@ where
     T: for<'a> Codec<'a> + PartialEq + core::fmt::Debug,
 {
     if let Some(v) = round_trip::<T>(data) {
-        assert_eq!(v.get_encoding(), data, "{} does not re-encode to its input", core::any::type_name::<T>());
+        assert_eq!(
+            v.get_encoding(),
+            data,
+            "{} does not re-encode to its input",
+            core::any::type_name::<T>()
+        );
     }
 }
 
@@ -215,7 +267,10 @@ pub fn deframer(data: &[u8]) {
                     panic!("deframer buffer full although every whole record was popped");
                 }
             }
-            assert!(d.buffered() <= MAX_WIRE_SIZE, "deframer buffer exceeds one record");
+            assert!(
+                d.buffered() <= MAX_WIRE_SIZE,
+                "deframer buffer exceeds one record"
+            );
             loop {
                 match d.pop() {
                     Ok(Some(m)) => {
@@ -233,28 +288,54 @@ pub fn deframer(data: &[u8]) {
                 }
             }
             // A whole record is never left behind unpopped.
-            assert!(d.buffered() < MAX_WIRE_SIZE, "a full buffer that does not pop");
+            assert!(
+                d.buffered() < MAX_WIRE_SIZE,
+                "a full buffer that does not pop"
+            );
         }
     }
     // The records popped are exactly a prefix of the stream.
-    assert_eq!(consumed.as_slice(), &stream[..consumed.len()], "records do not re-encode to the stream");
+    assert_eq!(
+        consumed.as_slice(),
+        &stream[..consumed.len()],
+        "records do not re-encode to the stream"
+    );
     if !dead {
-        assert_eq!(consumed.len() + d.buffered(), stream.len(), "deframer lost or invented bytes");
+        assert_eq!(
+            consumed.len() + d.buffered(),
+            stream.len(),
+            "deframer lost or invented bytes"
+        );
     }
-    assert_eq!(hs_out.as_slice(), &hs_in[..hs_out.len()], "joiner output is not its input");
+    assert_eq!(
+        hs_out.as_slice(),
+        &hs_in[..hs_out.len()],
+        "joiner output is not its input"
+    );
 }
 
 /// A popped record must satisfy what the deframer promises about headers.
 fn check_record(m: &OpaqueMessage) {
     let typ = m.typ.get();
-    assert!((20..=24).contains(&typ), "deframer popped content type {typ}");
+    assert!(
+        (20..=24).contains(&typ),
+        "deframer popped content type {typ}"
+    );
     assert_eq!(m.version.get() >> 8, 3, "deframer popped a non-3.x version");
-    assert!(m.payload.len() <= MAX_CIPHERTEXT_LEN, "deframer popped an oversized record");
+    assert!(
+        m.payload.len() <= MAX_CIPHERTEXT_LEN,
+        "deframer popped an oversized record"
+    );
 }
 
 /// Pushes one handshake payload into the joiner and pops what it can. False once the
 /// joiner has failed (it is not used any more).
-fn push_joiner(j: &mut HandshakeJoiner, payload: &[u8], hs_in: &mut Vec<u8>, hs_out: &mut Vec<u8>) -> bool {
+fn push_joiner(
+    j: &mut HandshakeJoiner,
+    payload: &[u8],
+    hs_in: &mut Vec<u8>,
+    hs_out: &mut Vec<u8>,
+) -> bool {
     if j.push(payload).is_err() {
         return false;
     }
@@ -262,8 +343,12 @@ fn push_joiner(j: &mut HandshakeJoiner, payload: &[u8], hs_in: &mut Vec<u8>, hs_
     loop {
         match j.pop() {
             Ok(Some((msg, raw))) => {
-                assert!(raw.len() <= 4 + MAX_HANDSHAKE_SIZE, "joiner popped an oversized message");
-                let again = HandshakeMessagePayload::read_bytes(&raw).expect("joiner's raw bytes decode");
+                assert!(
+                    raw.len() <= 4 + MAX_HANDSHAKE_SIZE,
+                    "joiner popped an oversized message"
+                );
+                let again =
+                    HandshakeMessagePayload::read_bytes(&raw).expect("joiner's raw bytes decode");
                 assert_eq!(again, msg, "joiner's message is not its raw bytes");
                 hs_out.extend_from_slice(&raw);
             }
@@ -292,7 +377,11 @@ pub fn record_open(data: &[u8]) {
         return;
     }
     let (head, payload) = data.split_at(12);
-    let suite = if head[0] & 1 == 0 { &TLS_SRP_SHA_WITH_AES_128_CBC_SHA } else { &TLS_SRP_SHA_WITH_AES_256_CBC_SHA };
+    let suite = if head[0] & 1 == 0 {
+        &TLS_SRP_SHA_WITH_AES_128_CBC_SHA
+    } else {
+        &TLS_SRP_SHA_WITH_AES_256_CBC_SHA
+    };
     let etm = head[0] & 2 != 0;
     let seal_first = head[0] & 4 != 0;
     let typ = ContentType::from(head[1]);
@@ -300,14 +389,24 @@ pub fn record_open(data: &[u8]) {
     seq_bytes.copy_from_slice(&head[2..10]);
     let seq = u64::from_be_bytes(seq_bytes);
     let flip = usize::from(u16::from_be_bytes([head[10], head[11]]));
-    let keys = || DirectionKeys { mac_key: &MAC_KEY, enc_key: &ENC_KEY[..suite.enc_key_len] };
+    let keys = || DirectionKeys {
+        mac_key: &MAC_KEY,
+        enc_key: &ENC_KEY[..suite.enc_key_len],
+    };
     let mut dec = new_decrypter(suite, keys(), etm);
     let version = ProtocolVersion::TLSv1_2;
 
     if !seal_first {
-        let msg = OpaqueMessage { typ, version, payload: payload.to_vec() };
+        let msg = OpaqueMessage {
+            typ,
+            version,
+            payload: payload.to_vec(),
+        };
         match dec.decrypt(msg, seq) {
-            Ok(plain) => assert!(plain.payload.len() <= MAX_FRAGMENT_LEN, "opened plaintext over 2^14"),
+            Ok(plain) => assert!(
+                plain.payload.len() <= MAX_FRAGMENT_LEN,
+                "opened plaintext over 2^14"
+            ),
             Err(Error::DecryptError | Error::RecordOverflow) => {}
             Err(e) => panic!("record open failed with {e:?}"),
         }
@@ -316,10 +415,23 @@ pub fn record_open(data: &[u8]) {
 
     let payload = &payload[..payload.len().min(MAX_FRAGMENT_LEN)];
     let mut enc = new_encrypter(suite, keys(), etm);
-    let plain = PlainMessage { typ, version, payload: payload.to_vec() };
-    let sealed = enc.encrypt(&plain, seq).expect("sealing a record of at most 2^14 bytes");
-    assert_eq!(sealed.payload.len(), enc.encrypted_len(payload.len()), "encrypted_len is wrong");
-    assert!(sealed.payload.len() <= MAX_CIPHERTEXT_LEN, "sealed record too large");
+    let plain = PlainMessage {
+        typ,
+        version,
+        payload: payload.to_vec(),
+    };
+    let sealed = enc
+        .encrypt(&plain, seq)
+        .expect("sealing a record of at most 2^14 bytes");
+    assert_eq!(
+        sealed.payload.len(),
+        enc.encrypted_len(payload.len()),
+        "encrypted_len is wrong"
+    );
+    assert!(
+        sealed.payload.len() <= MAX_CIPHERTEXT_LEN,
+        "sealed record too large"
+    );
     // Bit 3 of byte 0: tamper with one bit (position `flip`, modulo the length).
     if head[0] & 8 == 0 {
         let opened = dec.decrypt(sealed, seq).expect("opening what we sealed");
@@ -330,7 +442,11 @@ pub fn record_open(data: &[u8]) {
         let len = tampered.payload.len();
         let pos = flip % len;
         tampered.payload[pos] ^= 1 << (head[1] & 7);
-        assert_eq!(dec.decrypt(tampered, seq).map(|m| m.payload), Err(Error::DecryptError), "tampered record opened");
+        assert_eq!(
+            dec.decrypt(tampered, seq).map(|m| m.payload),
+            Err(Error::DecryptError),
+            "tampered record opened"
+        );
     }
 }
 
@@ -350,15 +466,20 @@ fn server_config(async_lookup: bool, policy: UnknownUserPolicy) -> Arc<ServerCon
         let store = STORE
             .get_or_init(|| {
                 let s = Arc::new(InMemoryUserStore::new());
-                s.add_user(USER, PASSWORD.as_bytes(), group_1024()).expect("add user");
+                s.add_user(USER, PASSWORD.as_bytes(), group_1024())
+                    .expect("add user");
                 s
             })
             .clone();
         let mut out = Vec::new();
         for asy in [false, true] {
             for pol in [UnknownUserPolicy::Simulate, UnknownUserPolicy::Reject] {
-                let mut cfg =
-                    if asy { ServerConfig::with_async_lookup() } else { ServerConfig::new(store.clone()) }.expect("config");
+                let mut cfg = if asy {
+                    ServerConfig::with_async_lookup()
+                } else {
+                    ServerConfig::new(store.clone())
+                }
+                .expect("config");
                 cfg.simulated_group = group_1024();
                 cfg.unknown_users = pol;
                 cfg.set_simulation_secret([7; 32]);
@@ -375,7 +496,10 @@ fn server_config(async_lookup: bool, policy: UnknownUserPolicy) -> Arc<ServerCon
 /// The user record an asynchronous lookup supplies.
 fn alice_record() -> tls_srp::UserRecord {
     static REC: OnceLock<tls_srp::UserRecord> = OnceLock::new();
-    REC.get_or_init(|| tls_srp::UserRecord::new(USER, PASSWORD.as_bytes(), group_1024()).expect("record")).clone()
+    REC.get_or_init(|| {
+        tls_srp::UserRecord::new(USER, PASSWORD.as_bytes(), group_1024()).expect("record")
+    })
+    .clone()
 }
 
 /// Client config: `alice`, groups of 1024 bits accepted, both suites, EMS and EtM offered.
@@ -392,7 +516,10 @@ pub fn client_config() -> Arc<ClientConfig> {
 
 /// Errors that peer input must never cause.
 fn check_error(e: &Error) {
-    assert!(!matches!(e, Error::General(_) | Error::ApiMisuse(_)), "peer input caused {e:?}");
+    assert!(
+        !matches!(e, Error::General(_) | Error::ApiMisuse(_)),
+        "peer input caused {e:?}"
+    );
 }
 
 /// Moves every queued TLS byte of `conn` into `out`, checking that output stays bounded.
@@ -409,7 +536,11 @@ fn sink(conn: &mut ConnectionCommon, out: &mut Vec<u8>) {
 /// sticky, and that nothing more is queued.
 fn check_failed(conn: &mut ConnectionCommon, out: &mut Vec<u8>, e: Error) {
     check_error(&e);
-    assert_eq!(conn.process_new_packets().err(), Some(e), "error is not sticky");
+    assert_eq!(
+        conn.process_new_packets().err(),
+        Some(e),
+        "error is not sticky"
+    );
     let queued = out.len();
     sink(conn, out);
     assert_eq!(out.len(), queued, "output after a fatal error");
@@ -429,8 +560,12 @@ fn drain_plaintext(conn: &mut ConnectionCommon) {
 /// `write_tls`, read plaintext, and `lookup` (which answers a paused server's user lookup
 /// and returns true if it did). Checks: no panic, errors are sticky and of an allowed
 /// kind, the output stays bounded, a lookup is asked for at most once.
-fn drive<C>(conn: &mut C, sizes: &[usize], stream: &[u8], mut lookup: impl FnMut(&mut C) -> Result<bool, Error>)
-where
+fn drive<C>(
+    conn: &mut C,
+    sizes: &[usize],
+    stream: &[u8],
+    mut lookup: impl FnMut(&mut C) -> Result<bool, Error>,
+) where
     C: core::ops::DerefMut<Target = ConnectionCommon>,
 {
     let mut out = Vec::new();
@@ -471,11 +606,18 @@ where
 pub fn server(data: &[u8]) {
     let mode = data.first().copied().unwrap_or(0);
     let async_lookup = mode & 0x10 != 0;
-    let policy = if mode & 0x20 != 0 { UnknownUserPolicy::Reject } else { UnknownUserPolicy::Simulate };
+    let policy = if mode & 0x20 != 0 {
+        UnknownUserPolicy::Reject
+    } else {
+        UnknownUserPolicy::Simulate
+    };
     let (sizes, stream) = split_chunks(data);
-    let mut conn = ServerConnection::new(server_config(async_lookup, policy)).expect("server connection");
+    let mut conn =
+        ServerConnection::new(server_config(async_lookup, policy)).expect("server connection");
     drive(&mut conn, &sizes, stream, |conn: &mut ServerConnection| {
-        let Some(user) = conn.pending_user_lookup().map(str::to_owned) else { return Ok(false) };
+        let Some(user) = conn.pending_user_lookup().map(str::to_owned) else {
+            return Ok(false);
+        };
         conn.supply_user((user == USER).then(alice_record))?;
         Ok(true)
     });
@@ -486,7 +628,8 @@ pub fn server(data: &[u8]) {
 /// server flight built from the next bytes (see `server_flight`), followed by the rest of
 /// the input as raw bytes, so that the fuzzer spends its time after the SRP exchange.
 pub fn client(data: &[u8]) {
-    let mut conn = ClientConnection::new(client_config(), Some("localhost")).expect("client connection");
+    let mut conn =
+        ClientConnection::new(client_config(), Some("localhost")).expect("client connection");
     match data.first() {
         Some(&m) if m & 0x80 != 0 => {
             let (flight, rest) = server_flight(&data[1..]);
@@ -528,8 +671,13 @@ fn server_flight(mut input: &[u8]) -> (Vec<u8>, &[u8]) {
     let flags = take(&mut input, 1).first().copied().unwrap_or(0);
     // Larger groups would make an execution cost seconds: 1024 and 1536 bits only. The
     // size checks for larger groups are covered by the unit and handshake tests.
-    let group_sel = if flags & 0x40 != 0 { take(&mut input, 1).first().copied().unwrap_or(0) } else { 0 };
-    let group = SrpGroup::by_bits(if group_sel & 1 == 0 { 1024 } else { 1536 }).expect("RFC 5054 group");
+    let group_sel = if flags & 0x40 != 0 {
+        take(&mut input, 1).first().copied().unwrap_or(0)
+    } else {
+        0
+    };
+    let group =
+        SrpGroup::by_bits(if group_sel & 1 == 0 { 1024 } else { 1536 }).expect("RFC 5054 group");
     let salt_len = usize::from(take(&mut input, 1).first().copied().unwrap_or(16));
     let salt = take(&mut input, salt_len).to_vec();
     let b_sel = usize::from(take(&mut input, 1).first().copied().unwrap_or(0));
@@ -576,7 +724,12 @@ fn server_flight(mut input: &[u8]) -> (Vec<u8>, &[u8]) {
             *last ^= group_sel | 1;
         }
     }
-    for (field, wide) in [(&n[..], true), (group.g(), true), (&salt[..], false), (&b[..], true)] {
+    for (field, wide) in [
+        (&n[..], true),
+        (group.g(), true),
+        (&salt[..], false),
+        (&b[..], true),
+    ] {
         if wide {
             body.extend_from_slice(&(field.len() as u16).to_be_bytes());
         } else {
@@ -601,8 +754,12 @@ fn server_flight(mut input: &[u8]) -> (Vec<u8>, &[u8]) {
 /// Appends `body` as plaintext handshake record(s) of at most 2^14 bytes.
 fn handshake_record(out: &mut Vec<u8>, body: &[u8]) {
     for part in body.chunks(MAX_FRAGMENT_LEN) {
-        OpaqueMessage { typ: ContentType::Handshake, version: ProtocolVersion::TLSv1_2, payload: part.to_vec() }
-            .encode_into(out);
+        OpaqueMessage {
+            typ: ContentType::Handshake,
+            version: ProtocolVersion::TLSv1_2,
+            payload: part.to_vec(),
+        }
+        .encode_into(out);
     }
 }
 

@@ -80,7 +80,9 @@ impl ChunkVecBuffer {
     pub(crate) fn read(&mut self, buf: &mut [u8]) -> usize {
         let mut done = 0;
         while done < buf.len() {
-            let Some(front) = self.chunks.front() else { break };
+            let Some(front) = self.chunks.front() else {
+                break;
+            };
             let avail = &front[self.offset..];
             let n = avail.len().min(buf.len() - done);
             buf[done..done + n].copy_from_slice(&avail[..n]);
@@ -91,7 +93,9 @@ impl ChunkVecBuffer {
     }
     fn consume(&mut self, mut n: usize) {
         while n > 0 {
-            let Some(front) = self.chunks.front() else { return };
+            let Some(front) = self.chunks.front() else {
+                return;
+            };
             let avail = front.len() - self.offset;
             if n < avail {
                 self.offset += n;
@@ -197,7 +201,6 @@ impl Default for CommonState {
 }
 
 impl CommonState {
-
     fn version(&self) -> ProtocolVersion {
         self.record_version.unwrap_or(ProtocolVersion::TLSv1_2)
     }
@@ -224,7 +227,11 @@ impl CommonState {
     }
 
     fn send_record(&mut self, typ: ContentType, payload: Vec<u8>) -> Result<(), Error> {
-        let plain = PlainMessage { typ, version: self.version(), payload };
+        let plain = PlainMessage {
+            typ,
+            version: self.version(),
+            payload,
+        };
         let opaque = self.record_layer.encrypt_outgoing(plain)?;
         self.sendable_tls.append(opaque.encode());
         Ok(())
@@ -324,7 +331,9 @@ impl ConnectionCommon {
     /// Returns 0 at EOF. Does not process them: call [`Self::process_new_packets`].
     pub fn read_tls(&mut self, rd: &mut dyn io::Read) -> io::Result<usize> {
         if self.cx.received_plaintext.len() >= self.cx.buffer_limit {
-            return Err(io::Error::other("received plaintext buffer full: read it first"));
+            return Err(io::Error::other(
+                "received plaintext buffer full: read it first",
+            ));
         }
         if self.cx.has_received_close_notify {
             return Ok(0);
@@ -388,7 +397,9 @@ impl ConnectionCommon {
             if self.cx.received_plaintext.len() >= self.cx.buffer_limit {
                 break;
             }
-            let Some(opaque) = self.deframer.pop()? else { break };
+            let Some(opaque) = self.deframer.pop()? else {
+                break;
+            };
             let plain = self.cx.record_layer.decrypt_incoming(opaque)?;
             if plain.payload.len() > MAX_FRAGMENT_LEN {
                 return Err(Error::RecordOverflow);
@@ -439,14 +450,19 @@ impl ConnectionCommon {
 
     fn drain_joiner(&mut self) -> Result<(), Error> {
         while !self.is_paused() {
-            let Some((msg, raw)) = self.joiner.pop()? else { break };
+            let Some((msg, raw)) = self.joiner.pop()? else {
+                break;
+            };
             self.step(HsInput::Handshake(msg, raw))?;
         }
         Ok(())
     }
 
     fn step(&mut self, input: HsInput) -> Result<(), Error> {
-        let state = self.state.take().ok_or_else(|| Error::General("no handshake state".into()))?;
+        let state = self
+            .state
+            .take()
+            .ok_or_else(|| Error::General("no handshake state".into()))?;
         let next = match state {
             HandshakeState::Client(s) => HandshakeState::Client(s.handle(&mut self.cx, input)?),
             HandshakeState::Server(s) => HandshakeState::Server(s.handle(&mut self.cx, input)?),
@@ -461,7 +477,9 @@ impl ConnectionCommon {
             self.cx.has_received_close_notify = true;
             return Ok(());
         }
-        if alert.level == AlertLevel::Warning && alert.description != AlertDescription::UnknownPskIdentity {
+        if alert.level == AlertLevel::Warning
+            && alert.description != AlertDescription::UnknownPskIdentity
+        {
             // RFC 5246 7.2.2: warnings may be ignored. We tolerate a few.
             return self.cx.count_warning();
         }
@@ -510,7 +528,8 @@ impl ConnectionCommon {
             return;
         }
         self.cx.has_sent_close_notify = true;
-        self.cx.send_alert(AlertLevel::Warning, AlertDescription::CloseNotify);
+        self.cx
+            .send_alert(AlertLevel::Warning, AlertDescription::CloseNotify);
     }
 
     /// The negotiated suite, once known.
@@ -560,7 +579,9 @@ impl ConnectionCommon {
     ) -> Result<(), Error> {
         match (&self.cx.secrets, self.is_handshaking()) {
             (Some(s), false) => s.export_keying_material(output, label, context),
-            _ => Err(Error::ApiMisuse("export_keying_material before the handshake completed")),
+            _ => Err(Error::ApiMisuse(
+                "export_keying_material before the handshake completed",
+            )),
         }
     }
 
@@ -581,7 +602,10 @@ impl ConnectionCommon {
     /// Drives the handshake and data transfer on a blocking transport until nothing more
     /// can be done without new input: writes all queued data, and reads once if
     /// `wants_read`. Returns (bytes read, bytes written). Like rustls's `complete_io`.
-    pub fn complete_io<T: io::Read + io::Write + ?Sized>(&mut self, io: &mut T) -> io::Result<(usize, usize)> {
+    pub fn complete_io<T: io::Read + io::Write + ?Sized>(
+        &mut self,
+        io: &mut T,
+    ) -> io::Result<(usize, usize)> {
         let io = &mut SizedIo(io);
         let until_handshaked = self.is_handshaking();
         let mut eof = false;
@@ -698,10 +722,14 @@ impl io::Write for Writer<'_> {
         }
         match self.conn.cx.send_plaintext(buf) {
             Ok(n) => Ok(n),
-            Err(Error::ConnectionClosed) => {
-                Err(io::Error::new(io::ErrorKind::BrokenPipe, Error::ConnectionClosed))
-            }
-            Err(e) => Err(io::Error::new(io::ErrorKind::InvalidData, self.conn.fail(e))),
+            Err(Error::ConnectionClosed) => Err(io::Error::new(
+                io::ErrorKind::BrokenPipe,
+                Error::ConnectionClosed,
+            )),
+            Err(e) => Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                self.conn.fail(e),
+            )),
         }
     }
     fn flush(&mut self) -> io::Result<()> {
@@ -717,11 +745,15 @@ mod tests {
 
     use super::*;
     use crate::msgs::handshake::{HandshakeMessagePayload, HandshakePayload};
-    use crate::{ClientConfig, ClientConnection, InMemoryUserStore, ServerConfig, ServerConnection, SrpGroup};
+    use crate::{
+        ClientConfig, ClientConnection, InMemoryUserStore, ServerConfig, ServerConnection, SrpGroup,
+    };
 
     fn pair() -> (ClientConnection, ServerConnection) {
         let store = Arc::new(InMemoryUserStore::new());
-        store.add_user("u", b"p", SrpGroup::by_bits(2048).unwrap()).unwrap();
+        store
+            .add_user("u", b"p", SrpGroup::by_bits(2048).unwrap())
+            .unwrap();
         let s = ServerConnection::new(Arc::new(ServerConfig::new(store).unwrap())).unwrap();
         let c = ClientConnection::new(Arc::new(ClientConfig::new("u", "p")), None).unwrap();
         (c, s)
@@ -801,7 +833,10 @@ mod tests {
                 break;
             }
         }
-        assert_eq!(result.unwrap_err(), PeerMisbehaved::TooManyWarningsOrEmptyRecords.into());
+        assert_eq!(
+            result.unwrap_err(),
+            PeerMisbehaved::TooManyWarningsOrEmptyRecords.into()
+        );
     }
 
     #[test]

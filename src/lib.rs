@@ -30,6 +30,8 @@ pub use client::{ClientConfig, ClientConnection};
 pub use conn::{ConnectionCommon, IoState, Reader, Writer};
 pub use error::{Error, InvalidMessage, PeerIncompatible, PeerMisbehaved};
 pub use msgs::enums::{AlertDescription, CipherSuite, ProtocolVersion};
-pub use server::{InMemoryUserStore, ServerConfig, ServerConnection, UnknownUserPolicy, UserRecord, UserStore};
+pub use server::{
+    InMemoryUserStore, ServerConfig, ServerConnection, UnknownUserPolicy, UserRecord, UserStore,
+};
 pub use srp::SrpGroup;
 pub use suites::{SupportedCipherSuite, ALL_CIPHER_SUITES};

@@ -46,10 +46,9 @@ impl RecordLayer {
     /// After we send ChangeCipherSpec: protect from now on, sequence number back to 0.
     /// Errors with `Error::General` if nothing was prepared.
     pub fn start_encrypting(&mut self) -> Result<(), Error> {
-        let enc = self
-            .pending_encrypter
-            .take()
-            .ok_or_else(|| Error::General("ChangeCipherSpec sent with no encrypter prepared".into()))?;
+        let enc = self.pending_encrypter.take().ok_or_else(|| {
+            Error::General("ChangeCipherSpec sent with no encrypter prepared".into())
+        })?;
         self.encrypter = Some(enc);
         self.write_seq = 0;
         Ok(())
@@ -57,10 +56,9 @@ impl RecordLayer {
     /// After we receive ChangeCipherSpec: open from now on, sequence number back to 0.
     /// Errors with `Error::General` if nothing was prepared.
     pub fn start_decrypting(&mut self) -> Result<(), Error> {
-        let dec = self
-            .pending_decrypter
-            .take()
-            .ok_or_else(|| Error::General("ChangeCipherSpec received with no decrypter prepared".into()))?;
+        let dec = self.pending_decrypter.take().ok_or_else(|| {
+            Error::General("ChangeCipherSpec received with no decrypter prepared".into())
+        })?;
         self.decrypter = Some(dec);
         self.read_seq = 0;
         Ok(())
@@ -118,11 +116,18 @@ mod tests {
     const ENC_KEY: [u8; 16] = [0x22; 16];
 
     fn keys() -> DirectionKeys<'static> {
-        DirectionKeys { mac_key: &MAC_KEY, enc_key: &ENC_KEY }
+        DirectionKeys {
+            mac_key: &MAC_KEY,
+            enc_key: &ENC_KEY,
+        }
     }
 
     fn msg(payload: &[u8]) -> PlainMessage {
-        PlainMessage { typ: ContentType::ApplicationData, version: ProtocolVersion::TLSv1_2, payload: payload.to_vec() }
+        PlainMessage {
+            typ: ContentType::ApplicationData,
+            version: ProtocolVersion::TLSv1_2,
+            payload: payload.to_vec(),
+        }
     }
 
     /// A writer and a reader that share keys, both switched on.
@@ -209,7 +214,10 @@ mod tests {
         let rec = w.encrypt_outgoing(msg(b"last")).unwrap();
         assert_eq!(r.decrypt_incoming(rec).unwrap().payload, b"last");
         assert_eq!(w.write_seq, u64::MAX - 1);
-        assert!(matches!(w.encrypt_outgoing(msg(b"more")), Err(Error::General(_))));
+        assert!(matches!(
+            w.encrypt_outgoing(msg(b"more")),
+            Err(Error::General(_))
+        ));
         assert_eq!(w.write_seq, u64::MAX - 1);
         let mut enc = new_encrypter(&SUITE, keys(), false);
         let rec = enc.encrypt(&msg(b"more"), u64::MAX - 1).unwrap();

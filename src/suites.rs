@@ -54,8 +54,10 @@ pub static TLS_SRP_SHA_WITH_AES_256_CBC_SHA: SupportedCipherSuite = SupportedCip
 };
 
 /// All suites, in our default order of preference.
-pub static ALL_CIPHER_SUITES: &[SupportedCipherSuite] =
-    &[TLS_SRP_SHA_WITH_AES_256_CBC_SHA, TLS_SRP_SHA_WITH_AES_128_CBC_SHA];
+pub static ALL_CIPHER_SUITES: &[SupportedCipherSuite] = &[
+    TLS_SRP_SHA_WITH_AES_256_CBC_SHA,
+    TLS_SRP_SHA_WITH_AES_128_CBC_SHA,
+];
 
 /// Finds a suite we implement by code point.
 pub fn lookup(suite: CipherSuite) -> Option<&'static SupportedCipherSuite> {

@@ -27,7 +27,9 @@ pub(crate) struct ConnectionSecrets {
 
 impl core::fmt::Debug for ConnectionSecrets {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("ConnectionSecrets").field("suite", &self.suite.suite).finish_non_exhaustive()
+        f.debug_struct("ConnectionSecrets")
+            .field("suite", &self.suite.suite)
+            .finish_non_exhaustive()
     }
 }
 
@@ -45,19 +47,36 @@ impl ConnectionSecrets {
             Some(h) => prf::extended_master_secret(premaster, h),
             None => prf::master_secret(premaster, &client_random, &server_random),
         };
-        Self { suite, master_secret, client_random, server_random, first_finished: [0; 12] }
+        Self {
+            suite,
+            master_secret,
+            client_random,
+            server_random,
+            first_finished: [0; 12],
+        }
     }
 
     /// RFC 5246 6.3: derives the key block and prepares both directions of the record layer.
     pub(crate) fn install_keys(&self, rl: &mut RecordLayer, side: Side, etm: bool) {
         let s = self.suite;
-        let kb = prf::key_block(&self.master_secret, &self.client_random, &self.server_random, s.key_block_len());
+        let kb = prf::key_block(
+            &self.master_secret,
+            &self.client_random,
+            &self.server_random,
+            s.key_block_len(),
+        );
         let (client_mac, rest) = kb.split_at(s.mac_key_len);
         let (server_mac, rest) = rest.split_at(s.mac_key_len);
         let (client_key, rest) = rest.split_at(s.enc_key_len);
         let (server_key, _) = rest.split_at(s.enc_key_len);
-        let client = DirectionKeys { mac_key: client_mac, enc_key: client_key };
-        let server = DirectionKeys { mac_key: server_mac, enc_key: server_key };
+        let client = DirectionKeys {
+            mac_key: client_mac,
+            enc_key: client_key,
+        };
+        let server = DirectionKeys {
+            mac_key: server_mac,
+            enc_key: server_key,
+        };
         let (write, read) = match side {
             Side::Client => (client, server),
             Side::Server => (server, client),
@@ -91,8 +110,13 @@ impl ConnectionSecrets {
         context: Option<&[u8]>,
     ) -> Result<(), Error> {
         // RFC 5705 4: labels reserved by TLS itself must not be used.
-        const RESERVED: &[&[u8]] =
-            &[b"client finished", b"server finished", b"master secret", b"key expansion", b"extended master secret"];
+        const RESERVED: &[&[u8]] = &[
+            b"client finished",
+            b"server finished",
+            b"master secret",
+            b"key expansion",
+            b"extended master secret",
+        ];
         if RESERVED.contains(&label) {
             return Err(Error::ApiMisuse("exporter label is reserved by TLS"));
         }

@@ -166,9 +166,17 @@ const SRP_SUITES_OPENSSL_ORDER: [CipherSuite; 6] = [
 fn openssl_client_hello() {
     let wire = unhex(OPENSSL_CLIENT_HELLO);
     let recs = deframe(&wire);
-    assert_eq!(recs[0].version, ProtocolVersion::TLSv1_0, "record version 3.1");
+    assert_eq!(
+        recs[0].version,
+        ProtocolVersion::TLSv1_0,
+        "record version 3.1"
+    );
     let (ch, bytes) = client_hello(&wire);
-    assert_eq!(bytes, &wire[5..], "the transcript bytes are the record's payload");
+    assert_eq!(
+        bytes,
+        &wire[5..],
+        "the transcript bytes are the record's payload"
+    );
     assert_eq!(ch.client_version, ProtocolVersion::TLSv1_2);
     assert!(ch.session_id.is_empty());
     let mut suites = SRP_SUITES_OPENSSL_ORDER.to_vec();
@@ -191,7 +199,11 @@ fn curl_client_hello() {
     let wire = unhex(CURL_CLIENT_HELLO);
     let (ch, _) = client_hello(&wire);
     assert_eq!(ch.client_version, ProtocolVersion::TLSv1_2);
-    assert_eq!(ch.session_id.0.len(), 32, "TLS 1.3 middlebox-compatibility session ID");
+    assert_eq!(
+        ch.session_id.0.len(),
+        32,
+        "TLS 1.3 middlebox-compatibility session ID"
+    );
     let mut suites = vec![
         CipherSuite::Unknown(0x1302),
         CipherSuite::Unknown(0x1303),
@@ -204,7 +216,10 @@ fn curl_client_hello() {
     assert!(ch.ems_offered());
     assert!(ch.etm_offered());
     assert_eq!(ch.session_ticket(), None, "curl resumes by session ID");
-    assert_eq!(ch.alpn_protocols(), Some(&[b"h2".to_vec(), b"http/1.1".to_vec()][..]));
+    assert_eq!(
+        ch.alpn_protocols(),
+        Some(&[b"h2".to_vec(), b"http/1.1".to_vec()][..])
+    );
     let versions = ch.supported_versions().unwrap();
     assert_eq!(
         versions,
@@ -216,7 +231,10 @@ fn curl_client_hello() {
         ]
     );
     assert!(versions.contains(&ProtocolVersion::TLSv1_3));
-    assert_eq!(ext_types(&ch), [12, 11, 10, 16, 22, 23, 49, 13, 43, 45, 51, 21]);
+    assert_eq!(
+        ext_types(&ch),
+        [12, 11, 10, 16, 22, 23, 49, 13, 43, 45, 51, 21]
+    );
     // The TLS 1.3 extensions we do not act on are kept verbatim.
     match ch.find_extension(ExtensionType::KeyShare) {
         Some(ClientExtension::Unknown { payload, .. }) => {
@@ -276,10 +294,15 @@ fn gnutls_server_flight() {
         ]
     );
 
-    let HandshakePayload::ServerHello(sh) = &msgs[0].0.payload else { panic!() };
+    let HandshakePayload::ServerHello(sh) = &msgs[0].0.payload else {
+        panic!()
+    };
     assert_eq!(sh.server_version, ProtocolVersion::TLSv1_2);
     assert_eq!(sh.session_id.0.len(), 32);
-    assert_eq!(sh.cipher_suite, CipherSuite::TLS_SRP_SHA_WITH_AES_256_CBC_SHA);
+    assert_eq!(
+        sh.cipher_suite,
+        CipherSuite::TLS_SRP_SHA_WITH_AES_256_CBC_SHA
+    );
     assert_eq!(sh.compression_method, Compression::Null);
     assert_eq!(
         sh.extensions,
@@ -297,7 +320,9 @@ fn gnutls_server_flight() {
     assert!(sh.ems_acked() && sh.etm_acked() && sh.session_ticket_acked());
     assert!(!sh.has_duplicate_extension());
 
-    let HandshakePayload::ServerKeyExchange(body) = &msgs[1].0.payload else { panic!() };
+    let HandshakePayload::ServerKeyExchange(body) = &msgs[1].0.payload else {
+        panic!()
+    };
     let ske = SrpServerKeyExchange::read_bytes(body).unwrap();
     assert_eq!(ske.n, unhex(RFC5054_N_2048));
     assert_eq!(ske.g, [2]);
@@ -312,16 +337,22 @@ fn gnutls_server_flight() {
 /// Every captured message decodes and re-encodes to exactly the bytes the peer sent.
 #[test]
 fn captured_messages_round_trip() {
-    for capture in
-        [OPENSSL_CLIENT_HELLO, CURL_CLIENT_HELLO, GNUTLS_CLIENT_HELLO, GNUTLS_SERVER_FLIGHT]
-    {
+    for capture in [
+        OPENSSL_CLIENT_HELLO,
+        CURL_CLIENT_HELLO,
+        GNUTLS_CLIENT_HELLO,
+        GNUTLS_SERVER_FLIGHT,
+    ] {
         let wire = unhex(capture);
         for (m, bytes) in handshake_messages(&wire) {
             assert_eq!(m.get_encoding(), bytes, "{:?}", m.typ);
             assert_eq!(HandshakeMessagePayload::read_bytes(&bytes).unwrap(), m);
         }
         // And the records re-encode to the wire.
-        let again: Vec<u8> = deframe(&wire).iter().flat_map(OpaqueMessage::encode).collect();
+        let again: Vec<u8> = deframe(&wire)
+            .iter()
+            .flat_map(OpaqueMessage::encode)
+            .collect();
         assert_eq!(again, wire);
     }
 }
@@ -329,12 +360,18 @@ fn captured_messages_round_trip() {
 /// Every strict prefix of every captured message is an error, never a panic.
 #[test]
 fn captured_messages_truncated_byte_by_byte() {
-    for capture in
-        [OPENSSL_CLIENT_HELLO, CURL_CLIENT_HELLO, GNUTLS_CLIENT_HELLO, GNUTLS_SERVER_FLIGHT]
-    {
+    for capture in [
+        OPENSSL_CLIENT_HELLO,
+        CURL_CLIENT_HELLO,
+        GNUTLS_CLIENT_HELLO,
+        GNUTLS_SERVER_FLIGHT,
+    ] {
         for (_, bytes) in handshake_messages(&unhex(capture)) {
             for n in 0..bytes.len() {
-                assert!(HandshakeMessagePayload::read_bytes(&bytes[..n]).is_err(), "prefix {n}");
+                assert!(
+                    HandshakeMessagePayload::read_bytes(&bytes[..n]).is_err(),
+                    "prefix {n}"
+                );
                 // Read through a reader too: a short body is MissingData, not a panic.
                 let mut r = Reader::init(&bytes[..n]);
                 assert!(HandshakeMessagePayload::read(&mut r).is_err());
@@ -342,9 +379,14 @@ fn captured_messages_truncated_byte_by_byte() {
         }
     }
     let flight = handshake_messages(&unhex(GNUTLS_SERVER_FLIGHT));
-    let HandshakePayload::ServerKeyExchange(body) = &flight[1].0.payload else { panic!() };
+    let HandshakePayload::ServerKeyExchange(body) = &flight[1].0.payload else {
+        panic!()
+    };
     for n in 0..body.len() {
-        assert!(SrpServerKeyExchange::read_bytes(&body[..n]).is_err(), "prefix {n}");
+        assert!(
+            SrpServerKeyExchange::read_bytes(&body[..n]).is_err(),
+            "prefix {n}"
+        );
     }
 }
 
@@ -352,9 +394,12 @@ fn captured_messages_truncated_byte_by_byte() {
 /// whatever still decodes re-decodes identically from its own encoding.
 #[test]
 fn captured_messages_with_each_byte_altered() {
-    for capture in
-        [OPENSSL_CLIENT_HELLO, CURL_CLIENT_HELLO, GNUTLS_CLIENT_HELLO, GNUTLS_SERVER_FLIGHT]
-    {
+    for capture in [
+        OPENSSL_CLIENT_HELLO,
+        CURL_CLIENT_HELLO,
+        GNUTLS_CLIENT_HELLO,
+        GNUTLS_SERVER_FLIGHT,
+    ] {
         for (_, bytes) in handshake_messages(&unhex(capture)) {
             for i in 0..bytes.len() {
                 for delta in [0x01u8, 0x80, 0xff] {
@@ -391,7 +436,10 @@ fn client_hello_split_over_many_records() {
         }
         let msgs = handshake_messages(&wire);
         assert_eq!(msgs.len(), 2, "record size {size}");
-        assert_eq!(msgs[0].0.payload, HandshakePayload::ClientHello(want.clone()));
+        assert_eq!(
+            msgs[0].0.payload,
+            HandshakePayload::ClientHello(want.clone())
+        );
         assert_eq!(msgs[0].1, bytes);
         assert_eq!(msgs[1].1, done);
     }
@@ -400,8 +448,14 @@ fn client_hello_split_over_many_records() {
 #[test]
 fn deframer_refuses_bad_headers_through_public_api() {
     let cases: [(&[u8], InvalidMessage); 5] = [
-        (b"GET / HTTP/1.1\r\n\r\n", InvalidMessage::InvalidContentType),
-        (&[0x80, 0x2e, 0x01, 0x03, 0x01], InvalidMessage::InvalidContentType), // SSLv2 hello
+        (
+            b"GET / HTTP/1.1\r\n\r\n",
+            InvalidMessage::InvalidContentType,
+        ),
+        (
+            &[0x80, 0x2e, 0x01, 0x03, 0x01],
+            InvalidMessage::InvalidContentType,
+        ), // SSLv2 hello
         (&[22, 2, 0], InvalidMessage::UnknownProtocolVersion),
         (&[22, 0xfe, 0xfd], InvalidMessage::UnknownProtocolVersion), // DTLS 1.2
         (&[23, 3, 3, 0x48, 0x01], InvalidMessage::RecordTooLarge),
@@ -430,13 +484,28 @@ fn deframer_refuses_bad_headers_through_public_api() {
 fn bad_alert_and_error_alerts() {
     use tls_srp::msgs::alert::AlertMessagePayload;
     use tls_srp::AlertDescription;
-    assert_eq!(AlertMessagePayload::read_bytes(&[3, 0]), Err(InvalidMessage::InvalidAlertLevel));
+    assert_eq!(
+        AlertMessagePayload::read_bytes(&[3, 0]),
+        Err(InvalidMessage::InvalidAlertLevel)
+    );
     // The errors the wire layer produces map to the alerts RFC 5246 names.
     let e = |m| Error::InvalidMessage(m).alert();
-    assert_eq!(e(InvalidMessage::InvalidContentType), Some(AlertDescription::UnexpectedMessage));
-    assert_eq!(e(InvalidMessage::UnknownProtocolVersion), Some(AlertDescription::ProtocolVersion));
-    assert_eq!(e(InvalidMessage::RecordTooLarge), Some(AlertDescription::RecordOverflow));
-    assert_eq!(e(InvalidMessage::InvalidLength("srp_I")), Some(AlertDescription::DecodeError));
+    assert_eq!(
+        e(InvalidMessage::InvalidContentType),
+        Some(AlertDescription::UnexpectedMessage)
+    );
+    assert_eq!(
+        e(InvalidMessage::UnknownProtocolVersion),
+        Some(AlertDescription::ProtocolVersion)
+    );
+    assert_eq!(
+        e(InvalidMessage::RecordTooLarge),
+        Some(AlertDescription::RecordOverflow)
+    );
+    assert_eq!(
+        e(InvalidMessage::InvalidLength("srp_I")),
+        Some(AlertDescription::DecodeError)
+    );
 }
 
 /// A small deterministic generator (xorshift64*) so the test needs no dependency and
@@ -462,9 +531,12 @@ impl XorShift {
 fn captured_prefixes_with_random_tails() {
     let mut rng = XorShift(0x5eed_1234_abcd_0001);
     let mut decoded = 0;
-    for capture in
-        [OPENSSL_CLIENT_HELLO, CURL_CLIENT_HELLO, GNUTLS_CLIENT_HELLO, GNUTLS_SERVER_FLIGHT]
-    {
+    for capture in [
+        OPENSSL_CLIENT_HELLO,
+        CURL_CLIENT_HELLO,
+        GNUTLS_CLIENT_HELLO,
+        GNUTLS_SERVER_FLIGHT,
+    ] {
         for (_, bytes) in handshake_messages(&unhex(capture)) {
             for _ in 0..2000 {
                 let cut = 4 + (rng.next() as usize) % (bytes.len() - 3);

@@ -23,7 +23,10 @@ use tls_srp::msgs::deframer::MessageDeframer;
 use tls_srp::msgs::enums::ContentType;
 use tls_srp::msgs::handshake::{HandshakeMessagePayload, HandshakePayload};
 use tls_srp::msgs::joiner::HandshakeJoiner;
-use tls_srp::{ClientConfig, ClientConnection, ConnectionCommon, InMemoryUserStore, ServerConfig, ServerConnection, SrpGroup};
+use tls_srp::{
+    ClientConfig, ClientConnection, ConnectionCommon, InMemoryUserStore, ServerConfig,
+    ServerConnection, SrpGroup,
+};
 
 type Target = fn(&[u8]);
 
@@ -36,12 +39,20 @@ const TARGETS: [(&str, Target); 5] = [
 ];
 
 fn corpus_dir(target: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz").join("corpus").join(target)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fuzz")
+        .join("corpus")
+        .join(target)
 }
 
 fn files(dir: &Path) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = fs::read_dir(dir)
-        .map(|rd| rd.filter_map(|e| e.ok()).map(|e| e.path()).filter(|p| p.is_file()).collect())
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| e.path())
+                .filter(|p| p.is_file())
+                .collect()
+        })
         .unwrap_or_default();
     v.sort();
     v
@@ -60,7 +71,12 @@ fn replay(target: &str, f: Target) {
         })
         .map(|p| p.display().to_string())
         .collect();
-    assert!(failed.is_empty(), "{target}: {} of {} corpus files fail: {failed:#?}", failed.len(), inputs.len());
+    assert!(
+        failed.is_empty(),
+        "{target}: {} of {} corpus files fail: {failed:#?}",
+        failed.len(),
+        inputs.len()
+    );
 }
 
 #[test]
@@ -105,14 +121,12 @@ fn corpus_is_small() {
 /// A hex constant of `tests/codec.rs` (a `concat!` of string literals), decoded.
 fn captured(name: &str) -> Vec<u8> {
     let src = include_str!("codec.rs");
-    let start = src.find(&format!("const {name}: &str = concat!(")).expect("constant in tests/codec.rs");
+    let start = src
+        .find(&format!("const {name}: &str = concat!("))
+        .expect("constant in tests/codec.rs");
     let body = &src[start..];
     let end = body.find(");").expect("end of concat!");
-    let hex: String = body[..end]
-        .split('"')
-        .skip(1)
-        .step_by(2)
-        .collect();
+    let hex: String = body[..end].split('"').skip(1).step_by(2).collect();
     hex::decode(hex).expect("hex")
 }
 
@@ -164,7 +178,9 @@ fn give(c: &mut ConnectionCommon, mut bytes: &[u8]) {
 fn recorded_flights(etm: bool, user: &str) -> [Vec<u8>; 6] {
     let group = SrpGroup::by_bits(1024).expect("group");
     let store = Arc::new(InMemoryUserStore::new());
-    store.add_user(harness::USER, harness::PASSWORD.as_bytes(), group).expect("user");
+    store
+        .add_user(harness::USER, harness::PASSWORD.as_bytes(), group)
+        .expect("user");
     let mut scfg = ServerConfig::new(store).expect("config");
     scfg.enable_encrypt_then_mac = etm;
     scfg.simulated_group = group;
@@ -272,8 +288,16 @@ fn write_seed_corpus() {
         ("gnutls_server", gnutls_server.clone()),
     ] {
         write("deframer", &format!("{name}_whole"), &cat(&[&[0], &wire]));
-        write("deframer", &format!("{name}_bytes"), &cat(&[&[1, 0], &wire]));
-        write("deframer", &format!("{name}_uneven"), &cat(&[&[4, 2, 100, 0x90, 7], &wire]));
+        write(
+            "deframer",
+            &format!("{name}_bytes"),
+            &cat(&[&[1, 0], &wire]),
+        );
+        write(
+            "deframer",
+            &format!("{name}_uneven"),
+            &cat(&[&[4, 2, 100, 0x90, 7], &wire]),
+        );
     }
 
     // record_open: each suite x EtM x (seal, seal+tamper, raw). Layout in the harness.
@@ -304,13 +328,30 @@ fn write_seed_corpus() {
 
     // server: the client's flights, whole and in pieces, with each config.
     let client_stream = cat(&[&c1, &c2, &c3]);
-    for (mode, name) in [(0x00u8, "store"), (0x10, "async"), (0x20, "reject"), (0x30, "async_reject")] {
-        write("server", &format!("ours_{name}"), &cat(&[&[mode], &client_stream]));
-        write("server", &format!("unknown_user_{name}"), &cat(&[&[mode], &u1, &u2]));
+    for (mode, name) in [
+        (0x00u8, "store"),
+        (0x10, "async"),
+        (0x20, "reject"),
+        (0x30, "async_reject"),
+    ] {
+        write(
+            "server",
+            &format!("ours_{name}"),
+            &cat(&[&[mode], &client_stream]),
+        );
+        write(
+            "server",
+            &format!("unknown_user_{name}"),
+            &cat(&[&[mode], &u1, &u2]),
+        );
     }
     write("server", "ours_mte", &cat(&[&[0], &m1, &m2, &m3]));
     write("server", "ours_bytes", &cat(&[&[1, 0], &client_stream]));
-    write("server", "ours_uneven", &cat(&[&[3, 5, 0x81, 60], &client_stream]));
+    write(
+        "server",
+        "ours_uneven",
+        &cat(&[&[3, 5, 0x81, 60], &client_stream]),
+    );
     write("server", "openssl_client_hello", &cat(&[&[0], &openssl]));
     write("server", "curl_client_hello", &cat(&[&[0], &curl]));
     write("server", "gnutls_client_hello", &cat(&[&[0x10], &gnutls]));
@@ -320,7 +361,11 @@ fn write_seed_corpus() {
     write("client", "ours", &cat(&[&[0], &server_stream]));
     write("client", "ours_mte", &cat(&[&[0], &n1, &n2, &n3]));
     write("client", "ours_bytes", &cat(&[&[1, 0], &server_stream]));
-    write("client", "ours_uneven", &cat(&[&[3, 9, 0x82, 33], &server_stream]));
+    write(
+        "client",
+        "ours_uneven",
+        &cat(&[&[3, 9, 0x82, 33], &server_stream]),
+    );
     write("client", "gnutls_server", &cat(&[&[0], &gnutls_server]));
     // Structured: flags, salt length, salt, B selector (0: group length), B, then a raw tail
     // (chunk control byte, then the server's second flight from a real handshake).
@@ -335,6 +380,14 @@ fn write_seed_corpus() {
         write("client", &format!("structured_{flags:02x}"), &v);
     }
     // Structured: the 1536-bit group and a one-byte B of 0; an altered (unknown) group.
-    write("client", "structured_group1536", &[0x80, 0x40, 1, 4, 1, 2, 3, 4, 1, 0]);
-    write("client", "structured_unknown_group", &[0x80, 0x40, 0x80, 4, 1, 2, 3, 4, 0]);
+    write(
+        "client",
+        "structured_group1536",
+        &[0x80, 0x40, 1, 4, 1, 2, 3, 4, 1, 0],
+    );
+    write(
+        "client",
+        "structured_unknown_group",
+        &[0x80, 0x40, 0x80, 4, 1, 2, 3, 4, 0],
+    );
 }

@@ -14,21 +14,36 @@ use tls_srp::msgs::handshake::{
     ClientExtension, HandshakePayload, SrpClientKeyExchange, SrpServerKeyExchange,
 };
 use tls_srp::{
-    suites, AlertDescription, CipherSuite, ClientConnection, Error, InvalidMessage, PeerIncompatible,
-    PeerMisbehaved, ServerConfig, ServerConnection, UnknownUserPolicy,
+    suites, AlertDescription, CipherSuite, ClientConnection, Error, InvalidMessage,
+    PeerIncompatible, PeerMisbehaved, ServerConfig, ServerConnection, UnknownUserPolicy,
 };
 
 /// Asserts that `detector` failed with `err`, sent `alert`, and the other side received it.
 fn assert_alert(out: &Outcome, server_detects: bool, err: Error, alert: AlertDescription) {
-    let (det, other) = if server_detects { (&out.server, &out.client) } else { (&out.client, &out.server) };
-    assert_eq!(det.as_ref(), Some(&err), "detecting side's error (outcome {out:?})");
+    let (det, other) = if server_detects {
+        (&out.server, &out.client)
+    } else {
+        (&out.client, &out.server)
+    };
+    assert_eq!(
+        det.as_ref(),
+        Some(&err),
+        "detecting side's error (outcome {out:?})"
+    );
     assert_eq!(err.alert(), Some(alert), "alert for {err:?}");
-    assert_eq!(other.as_ref(), Some(&Error::AlertReceived(alert)), "peer's error (outcome {out:?})");
+    assert_eq!(
+        other.as_ref(),
+        Some(&Error::AlertReceived(alert)),
+        "peer's error (outcome {out:?})"
+    );
 }
 
 #[test]
 fn full_handshake_every_suite_and_option() {
-    for suite in [suites::TLS_SRP_SHA_WITH_AES_128_CBC_SHA, suites::TLS_SRP_SHA_WITH_AES_256_CBC_SHA] {
+    for suite in [
+        suites::TLS_SRP_SHA_WITH_AES_128_CBC_SHA,
+        suites::TLS_SRP_SHA_WITH_AES_256_CBC_SHA,
+    ] {
         for ems in [true, false] {
             for etm in [true, false] {
                 let mut ccfg = client_config();
@@ -102,7 +117,10 @@ fn eof_without_close_notify_is_reported() {
     assert!(handshake(&mut c, &mut s).ok());
     assert_eq!(s.read_tls(&mut &b""[..]).unwrap(), 0);
     s.process_new_packets().unwrap();
-    assert_eq!(s.reader().read(&mut [0u8; 10]).unwrap_err().kind(), std::io::ErrorKind::UnexpectedEof);
+    assert_eq!(
+        s.reader().read(&mut [0u8; 10]).unwrap_err().kind(),
+        std::io::ErrorKind::UnexpectedEof
+    );
 }
 
 #[test]
@@ -119,13 +137,24 @@ fn data_written_before_handshake_is_sent_after() {
 
 #[test]
 fn wrong_password_fails_with_bad_record_mac_on_both_sides() {
-    let (mut c, mut s) = make_pair(tls_srp::ClientConfig::new(USER, "wrong"), server_config(2048));
+    let (mut c, mut s) = make_pair(
+        tls_srp::ClientConfig::new(USER, "wrong"),
+        server_config(2048),
+    );
     let out = handshake(&mut c, &mut s);
-    assert_alert(&out, true, Error::DecryptError, AlertDescription::BadRecordMac);
+    assert_alert(
+        &out,
+        true,
+        Error::DecryptError,
+        AlertDescription::BadRecordMac,
+    );
     assert_eq!(s.username(), None);
     // Errors are sticky.
     assert_eq!(s.process_new_packets().unwrap_err(), Error::DecryptError);
-    assert_eq!(c.process_new_packets().unwrap_err(), Error::AlertReceived(AlertDescription::BadRecordMac));
+    assert_eq!(
+        c.process_new_packets().unwrap_err(),
+        Error::AlertReceived(AlertDescription::BadRecordMac)
+    );
 }
 
 fn server_key_exchange(flight: &[u8]) -> SrpServerKeyExchange {
@@ -142,7 +171,8 @@ fn server_key_exchange(flight: &[u8]) -> SrpServerKeyExchange {
 
 /// The ServerKeyExchange a server sends for `user`.
 fn skx_for(scfg: &Arc<ServerConfig>, user: &str) -> SrpServerKeyExchange {
-    let mut c = ClientConnection::new(Arc::new(tls_srp::ClientConfig::new(user, "pw")), None).unwrap();
+    let mut c =
+        ClientConnection::new(Arc::new(tls_srp::ClientConfig::new(user, "pw")), None).unwrap();
     let mut s = ServerConnection::new(scfg.clone()).unwrap();
     transfer(&mut c, &mut s);
     s.process_new_packets().unwrap();
@@ -152,10 +182,16 @@ fn skx_for(scfg: &Arc<ServerConfig>, user: &str) -> SrpServerKeyExchange {
 #[test]
 fn unknown_user_is_simulated_like_a_wrong_password() {
     let scfg = Arc::new(server_config(2048));
-    let mut c = ClientConnection::new(Arc::new(tls_srp::ClientConfig::new("mallory", "pw")), None).unwrap();
+    let mut c =
+        ClientConnection::new(Arc::new(tls_srp::ClientConfig::new("mallory", "pw")), None).unwrap();
     let mut s = ServerConnection::new(scfg.clone()).unwrap();
     let out = handshake(&mut c, &mut s);
-    assert_alert(&out, true, Error::DecryptError, AlertDescription::BadRecordMac);
+    assert_alert(
+        &out,
+        true,
+        Error::DecryptError,
+        AlertDescription::BadRecordMac,
+    );
 
     // Same group and salt length as a real user; a salt that is stable per username and
     // differs between usernames; fresh B each time.
@@ -176,7 +212,10 @@ fn unknown_user_is_simulated_like_a_wrong_password() {
     a.set_simulation_secret([7u8; 32]);
     let mut b = server_config(2048);
     b.set_simulation_secret([7u8; 32]);
-    assert_eq!(skx_for(&Arc::new(a), "mallory").s, skx_for(&Arc::new(b), "mallory").s);
+    assert_eq!(
+        skx_for(&Arc::new(a), "mallory").s,
+        skx_for(&Arc::new(b), "mallory").s
+    );
 }
 
 #[test]
@@ -185,7 +224,12 @@ fn unknown_user_can_be_rejected_with_unknown_psk_identity() {
     scfg.unknown_users = UnknownUserPolicy::Reject;
     let (mut c, mut s) = make_pair(tls_srp::ClientConfig::new("mallory", "pw"), scfg);
     let out = handshake(&mut c, &mut s);
-    assert_alert(&out, true, Error::UnknownUser, AlertDescription::UnknownPskIdentity);
+    assert_alert(
+        &out,
+        true,
+        Error::UnknownUser,
+        AlertDescription::UnknownPskIdentity,
+    );
 }
 
 #[test]
@@ -197,13 +241,19 @@ fn missing_srp_extension_gets_unknown_psk_identity() {
         |b| {
             alter_handshake(b, |m| {
                 if let HandshakePayload::ClientHello(ch) = &mut m.payload {
-                    ch.extensions.retain(|e| !matches!(e, ClientExtension::SrpUsername(_)));
+                    ch.extensions
+                        .retain(|e| !matches!(e, ClientExtension::SrpUsername(_)));
                 }
             })
         },
         |b| b,
     );
-    assert_alert(&out, true, PeerIncompatible::MissingSrpExtension.into(), AlertDescription::UnknownPskIdentity);
+    assert_alert(
+        &out,
+        true,
+        PeerIncompatible::MissingSrpExtension.into(),
+        AlertDescription::UnknownPskIdentity,
+    );
 }
 
 #[test]
@@ -215,13 +265,19 @@ fn duplicate_client_extension_is_illegal() {
         |b| {
             alter_handshake(b, |m| {
                 if let HandshakePayload::ClientHello(ch) = &mut m.payload {
-                    ch.extensions.push(ClientExtension::SrpUsername(b"bob".to_vec()));
+                    ch.extensions
+                        .push(ClientExtension::SrpUsername(b"bob".to_vec()));
                 }
             })
         },
         |b| b,
     );
-    assert_alert(&out, true, PeerMisbehaved::DuplicateExtension.into(), AlertDescription::IllegalParameter);
+    assert_alert(
+        &out,
+        true,
+        PeerMisbehaved::DuplicateExtension.into(),
+        AlertDescription::IllegalParameter,
+    );
 }
 
 /// Replaces A in the client's ClientKeyExchange.
@@ -229,7 +285,9 @@ fn with_client_a(a: Vec<u8>) -> impl FnMut(Vec<u8>) -> Vec<u8> {
     move |b| {
         alter_handshake(b, |m| {
             if m.typ == HandshakeType::ClientKeyExchange {
-                m.payload = HandshakePayload::ClientKeyExchange(SrpClientKeyExchange { a: a.clone() }.get_encoding());
+                m.payload = HandshakePayload::ClientKeyExchange(
+                    SrpClientKeyExchange { a: a.clone() }.get_encoding(),
+                );
             }
         })
     }
@@ -246,14 +304,22 @@ fn server_rejects_illegal_a_with_illegal_parameter() {
         ("N+1", be_add_small(&n, 1), PeerMisbehaved::IllegalSrpA),
         ("1", vec![1], PeerMisbehaved::IllegalSrpA),
         ("N-1", be_sub_small(&n, 1), PeerMisbehaved::IllegalSrpA),
-        ("2N (longer than N)", be_double(&n), PeerMisbehaved::SrpValueTooLong),
+        (
+            "2N (longer than N)",
+            be_double(&n),
+            PeerMisbehaved::SrpValueTooLong,
+        ),
         ("longer than N", longer, PeerMisbehaved::SrpValueTooLong),
     ];
     for (name, a, err) in cases {
         let (mut c, mut s) = make_pair(client_config(), server_config(2048));
         let out = handshake_altered(&mut c, &mut s, with_client_a(a), |b| b);
         assert_eq!(out.server, Some(err.into()), "A = {name}");
-        assert_eq!(out.client, Some(Error::AlertReceived(AlertDescription::IllegalParameter)), "A = {name}");
+        assert_eq!(
+            out.client,
+            Some(Error::AlertReceived(AlertDescription::IllegalParameter)),
+            "A = {name}"
+        );
     }
 }
 
@@ -282,10 +348,22 @@ fn client_rejects_illegal_b_with_illegal_parameter() {
     ];
     for (name, b, err) in cases {
         let (mut c, mut s) = make_pair(client_config(), server_config(2048));
-        let out = handshake_altered(&mut c, &mut s, |x| x, with_server_kx(move |k| k.b = b.clone()));
+        let out = handshake_altered(
+            &mut c,
+            &mut s,
+            |x| x,
+            with_server_kx(move |k| k.b = b.clone()),
+        );
         assert_eq!(out.client, Some(err.into()), "B = {name}");
-        assert_eq!(err_alert(&out.client), Some(AlertDescription::IllegalParameter));
-        assert_eq!(out.server, Some(Error::AlertReceived(AlertDescription::IllegalParameter)), "B = {name}");
+        assert_eq!(
+            err_alert(&out.client),
+            Some(AlertDescription::IllegalParameter)
+        );
+        assert_eq!(
+            out.server,
+            Some(Error::AlertReceived(AlertDescription::IllegalParameter)),
+            "B = {name}"
+        );
     }
 }
 
@@ -297,12 +375,27 @@ fn err_alert(e: &Option<Error>) -> Option<AlertDescription> {
 fn client_rejects_unknown_group_with_insufficient_security() {
     let (mut c, mut s) = make_pair(client_config(), server_config(2048));
     // A 2048-bit N that is not the RFC's.
-    let out = handshake_altered(&mut c, &mut s, |x| x, with_server_kx(|k| k.n = be_sub_small(&k.n, 2)));
-    assert_alert(&out, false, PeerIncompatible::UnknownSrpGroup.into(), AlertDescription::InsufficientSecurity);
+    let out = handshake_altered(
+        &mut c,
+        &mut s,
+        |x| x,
+        with_server_kx(|k| k.n = be_sub_small(&k.n, 2)),
+    );
+    assert_alert(
+        &out,
+        false,
+        PeerIncompatible::UnknownSrpGroup.into(),
+        AlertDescription::InsufficientSecurity,
+    );
     // The right N with another generator.
     let (mut c, mut s) = make_pair(client_config(), server_config(2048));
     let out = handshake_altered(&mut c, &mut s, |x| x, with_server_kx(|k| k.g = vec![3]));
-    assert_alert(&out, false, PeerIncompatible::UnknownSrpGroup.into(), AlertDescription::InsufficientSecurity);
+    assert_alert(
+        &out,
+        false,
+        PeerIncompatible::UnknownSrpGroup.into(),
+        AlertDescription::InsufficientSecurity,
+    );
 }
 
 #[test]
@@ -312,7 +405,11 @@ fn client_rejects_group_below_its_minimum() {
     assert_alert(
         &out,
         false,
-        PeerIncompatible::SrpGroupTooSmall { offered: 1024, minimum: 2048 }.into(),
+        PeerIncompatible::SrpGroupTooSmall {
+            offered: 1024,
+            minimum: 2048,
+        }
+        .into(),
         AlertDescription::InsufficientSecurity,
     );
     let mut ccfg = client_config();
@@ -326,7 +423,10 @@ fn client_rejects_group_below_its_minimum() {
 fn client_min_group_below_1024_is_refused() {
     let mut ccfg = client_config();
     ccfg.min_group_bits = 512;
-    assert!(matches!(ClientConnection::new(Arc::new(ccfg), None), Err(Error::ApiMisuse(_))));
+    assert!(matches!(
+        ClientConnection::new(Arc::new(ccfg), None),
+        Err(Error::ApiMisuse(_))
+    ));
 }
 
 #[test]
@@ -381,7 +481,12 @@ fn client_without_tls12_gets_protocol_version() {
         },
         |b| b,
     );
-    assert_alert(&out, true, PeerIncompatible::Tls12NotOffered.into(), AlertDescription::ProtocolVersion);
+    assert_alert(
+        &out,
+        true,
+        PeerIncompatible::Tls12NotOffered.into(),
+        AlertDescription::ProtocolVersion,
+    );
 }
 
 #[test]
@@ -392,16 +497,27 @@ fn no_common_suite_is_handshake_failure() {
     scfg.cipher_suites = vec![suites::TLS_SRP_SHA_WITH_AES_256_CBC_SHA];
     let (mut c, mut s) = make_pair(ccfg, scfg);
     let out = handshake(&mut c, &mut s);
-    assert_alert(&out, true, PeerIncompatible::NoCipherSuitesInCommon.into(), AlertDescription::HandshakeFailure);
+    assert_alert(
+        &out,
+        true,
+        PeerIncompatible::NoCipherSuitesInCommon.into(),
+        AlertDescription::HandshakeFailure,
+    );
 }
 
 #[test]
 fn server_prefers_its_own_suite_order() {
     let mut ccfg = client_config();
-    ccfg.cipher_suites = vec![suites::TLS_SRP_SHA_WITH_AES_128_CBC_SHA, suites::TLS_SRP_SHA_WITH_AES_256_CBC_SHA];
+    ccfg.cipher_suites = vec![
+        suites::TLS_SRP_SHA_WITH_AES_128_CBC_SHA,
+        suites::TLS_SRP_SHA_WITH_AES_256_CBC_SHA,
+    ];
     let (mut c, mut s) = make_pair(ccfg, server_config(2048));
     assert!(handshake(&mut c, &mut s).ok());
-    assert_eq!(c.negotiated_cipher_suite(), Some(CipherSuite::TLS_SRP_SHA_WITH_AES_256_CBC_SHA));
+    assert_eq!(
+        c.negotiated_cipher_suite(),
+        Some(CipherSuite::TLS_SRP_SHA_WITH_AES_256_CBC_SHA)
+    );
 }
 
 #[test]
@@ -442,13 +558,18 @@ fn exporter_and_tls_unique_agree() {
     assert!(c.tls_unique().is_none());
     assert!(handshake(&mut c, &mut s).ok());
     let (mut a, mut b) = ([0u8; 40], [0u8; 40]);
-    c.export_keying_material(&mut a, b"EXPORTER-test", Some(b"ctx")).unwrap();
-    s.export_keying_material(&mut b, b"EXPORTER-test", Some(b"ctx")).unwrap();
+    c.export_keying_material(&mut a, b"EXPORTER-test", Some(b"ctx"))
+        .unwrap();
+    s.export_keying_material(&mut b, b"EXPORTER-test", Some(b"ctx"))
+        .unwrap();
     assert_eq!(a, b);
     let mut d = [0u8; 40];
-    s.export_keying_material(&mut d, b"EXPORTER-test", None).unwrap();
+    s.export_keying_material(&mut d, b"EXPORTER-test", None)
+        .unwrap();
     assert_ne!(a, d);
-    assert!(c.export_keying_material(&mut d, b"master secret", None).is_err());
+    assert!(c
+        .export_keying_material(&mut d, b"master secret", None)
+        .is_err());
     assert_eq!(c.tls_unique(), s.tls_unique());
     assert_eq!(c.tls_unique().map(|t| t.len()), Some(12));
 }
@@ -466,7 +587,8 @@ fn async_user_lookup() {
     assert_eq!(s.pending_user_lookup(), Some(USER));
     assert!(!s.wants_write());
     assert!(!s.wants_read());
-    s.supply_user(tls_srp::UserStore::lookup(&*store, USER)).unwrap();
+    s.supply_user(tls_srp::UserStore::lookup(&*store, USER))
+        .unwrap();
     assert_eq!(s.pending_user_lookup(), None);
     assert!(s.supply_user(None).is_err());
     let out = handshake(&mut c, &mut s);
@@ -480,7 +602,12 @@ fn async_user_lookup() {
     s.process_new_packets().unwrap();
     s.supply_user(None).unwrap();
     let out = handshake(&mut c, &mut s);
-    assert_alert(&out, true, Error::DecryptError, AlertDescription::BadRecordMac);
+    assert_alert(
+        &out,
+        true,
+        Error::DecryptError,
+        AlertDescription::BadRecordMac,
+    );
 }
 
 #[test]
@@ -512,7 +639,11 @@ fn byte_at_a_time_and_refragmented_records() {
             encrypted |= r.typ == 20;
             if r.typ == 22 && !encrypted {
                 for byte in &r.payload {
-                    out.push(RawRecord { typ: 22, version: r.version, payload: vec![*byte] });
+                    out.push(RawRecord {
+                        typ: 22,
+                        version: r.version,
+                        payload: vec![*byte],
+                    });
                 }
             } else {
                 out.push(r);
@@ -539,8 +670,15 @@ fn early_change_cipher_spec_is_unexpected() {
         join_records(&recs)
     };
     let out = handshake_altered(&mut c, &mut s, reorder, |b| b);
-    assert_eq!(err_alert(&out.server), Some(AlertDescription::UnexpectedMessage), "{out:?}");
-    assert_eq!(out.client, Some(Error::AlertReceived(AlertDescription::UnexpectedMessage)));
+    assert_eq!(
+        err_alert(&out.server),
+        Some(AlertDescription::UnexpectedMessage),
+        "{out:?}"
+    );
+    assert_eq!(
+        out.client,
+        Some(Error::AlertReceived(AlertDescription::UnexpectedMessage))
+    );
 }
 
 #[test]
@@ -549,7 +687,14 @@ fn application_data_before_finished_is_unexpected() {
     let inject = |b: Vec<u8>| {
         let mut recs = split_records(&b);
         if let Some(i) = recs.iter().position(|r| r.typ == 20) {
-            recs.insert(i, RawRecord { typ: 23, version: [3, 3], payload: b"GET /".to_vec() });
+            recs.insert(
+                i,
+                RawRecord {
+                    typ: 23,
+                    version: [3, 3],
+                    payload: b"GET /".to_vec(),
+                },
+            );
         }
         join_records(&recs)
     };
@@ -565,10 +710,22 @@ fn application_data_before_finished_is_unexpected() {
 #[test]
 fn bad_record_headers() {
     let cases: Vec<(Vec<u8>, Error)> = vec![
-        (vec![99, 3, 3, 0, 1, 0], InvalidMessage::InvalidContentType.into()),
-        (vec![22, 2, 0, 0, 1, 0], InvalidMessage::UnknownProtocolVersion.into()),
-        (vec![22, 3, 3, 0x48, 0x01], InvalidMessage::RecordTooLarge.into()),
-        (b"GET / HTTP/1.1\r\n\r\n".to_vec(), InvalidMessage::InvalidContentType.into()),
+        (
+            vec![99, 3, 3, 0, 1, 0],
+            InvalidMessage::InvalidContentType.into(),
+        ),
+        (
+            vec![22, 2, 0, 0, 1, 0],
+            InvalidMessage::UnknownProtocolVersion.into(),
+        ),
+        (
+            vec![22, 3, 3, 0x48, 0x01],
+            InvalidMessage::RecordTooLarge.into(),
+        ),
+        (
+            b"GET / HTTP/1.1\r\n\r\n".to_vec(),
+            InvalidMessage::InvalidContentType.into(),
+        ),
     ];
     for (bytes, err) in cases {
         let mut s = ServerConnection::new(Arc::new(server_config(2048))).unwrap();
@@ -599,7 +756,9 @@ fn unexpected_first_message_is_refused() {
         &mut s,
         |b| {
             alter_handshake(b, |m| {
-                *m = tls_srp::msgs::handshake::HandshakeMessagePayload::new(HandshakePayload::ServerHelloDone)
+                *m = tls_srp::msgs::handshake::HandshakeMessagePayload::new(
+                    HandshakePayload::ServerHelloDone,
+                )
             })
         },
         |b| b,
@@ -611,7 +770,10 @@ fn unexpected_first_message_is_refused() {
             got_type: HandshakeType::ServerHelloDone
         })
     );
-    assert_eq!(out.client, Some(Error::AlertReceived(AlertDescription::UnexpectedMessage)));
+    assert_eq!(
+        out.client,
+        Some(Error::AlertReceived(AlertDescription::UnexpectedMessage))
+    );
 }
 
 #[test]

@@ -11,10 +11,15 @@ use tls_srp::crypto::cbc::{new_decrypter, new_encrypter, DirectionKeys, MessageD
 use tls_srp::crypto::prf;
 use tls_srp::msgs::enums::{ContentType, ProtocolVersion};
 use tls_srp::msgs::message::{OpaqueMessage, PlainMessage};
-use tls_srp::suites::{SupportedCipherSuite, TLS_SRP_SHA_WITH_AES_128_CBC_SHA, TLS_SRP_SHA_WITH_AES_256_CBC_SHA};
+use tls_srp::suites::{
+    SupportedCipherSuite, TLS_SRP_SHA_WITH_AES_128_CBC_SHA, TLS_SRP_SHA_WITH_AES_256_CBC_SHA,
+};
 use tls_srp::Error;
 
-const SUITES: [&SupportedCipherSuite; 2] = [&TLS_SRP_SHA_WITH_AES_128_CBC_SHA, &TLS_SRP_SHA_WITH_AES_256_CBC_SHA];
+const SUITES: [&SupportedCipherSuite; 2] = [
+    &TLS_SRP_SHA_WITH_AES_128_CBC_SHA,
+    &TLS_SRP_SHA_WITH_AES_256_CBC_SHA,
+];
 const TLS12: u16 = 0x0303;
 
 // ----------------------------------------------------------------------------------------
@@ -41,19 +46,33 @@ struct Keys {
 
 impl Keys {
     fn new(suite: &SupportedCipherSuite, seed: u64) -> Self {
-        Self { mac: bytes(seed, suite.mac_key_len), enc: bytes(seed + 1, suite.enc_key_len) }
+        Self {
+            mac: bytes(seed, suite.mac_key_len),
+            enc: bytes(seed + 1, suite.enc_key_len),
+        }
     }
     fn dir(&self) -> DirectionKeys<'_> {
-        DirectionKeys { mac_key: &self.mac, enc_key: &self.enc }
+        DirectionKeys {
+            mac_key: &self.mac,
+            enc_key: &self.enc,
+        }
     }
 }
 
 fn plain(typ: ContentType, payload: &[u8]) -> PlainMessage {
-    PlainMessage { typ, version: ProtocolVersion::TLSv1_2, payload: payload.to_vec() }
+    PlainMessage {
+        typ,
+        version: ProtocolVersion::TLSv1_2,
+        payload: payload.to_vec(),
+    }
 }
 
 fn opaque(payload: Vec<u8>) -> OpaqueMessage {
-    OpaqueMessage { typ: ContentType::ApplicationData, version: ProtocolVersion::TLSv1_2, payload }
+    OpaqueMessage {
+        typ: ContentType::ApplicationData,
+        version: ProtocolVersion::TLSv1_2,
+        payload,
+    }
 }
 
 /// HMAC-SHA1 with the `hmac` crate (not our implementation).
@@ -79,8 +98,12 @@ fn ref_cbc_encrypt(key: &[u8], iv: &[u8], data: &[u8]) -> Vec<u8> {
     let mut buf = data.to_vec();
     let (blocks, _) = aes::Block::slice_as_chunks_mut(&mut buf);
     match key.len() {
-        16 => cbc::Encryptor::<aes::Aes128>::new_from_slices(key, iv).unwrap().encrypt_blocks(blocks),
-        32 => cbc::Encryptor::<aes::Aes256>::new_from_slices(key, iv).unwrap().encrypt_blocks(blocks),
+        16 => cbc::Encryptor::<aes::Aes128>::new_from_slices(key, iv)
+            .unwrap()
+            .encrypt_blocks(blocks),
+        32 => cbc::Encryptor::<aes::Aes256>::new_from_slices(key, iv)
+            .unwrap()
+            .encrypt_blocks(blocks),
         _ => unreachable!(),
     }
     buf
@@ -90,8 +113,12 @@ fn ref_cbc_decrypt(key: &[u8], iv: &[u8], data: &[u8]) -> Vec<u8> {
     let mut buf = data.to_vec();
     let (blocks, _) = aes::Block::slice_as_chunks_mut(&mut buf);
     match key.len() {
-        16 => cbc::Decryptor::<aes::Aes128>::new_from_slices(key, iv).unwrap().decrypt_blocks(blocks),
-        32 => cbc::Decryptor::<aes::Aes256>::new_from_slices(key, iv).unwrap().decrypt_blocks(blocks),
+        16 => cbc::Decryptor::<aes::Aes128>::new_from_slices(key, iv)
+            .unwrap()
+            .decrypt_blocks(blocks),
+        32 => cbc::Decryptor::<aes::Aes256>::new_from_slices(key, iv)
+            .unwrap()
+            .decrypt_blocks(blocks),
         _ => unreachable!(),
     }
     buf
@@ -146,7 +173,11 @@ fn openssl(args: &[&str], stdin: &[u8]) -> Option<Vec<u8>> {
     };
     child.stdin.take().unwrap().write_all(stdin).unwrap();
     let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "openssl {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "openssl {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     Some(out.stdout)
 }
 
@@ -159,12 +190,31 @@ fn openssl_cipher_name(suite: &SupportedCipherSuite) -> &'static str {
 
 fn openssl_hmac_sha1(key: &[u8], data: &[u8]) -> Option<Vec<u8>> {
     let macopt = format!("hexkey:{}", hex::encode(key));
-    openssl(&["dgst", "-sha1", "-mac", "HMAC", "-macopt", &macopt, "-binary"], data)
+    openssl(
+        &[
+            "dgst", "-sha1", "-mac", "HMAC", "-macopt", &macopt, "-binary",
+        ],
+        data,
+    )
 }
 
-fn openssl_cbc(suite: &SupportedCipherSuite, decrypt: bool, key: &[u8], iv: &[u8], data: &[u8]) -> Option<Vec<u8>> {
+fn openssl_cbc(
+    suite: &SupportedCipherSuite,
+    decrypt: bool,
+    key: &[u8],
+    iv: &[u8],
+    data: &[u8],
+) -> Option<Vec<u8>> {
     let (k, i) = (hex::encode(key), hex::encode(iv));
-    let mut args = vec!["enc", openssl_cipher_name(suite), "-K", &k, "-iv", &i, "-nopad"];
+    let mut args = vec![
+        "enc",
+        openssl_cipher_name(suite),
+        "-K",
+        &k,
+        "-iv",
+        &i,
+        "-nopad",
+    ];
     if decrypt {
         args.push("-d");
     }
@@ -175,8 +225,19 @@ fn openssl_cbc(suite: &SupportedCipherSuite, decrypt: bool, key: &[u8], iv: &[u8
 fn openssl_tls_prf(secret: &[u8], seeds: &[&[u8]], len: usize) -> Option<Vec<u8>> {
     let keylen = len.to_string();
     let secret = format!("hexsecret:{}", hex::encode(secret));
-    let seeds: Vec<String> = seeds.iter().map(|s| format!("hexseed:{}", hex::encode(s))).collect();
-    let mut args = vec!["kdf", "-keylen", &keylen, "-kdfopt", "digest:SHA256", "-kdfopt", &secret];
+    let seeds: Vec<String> = seeds
+        .iter()
+        .map(|s| format!("hexseed:{}", hex::encode(s)))
+        .collect();
+    let mut args = vec![
+        "kdf",
+        "-keylen",
+        &keylen,
+        "-kdfopt",
+        "digest:SHA256",
+        "-kdfopt",
+        &secret,
+    ];
     for s in &seeds {
         args.push("-kdfopt");
         args.push(s);
@@ -211,16 +272,27 @@ fn prf_published_vector() {
 
 #[test]
 fn prf_matches_openssl_kdf() {
-    for (i, (secret_len, seed_len, out_len)) in [(16, 16, 100), (48, 64, 104), (1, 0, 1), (200, 77, 333), (0, 5, 32)]
-        .into_iter()
-        .enumerate()
+    for (i, (secret_len, seed_len, out_len)) in [
+        (16, 16, 100),
+        (48, 64, 104),
+        (1, 0, 1),
+        (200, 77, 333),
+        (0, 5, 32),
+    ]
+    .into_iter()
+    .enumerate()
     {
         let secret = bytes(100 + i as u64, secret_len);
         let seed = bytes(200 + i as u64, seed_len);
         let mut ours = vec![0u8; out_len];
         prf::prf(&mut ours, &secret, b"some label", &seed);
-        let Some(theirs) = openssl_tls_prf(&secret, &[b"some label", &seed], out_len) else { return };
-        assert_eq!(ours, theirs, "secret {secret_len} seed {seed_len} out {out_len}");
+        let Some(theirs) = openssl_tls_prf(&secret, &[b"some label", &seed], out_len) else {
+            return;
+        };
+        assert_eq!(
+            ours, theirs,
+            "secret {secret_len} seed {seed_len} out {out_len}"
+        );
     }
 }
 
@@ -234,15 +306,30 @@ fn key_schedule_matches_openssl_kdf() {
 
     let ms = prf::master_secret(&pms, &cr, &sr);
     let ems = prf::extended_master_secret(&pms, &session_hash);
-    let kb = prf::key_block(&ms, &cr, &sr, TLS_SRP_SHA_WITH_AES_256_CBC_SHA.key_block_len());
+    let kb = prf::key_block(
+        &ms,
+        &cr,
+        &sr,
+        TLS_SRP_SHA_WITH_AES_256_CBC_SHA.key_block_len(),
+    );
     let cf = prf::verify_data(&ms, b"client finished", &handshake_hash);
     let sf = prf::verify_data(&ms, b"server finished", &handshake_hash);
     let mut ekm = [0u8; 42];
-    prf::export_keying_material(&ms, &cr, &sr, b"EXPERIMENTAL test", Some(b"context"), &mut ekm).unwrap();
+    prf::export_keying_material(
+        &ms,
+        &cr,
+        &sr,
+        b"EXPERIMENTAL test",
+        Some(b"context"),
+        &mut ekm,
+    )
+    .unwrap();
     let mut ekm_none = [0u8; 42];
     prf::export_keying_material(&ms, &cr, &sr, b"EXPERIMENTAL test", None, &mut ekm_none).unwrap();
 
-    let Some(want) = openssl_tls_prf(&pms, &[b"master secret", &cr, &sr], 48) else { return };
+    let Some(want) = openssl_tls_prf(&pms, &[b"master secret", &cr, &sr], 48) else {
+        return;
+    };
     assert_eq!(ms.to_vec(), want);
     let want = openssl_tls_prf(&pms, &[b"extended master secret", &session_hash], 48).unwrap();
     assert_eq!(ems.to_vec(), want);
@@ -253,7 +340,12 @@ fn key_schedule_matches_openssl_kdf() {
     assert_eq!(cf.to_vec(), want);
     let want = openssl_tls_prf(&ms[..], &[b"server finished", &handshake_hash], 12).unwrap();
     assert_eq!(sf.to_vec(), want);
-    let want = openssl_tls_prf(&ms[..], &[b"EXPERIMENTAL test", &cr, &sr, &[0, 7], b"context"], 42).unwrap();
+    let want = openssl_tls_prf(
+        &ms[..],
+        &[b"EXPERIMENTAL test", &cr, &sr, &[0, 7], b"context"],
+        42,
+    )
+    .unwrap();
     assert_eq!(ekm.to_vec(), want);
     let want = openssl_tls_prf(&ms[..], &[b"EXPERIMENTAL test", &cr, &sr], 42).unwrap();
     assert_eq!(ekm_none.to_vec(), want);
@@ -268,7 +360,10 @@ fn transcript_is_sha256_of_messages() {
     for m in &msgs {
         t.add(m);
         all.extend_from_slice(m);
-        assert_eq!(t.current_hash().to_vec(), sha2::Sha256::digest(&all).to_vec());
+        assert_eq!(
+            t.current_hash().to_vec(),
+            sha2::Sha256::digest(&all).to_vec()
+        );
     }
 }
 
@@ -290,7 +385,11 @@ fn round_trip_every_length() {
             for (seq, len) in lengths().enumerate() {
                 let seq = seq as u64 * 1_000_003;
                 let content = bytes(len as u64, len);
-                for typ in [ContentType::ApplicationData, ContentType::Handshake, ContentType::Alert] {
+                for typ in [
+                    ContentType::ApplicationData,
+                    ContentType::Handshake,
+                    ContentType::Alert,
+                ] {
                     let msg = plain(typ, &content);
                     let rec = enc.encrypt(&msg, seq).unwrap();
                     assert_eq!(rec.typ, typ);
@@ -315,12 +414,17 @@ fn sealed_records_have_the_rfc_layout() {
             for len in lengths() {
                 let seq = 5 + len as u64;
                 let content = bytes(len as u64 + 99, len);
-                let rec = enc.encrypt(&plain(ContentType::ApplicationData, &content), seq).unwrap();
+                let rec = enc
+                    .encrypt(&plain(ContentType::ApplicationData, &content), seq)
+                    .unwrap();
                 let (iv, rest) = rec.payload.split_at(16);
                 assert!(ivs.insert(iv.to_vec()), "IV repeated");
                 if etm {
                     let (ct, mac) = rest.split_at(rest.len() - 20);
-                    assert_eq!(mac, ref_hmac(&keys.mac, &[&mac_header(seq, 23, 16 + ct.len()), iv, ct]));
+                    assert_eq!(
+                        mac,
+                        ref_hmac(&keys.mac, &[&mac_header(seq, 23, 16 + ct.len()), iv, ct])
+                    );
                     let pt = ref_cbc_decrypt(&keys.enc, iv, ct);
                     let mut want = content.clone();
                     want.extend_from_slice(&minimal_padding(len));
@@ -328,7 +432,10 @@ fn sealed_records_have_the_rfc_layout() {
                 } else {
                     let pt = ref_cbc_decrypt(&keys.enc, iv, rest);
                     let mut want = content.clone();
-                    want.extend_from_slice(&ref_hmac(&keys.mac, &[&mac_header(seq, 23, len), &content]));
+                    want.extend_from_slice(&ref_hmac(
+                        &keys.mac,
+                        &[&mac_header(seq, 23, len), &content],
+                    ));
                     want.extend_from_slice(&minimal_padding(len + 20));
                     assert_eq!(pt, want);
                 }
@@ -349,11 +456,17 @@ fn every_flipped_bit_is_bad_record_mac() {
             let mut enc = new_encrypter(suite, keys.dir(), etm);
             let mut dec = new_decrypter(suite, keys.dir(), etm);
             for len in [0usize, 1, 12, 40] {
-                let rec = enc.encrypt(&plain(ContentType::ApplicationData, &bytes(1, len)), 9).unwrap();
+                let rec = enc
+                    .encrypt(&plain(ContentType::ApplicationData, &bytes(1, len)), 9)
+                    .unwrap();
                 for bit in 0..rec.payload.len() * 8 {
                     let mut bad = rec.clone();
                     bad.payload[bit / 8] ^= 1 << (bit % 8);
-                    assert_eq!(dec.decrypt(bad, 9), Err(Error::DecryptError), "len {len} bit {bit}");
+                    assert_eq!(
+                        dec.decrypt(bad, 9),
+                        Err(Error::DecryptError),
+                        "len {len} bit {bit}"
+                    );
                 }
                 // Header fields are authenticated too.
                 let mut bad = rec.clone();
@@ -364,7 +477,11 @@ fn every_flipped_bit_is_bad_record_mac() {
                 assert_eq!(dec.decrypt(bad, 9), Err(Error::DecryptError));
                 // Wrong sequence number.
                 for seq in [0, 8, 10, 9 | 1 << 63] {
-                    assert_eq!(dec.decrypt(rec.clone(), seq), Err(Error::DecryptError), "seq {seq}");
+                    assert_eq!(
+                        dec.decrypt(rec.clone(), seq),
+                        Err(Error::DecryptError),
+                        "seq {seq}"
+                    );
                 }
                 assert!(dec.decrypt(rec, 9).is_ok());
             }
@@ -377,10 +494,18 @@ fn wrong_keys_are_bad_record_mac() {
     for suite in SUITES {
         for etm in [false, true] {
             let keys = Keys::new(suite, 1);
-            let other_mac = Keys { mac: bytes(50, 20), enc: keys.enc.clone() };
-            let other_enc = Keys { mac: keys.mac.clone(), enc: bytes(51, suite.enc_key_len) };
+            let other_mac = Keys {
+                mac: bytes(50, 20),
+                enc: keys.enc.clone(),
+            };
+            let other_enc = Keys {
+                mac: keys.mac.clone(),
+                enc: bytes(51, suite.enc_key_len),
+            };
             let mut enc = new_encrypter(suite, keys.dir(), etm);
-            let rec = enc.encrypt(&plain(ContentType::ApplicationData, b"secret"), 0).unwrap();
+            let rec = enc
+                .encrypt(&plain(ContentType::ApplicationData, b"secret"), 0)
+                .unwrap();
             for k in [&other_mac, &other_enc] {
                 let mut dec = new_decrypter(suite, k.dir(), etm);
                 assert_eq!(dec.decrypt(rec.clone(), 0), Err(Error::DecryptError));
@@ -397,7 +522,11 @@ fn short_and_misaligned_records_are_bad_record_mac() {
             let mut dec = new_decrypter(suite, keys.dir(), etm);
             for len in 0..=200 {
                 let rec = opaque(bytes(len as u64, len));
-                assert_eq!(dec.decrypt(rec, 0), Err(Error::DecryptError), "etm={etm} len={len}");
+                assert_eq!(
+                    dec.decrypt(rec, 0),
+                    Err(Error::DecryptError),
+                    "etm={etm} len={len}"
+                );
             }
         }
     }
@@ -420,16 +549,28 @@ fn mte_padding_every_length_and_position() {
                     continue;
                 }
                 let good = craft_mte(&keys, 4, &content, &tls_padding(p), &iv);
-                assert_eq!(dec.decrypt(opaque(good), 4).unwrap().payload, content, "p={p}");
+                assert_eq!(
+                    dec.decrypt(opaque(good), 4).unwrap().payload,
+                    content,
+                    "p={p}"
+                );
                 for pos in 0..=usize::from(p) {
                     let mut padding = tls_padding(p);
                     padding[pos] ^= 0x01;
                     let bad = craft_mte(&keys, 4, &content, &padding, &iv);
-                    assert_eq!(dec.decrypt(opaque(bad), 4), Err(Error::DecryptError), "p={p} pos={pos}");
+                    assert_eq!(
+                        dec.decrypt(opaque(bad), 4),
+                        Err(Error::DecryptError),
+                        "p={p} pos={pos}"
+                    );
                     let mut padding = tls_padding(p);
                     padding[pos] ^= 0x80;
                     let bad = craft_mte(&keys, 4, &content, &padding, &iv);
-                    assert_eq!(dec.decrypt(opaque(bad), 4), Err(Error::DecryptError), "p={p} pos={pos}");
+                    assert_eq!(
+                        dec.decrypt(opaque(bad), 4),
+                        Err(Error::DecryptError),
+                        "p={p} pos={pos}"
+                    );
                 }
             }
         }
@@ -443,7 +584,11 @@ fn mte_padding_every_length_and_position() {
             pt[..20].copy_from_slice(&mac);
             let mut rec = iv.clone();
             rec.extend_from_slice(&ref_cbc_encrypt(&keys.enc, &iv, &pt));
-            assert_eq!(dec.decrypt(opaque(rec), 0), Err(Error::DecryptError), "claimed {claimed}");
+            assert_eq!(
+                dec.decrypt(opaque(rec), 0),
+                Err(Error::DecryptError),
+                "claimed {claimed}"
+            );
         }
     }
 }
@@ -462,12 +607,20 @@ fn etm_padding_every_length_and_position() {
                     continue;
                 }
                 let good = craft_etm(&keys, 1, &content, &tls_padding(p), &iv);
-                assert_eq!(dec.decrypt(opaque(good), 1).unwrap().payload, content, "p={p}");
+                assert_eq!(
+                    dec.decrypt(opaque(good), 1).unwrap().payload,
+                    content,
+                    "p={p}"
+                );
                 for pos in 0..=usize::from(p) {
                     let mut padding = tls_padding(p);
                     padding[pos] ^= 0x04;
                     let bad = craft_etm(&keys, 1, &content, &padding, &iv);
-                    assert_eq!(dec.decrypt(opaque(bad), 1), Err(Error::DecryptError), "p={p} pos={pos}");
+                    assert_eq!(
+                        dec.decrypt(opaque(bad), 1),
+                        Err(Error::DecryptError),
+                        "p={p} pos={pos}"
+                    );
                 }
             }
         }
@@ -484,27 +637,45 @@ fn oversized_plaintext_is_record_overflow() {
         let iv = bytes(9, 16);
         let content = bytes(1, 16385);
         let mut mte = new_decrypter(suite, keys.dir(), false);
-        let rec = craft_mte(&keys, 0, &content, &minimal_padding(content.len() + 20), &iv);
+        let rec = craft_mte(
+            &keys,
+            0,
+            &content,
+            &minimal_padding(content.len() + 20),
+            &iv,
+        );
         assert_eq!(mte.decrypt(opaque(rec), 0), Err(Error::RecordOverflow));
         let mut etm = new_decrypter(suite, keys.dir(), true);
         let rec = craft_etm(&keys, 0, &content, &minimal_padding(content.len()), &iv);
         assert_eq!(etm.decrypt(opaque(rec), 0), Err(Error::RecordOverflow));
         // A fragment over 2^14 + 2048 bytes.
         for d in [&mut mte, &mut etm] {
-            assert_eq!(d.decrypt(opaque(vec![0; 16384 + 2048 + 16]), 0), Err(Error::RecordOverflow));
+            assert_eq!(
+                d.decrypt(opaque(vec![0; 16384 + 2048 + 16]), 0),
+                Err(Error::RecordOverflow)
+            );
         }
         // Sealing more than 2^14 bytes is refused.
         let mut enc = new_encrypter(suite, keys.dir(), false);
-        assert!(matches!(enc.encrypt(&plain(ContentType::ApplicationData, &content), 0), Err(Error::ApiMisuse(_))));
+        assert!(matches!(
+            enc.encrypt(&plain(ContentType::ApplicationData, &content), 0),
+            Err(Error::ApiMisuse(_))
+        ));
     }
 }
 
 #[test]
 fn debug_shows_no_key_material() {
     let suite = &TLS_SRP_SHA_WITH_AES_128_CBC_SHA;
-    let keys = Keys { mac: vec![0xAB; 20], enc: vec![0xCD; 16] };
+    let keys = Keys {
+        mac: vec![0xAB; 20],
+        enc: vec![0xCD; 16],
+    };
     let text = format!("{:?}", keys.dir());
-    assert!(!text.contains("171") && !text.to_lowercase().contains("ab, ab"), "{text}");
+    assert!(
+        !text.contains("171") && !text.to_lowercase().contains("ab, ab"),
+        "{text}"
+    );
     let mut rl = tls_srp::record_layer::RecordLayer::new();
     rl.prepare_encrypter(new_encrypter(suite, keys.dir(), false));
     rl.prepare_decrypter(new_decrypter(suite, keys.dir(), false));
@@ -527,7 +698,10 @@ fn openssl_records_interoperate() {
         for etm in [false, true] {
             let mut enc = new_encrypter(suite, keys.dir(), etm);
             let mut dec = new_decrypter(suite, keys.dir(), etm);
-            for (i, len) in [0usize, 1, 15, 16, 17, 44, 1000, 16384].into_iter().enumerate() {
+            for (i, len) in [0usize, 1, 15, 16, 17, 44, 1000, 16384]
+                .into_iter()
+                .enumerate()
+            {
                 let seq = 1000 + i as u64;
                 let content = bytes(77 + len as u64, len);
                 let iv = bytes(78 + len as u64, 16);
@@ -536,7 +710,9 @@ fn openssl_records_interoperate() {
                 let record = if etm {
                     let mut pt = content.clone();
                     pt.extend_from_slice(&minimal_padding(len));
-                    let Some(ct) = openssl_cbc(suite, false, &keys.enc, &iv, &pt) else { return };
+                    let Some(ct) = openssl_cbc(suite, false, &keys.enc, &iv, &pt) else {
+                        return;
+                    };
                     let mut rec = iv.clone();
                     rec.extend_from_slice(&ct);
                     let mut mac_input = mac_header(seq, 23, rec.len());
@@ -546,7 +722,9 @@ fn openssl_records_interoperate() {
                 } else {
                     let mut mac_input = mac_header(seq, 23, len);
                     mac_input.extend_from_slice(&content);
-                    let Some(mac) = openssl_hmac_sha1(&keys.mac, &mac_input) else { return };
+                    let Some(mac) = openssl_hmac_sha1(&keys.mac, &mac_input) else {
+                        return;
+                    };
                     let mut pt = content.clone();
                     pt.extend_from_slice(&mac);
                     pt.extend_from_slice(&minimal_padding(len + 20));
@@ -555,17 +733,26 @@ fn openssl_records_interoperate() {
                     rec
                 };
                 let opened = dec.decrypt(opaque(record), seq).unwrap();
-                assert_eq!(opened.payload, content, "{:?} etm={etm} len={len}", suite.suite);
+                assert_eq!(
+                    opened.payload, content,
+                    "{:?} etm={etm} len={len}",
+                    suite.suite
+                );
 
                 // Us -> OpenSSL.
-                let rec = enc.encrypt(&plain(ContentType::ApplicationData, &content), seq).unwrap();
+                let rec = enc
+                    .encrypt(&plain(ContentType::ApplicationData, &content), seq)
+                    .unwrap();
                 let (iv, rest) = rec.payload.split_at(16);
                 if etm {
                     let (ct, mac) = rest.split_at(rest.len() - 20);
                     let mut mac_input = mac_header(seq, 23, 16 + ct.len());
                     mac_input.extend_from_slice(iv);
                     mac_input.extend_from_slice(ct);
-                    assert_eq!(mac.to_vec(), openssl_hmac_sha1(&keys.mac, &mac_input).unwrap());
+                    assert_eq!(
+                        mac.to_vec(),
+                        openssl_hmac_sha1(&keys.mac, &mac_input).unwrap()
+                    );
                     let pt = openssl_cbc(suite, true, &keys.enc, iv, ct).unwrap();
                     let p = usize::from(*pt.last().unwrap());
                     assert_eq!(&pt[..pt.len() - p - 1], &content[..]);
@@ -579,7 +766,10 @@ fn openssl_records_interoperate() {
                     assert_eq!(got, &content[..]);
                     let mut mac_input = mac_header(seq, 23, len);
                     mac_input.extend_from_slice(got);
-                    assert_eq!(mac.to_vec(), openssl_hmac_sha1(&keys.mac, &mac_input).unwrap());
+                    assert_eq!(
+                        mac.to_vec(),
+                        openssl_hmac_sha1(&keys.mac, &mac_input).unwrap()
+                    );
                 }
             }
         }
@@ -594,7 +784,12 @@ fn decrypter_survives_failures() {
     let keys = Keys::new(suite, 4);
     let mut enc = new_encrypter(suite, keys.dir(), false);
     let mut dec: Box<dyn MessageDecrypter> = new_decrypter(suite, keys.dir(), false);
-    assert_eq!(dec.decrypt(opaque(vec![0; 64]), 0), Err(Error::DecryptError));
-    let rec = enc.encrypt(&plain(ContentType::ApplicationData, b"ok"), 0).unwrap();
+    assert_eq!(
+        dec.decrypt(opaque(vec![0; 64]), 0),
+        Err(Error::DecryptError)
+    );
+    let rec = enc
+        .encrypt(&plain(ContentType::ApplicationData, b"ok"), 0)
+        .unwrap();
     assert_eq!(dec.decrypt(rec, 0).unwrap().payload, b"ok");
 }

@@ -595,13 +595,9 @@ async fn eof_mid_client_hello_is_an_error_server_side() {
             let err = if lazy {
                 limit(LazyAcceptor::new(lookup_config(), s_io))
                     .await
-                    
                     .expect_err("must fail")
             } else {
-                limit(acceptor().accept(s_io))
-                    .await
-                    
-                    .expect_err("must fail")
+                limit(acceptor().accept(s_io)).await.expect_err("must fail")
             };
             assert_eq!(
                 err.kind(),

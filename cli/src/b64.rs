@@ -12,7 +12,10 @@
 const ALPHABET: &[u8; 64] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz./";
 
 fn digit(c: u8) -> Option<u32> {
-    ALPHABET.iter().position(|&a| a == c).and_then(|p| u32::try_from(p).ok())
+    ALPHABET
+        .iter()
+        .position(|&a| a == c)
+        .and_then(|p| u32::try_from(p).ok())
 }
 
 fn ch(v: u32) -> char {

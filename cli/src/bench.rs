@@ -5,14 +5,19 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::Subcommand;
-use tls_srp::{ClientConfig, ClientConnection, ConnectionCommon, InMemoryUserStore, ServerConfig, ServerConnection, SrpGroup};
+use tls_srp::{
+    ClientConfig, ClientConnection, ConnectionCommon, InMemoryUserStore, ServerConfig,
+    ServerConnection, SrpGroup,
+};
 
 use crate::Fail;
 
 #[derive(Subcommand)]
 pub enum BenchCmd {
     /// Full handshakes per second, with client and server time per handshake (medians).
-    #[command(after_help = "Examples:\n  tls-srp bench handshake --group 2048 --seconds 3\n  tls-srp bench handshake --json")]
+    #[command(
+        after_help = "Examples:\n  tls-srp bench handshake --group 2048 --seconds 3\n  tls-srp bench handshake --json"
+    )]
     Handshake {
         /// SRP group size in bits.
         #[arg(long, default_value_t = 2048)]
@@ -25,7 +30,9 @@ pub enum BenchCmd {
         json: bool,
     },
     /// Record protection throughput (16 KiB records): seal and open MB/s.
-    #[command(after_help = "Examples:\n  tls-srp bench record\n  tls-srp bench record --etm --json")]
+    #[command(
+        after_help = "Examples:\n  tls-srp bench record\n  tls-srp bench record --etm --json"
+    )]
     Record {
         /// Use encrypt-then-MAC (RFC 7366) instead of MAC-then-encrypt.
         #[arg(long)]
@@ -45,7 +52,11 @@ fn tls_err(e: impl std::fmt::Display) -> Fail {
 
 /// Moves queued TLS bytes from `from` to `to` and lets `to` process them; returns the
 /// time `to` spent.
-fn pump(from: &mut ConnectionCommon, to: &mut ConnectionCommon, buf: &mut Vec<u8>) -> Result<Duration, Fail> {
+fn pump(
+    from: &mut ConnectionCommon,
+    to: &mut ConnectionCommon,
+    buf: &mut Vec<u8>,
+) -> Result<Duration, Fail> {
     buf.clear();
     while from.wants_write() {
         from.write_tls(buf).map_err(tls_err)?;
@@ -67,7 +78,11 @@ struct Pair {
     server: ServerConnection,
 }
 
-fn handshake(ccfg: &Arc<ClientConfig>, scfg: &Arc<ServerConfig>, buf: &mut Vec<u8>) -> Result<(Pair, Duration, Duration), Fail> {
+fn handshake(
+    ccfg: &Arc<ClientConfig>,
+    scfg: &Arc<ServerConfig>,
+    buf: &mut Vec<u8>,
+) -> Result<(Pair, Duration, Duration), Fail> {
     let t = Instant::now();
     let mut client = ClientConnection::new(ccfg.clone(), None).map_err(tls_err)?;
     let mut ct = t.elapsed();
@@ -75,7 +90,11 @@ fn handshake(ccfg: &Arc<ClientConfig>, scfg: &Arc<ServerConfig>, buf: &mut Vec<u
     let mut server = ServerConnection::new(scfg.clone()).map_err(tls_err)?;
     let mut st = t.elapsed();
     let mut rounds = 0;
-    while client.is_handshaking() || server.is_handshaking() || client.wants_write() || server.wants_write() {
+    while client.is_handshaking()
+        || server.is_handshaking()
+        || client.wants_write()
+        || server.wants_write()
+    {
         st += pump(&mut client, &mut server, buf)?;
         ct += pump(&mut server, &mut client, buf)?;
         rounds += 1;
@@ -94,9 +113,14 @@ fn median(v: &mut [f64]) -> f64 {
 const USER: &str = "bench";
 const PASSWORD: &str = "bench password";
 
-fn configs(group: &'static SrpGroup, etm: bool) -> Result<(Arc<ClientConfig>, Arc<ServerConfig>), Fail> {
+fn configs(
+    group: &'static SrpGroup,
+    etm: bool,
+) -> Result<(Arc<ClientConfig>, Arc<ServerConfig>), Fail> {
     let store = Arc::new(InMemoryUserStore::new());
-    store.add_user(USER, PASSWORD.as_bytes(), group).map_err(tls_err)?;
+    store
+        .add_user(USER, PASSWORD.as_bytes(), group)
+        .map_err(tls_err)?;
     let mut ccfg = ClientConfig::new(USER, PASSWORD);
     ccfg.min_group_bits = 1024;
     ccfg.enable_encrypt_then_mac = etm;
@@ -106,9 +130,16 @@ fn configs(group: &'static SrpGroup, etm: bool) -> Result<(Arc<ClientConfig>, Ar
 
 pub fn run(cmd: BenchCmd) -> Result<(), Fail> {
     match cmd {
-        BenchCmd::Handshake { group, seconds, json } => {
-            let g = SrpGroup::by_bits(group)
-                .ok_or_else(|| Fail::new(format!("unknown group {group}; use 1024, 1536, 2048, 3072, 4096, 6144 or 8192")))?;
+        BenchCmd::Handshake {
+            group,
+            seconds,
+            json,
+        } => {
+            let g = SrpGroup::by_bits(group).ok_or_else(|| {
+                Fail::new(format!(
+                    "unknown group {group}; use 1024, 1536, 2048, 3072, 4096, 6144 or 8192"
+                ))
+            })?;
             let (ccfg, scfg) = configs(g, true)?;
             let mut buf = Vec::new();
             handshake(&ccfg, &scfg, &mut buf)?; // warm-up (fixed-base tables)
@@ -182,7 +213,11 @@ pub fn run(cmd: BenchCmd) -> Result<(), Fail> {
                 i += 1;
             }
             let open = obytes as f64 / open_time.as_secs_f64() / 1e6;
-            let suite = p.client.negotiated_cipher_suite().map(|s| format!("{s:?}")).unwrap_or_default();
+            let suite = p
+                .client
+                .negotiated_cipher_suite()
+                .map(|s| format!("{s:?}"))
+                .unwrap_or_default();
             if json {
                 println!("{{\"suite\":\"{suite}\",\"etm\":{etm},\"record_bytes\":16384,\"seal_mb_per_sec\":{seal:.1},\"open_mb_per_sec\":{open:.1}}}");
             } else {

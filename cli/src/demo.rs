@@ -29,11 +29,19 @@ pub fn run() -> Result<(), Fail> {
 async fn demo() -> Result<(), Fail> {
     let group = SrpGroup::by_bits(2048).ok_or_else(|| Fail::new("no 2048-bit group".into()))?;
     let store = Arc::new(InMemoryUserStore::new());
-    store.add_user(USER, PASSWORD.as_bytes(), group).map_err(err("cannot add the demo user"))?;
-    let acceptor = TlsAcceptor::from(Arc::new(ServerConfig::new(store).map_err(err("server config"))?));
-    let listener = TcpListener::bind("127.0.0.1:0").await.map_err(err("cannot listen on 127.0.0.1"))?;
+    store
+        .add_user(USER, PASSWORD.as_bytes(), group)
+        .map_err(err("cannot add the demo user"))?;
+    let acceptor = TlsAcceptor::from(Arc::new(
+        ServerConfig::new(store).map_err(err("server config"))?,
+    ));
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(err("cannot listen on 127.0.0.1"))?;
     let addr = listener.local_addr().map_err(err("local address"))?;
-    println!("server: listening on {addr}, user {USER:?} (salt and verifier in memory, no certificate)");
+    println!(
+        "server: listening on {addr}, user {USER:?} (salt and verifier in memory, no certificate)"
+    );
 
     let server = tokio::spawn(async move {
         let (tcp, _) = listener.accept().await?;
@@ -42,18 +50,24 @@ async fn demo() -> Result<(), Fail> {
         let mut buf = vec![0u8; 1024];
         let n = tls.read(&mut buf).await?;
         let msg = String::from_utf8_lossy(buf.get(..n).unwrap_or_default()).into_owned();
-        tls.write_all(format!("hello {user}, you said: {msg}").as_bytes()).await?;
+        tls.write_all(format!("hello {user}, you said: {msg}").as_bytes())
+            .await?;
         tls.shutdown().await?;
         Ok::<_, std::io::Error>(())
     });
 
     let connector = TlsConnector::from(Arc::new(ClientConfig::new(USER, PASSWORD)));
     let start = Instant::now();
-    let tcp = TcpStream::connect(addr).await.map_err(err("cannot connect"))?;
-    let mut tls = tokio::time::timeout(std::time::Duration::from_secs(30), connector.connect(Some("localhost"), tcp))
+    let tcp = TcpStream::connect(addr)
         .await
-        .map_err(err("handshake timed out"))?
-        .map_err(err("handshake failed"))?;
+        .map_err(err("cannot connect"))?;
+    let mut tls = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        connector.connect(Some("localhost"), tcp),
+    )
+    .await
+    .map_err(err("handshake timed out"))?
+    .map_err(err("handshake failed"))?;
     let hs = start.elapsed();
     let conn = tls.get_ref().1;
     println!(
@@ -68,8 +82,15 @@ async fn demo() -> Result<(), Fail> {
     tls.write_all(b"ping").await.map_err(err("send"))?;
     let mut reply = Vec::new();
     tls.read_to_end(&mut reply).await.map_err(err("receive"))?;
-    println!("client: sent \"ping\", got {:?} ({:.1} ms in all)", String::from_utf8_lossy(&reply), start.elapsed().as_secs_f64() * 1000.0);
-    server.await.map_err(err("server task"))?.map_err(err("server"))?;
+    println!(
+        "client: sent \"ping\", got {:?} ({:.1} ms in all)",
+        String::from_utf8_lossy(&reply),
+        start.elapsed().as_secs_f64() * 1000.0
+    );
+    server
+        .await
+        .map_err(err("server task"))?
+        .map_err(err("server"))?;
 
     println!();
     println!("Try it for real (without --password-stdin, passwd add and connect prompt for the password; {PASSWORD:?} is only an example):");

@@ -54,10 +54,14 @@ enum Cmd {
     #[command(subcommand)]
     Passwd(passwd::PasswdCmd),
     /// Serve TLS-SRP: echo, a small HTTP page, or forward to a plain TCP backend.
-    #[command(after_help = "Examples:\n  tls-srp serve --listen 127.0.0.1:4433 --vfile users.srpv --http\n  tls-srp serve --listen 0.0.0.0:4433 --vfile tpasswd --conf tpasswd.conf --forward 127.0.0.1:8080\n\nThe verifier file is reloaded when it changes or on SIGHUP; SIGINT/SIGTERM shut down gracefully.")]
+    #[command(
+        after_help = "Examples:\n  tls-srp serve --listen 127.0.0.1:4433 --vfile users.srpv --http\n  tls-srp serve --listen 0.0.0.0:4433 --vfile tpasswd --conf tpasswd.conf --forward 127.0.0.1:8080\n\nThe verifier file is reloaded when it changes or on SIGHUP; SIGINT/SIGTERM shut down gracefully."
+    )]
     Serve(ServeArgs),
     /// Connect to a TLS-SRP server and bridge stdin/stdout (like `openssl s_client -quiet`).
-    #[command(after_help = "Examples:\n  tls-srp connect 127.0.0.1:4433 --user alice\n  echo hello | TLS_SRP_PASSWORD=secret tls-srp connect 127.0.0.1:4433 --user alice")]
+    #[command(
+        after_help = "Examples:\n  tls-srp connect 127.0.0.1:4433 --user alice\n  echo hello | TLS_SRP_PASSWORD=secret tls-srp connect 127.0.0.1:4433 --user alice"
+    )]
     Connect(ConnectArgs),
     /// In-memory benchmarks (like `openssl speed`).
     #[command(subcommand)]

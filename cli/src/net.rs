@@ -68,7 +68,11 @@ pub fn serve(a: ServeArgs) -> Result<(), Fail> {
         (Some(f), _, _) => Mode::Forward(f.clone()),
         (None, true, _) => Mode::Http,
         (None, false, true) => Mode::Echo,
-        _ => return Err(Fail::new("say what to serve: --echo, --http or --forward HOST:PORT".into())),
+        _ => {
+            return Err(Fail::new(
+                "say what to serve: --echo, --http or --forward HOST:PORT".into(),
+            ))
+        }
     };
     let users = load_users(&a.vfile, a.conf.as_deref())?;
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -78,29 +82,52 @@ pub fn serve(a: ServeArgs) -> Result<(), Fail> {
     rt.block_on(serve_async(a, mode, users))
 }
 
-async fn serve_async(a: ServeArgs, mode: Mode, users: HashMap<String, UserRecord>) -> Result<(), Fail> {
+async fn serve_async(
+    a: ServeArgs,
+    mode: Mode,
+    users: HashMap<String, UserRecord>,
+) -> Result<(), Fail> {
     if let Mode::Forward(backend) = &mode {
         // Fail early, with a clear message, if the backend is not there.
-        match tokio::time::timeout(Duration::from_secs(5), TcpStream::connect(backend.as_str())).await {
+        match tokio::time::timeout(Duration::from_secs(5), TcpStream::connect(backend.as_str()))
+            .await
+        {
             Ok(Ok(_)) => {}
             Ok(Err(e)) => {
-                return Err(Fail::new(format!("backend {backend} refuses connections ({e}); start it first or fix --forward")))
+                return Err(Fail::new(format!(
+                    "backend {backend} refuses connections ({e}); start it first or fix --forward"
+                )))
             }
-            Err(_) => return Err(Fail::new(format!("backend {backend} does not answer; start it first or fix --forward"))),
+            Err(_) => {
+                return Err(Fail::new(format!(
+                    "backend {backend} does not answer; start it first or fix --forward"
+                )))
+            }
         }
     }
     let n_users = users.len();
-    let store = Arc::new(FileStore { users: RwLock::new(Arc::new(users)) });
-    let mut config = ServerConfig::new(store.clone()).map_err(|e| Fail::new(format!("server config: {e}")))?;
+    let store = Arc::new(FileStore {
+        users: RwLock::new(Arc::new(users)),
+    });
+    let mut config =
+        ServerConfig::new(store.clone()).map_err(|e| Fail::new(format!("server config: {e}")))?;
     if a.reject_unknown {
         config.unknown_users = UnknownUserPolicy::Reject;
     }
     let acceptor = TlsAcceptor::from(Arc::new(config));
     let listener = TcpListener::bind(a.listen).await.map_err(|e| {
-        Fail::new(format!("cannot listen on {}: {e}; pick another address or port with --listen", a.listen))
+        Fail::new(format!(
+            "cannot listen on {}: {e}; pick another address or port with --listen",
+            a.listen
+        ))
     })?;
-    let local = listener.local_addr().map_err(|e| Fail::new(format!("local address: {e}")))?;
-    info!("listening on {local} with {n_users} users from {}", a.vfile.display());
+    let local = listener
+        .local_addr()
+        .map_err(|e| Fail::new(format!("local address: {e}")))?;
+    info!(
+        "listening on {local} with {n_users} users from {}",
+        a.vfile.display()
+    );
     // On stdout too, for scripts that listen on port 0.
     println!("listening on {local}");
     let _ = std::io::Write::flush(&mut std::io::stdout());
@@ -108,9 +135,12 @@ async fn serve_async(a: ServeArgs, mode: Mode, users: HashMap<String, UserRecord
     // Reload on change (polled every second) or SIGHUP; a failed reload keeps the old users.
     {
         let (store, vfile, conf) = (store.clone(), a.vfile.clone(), a.conf.clone());
-        let conf_path = conf.clone().unwrap_or_else(|| crate::vfile::default_conf(&vfile));
+        let conf_path = conf
+            .clone()
+            .unwrap_or_else(|| crate::vfile::default_conf(&vfile));
         tokio::spawn(async move {
-            let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
+            let mut hup =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
             let mut last = (stamp(&vfile), stamp(&conf_path));
             let mut tick = tokio::time::interval(Duration::from_secs(1));
             loop {
@@ -172,19 +202,33 @@ async fn serve_async(a: ServeArgs, mode: Mode, users: HashMap<String, UserRecord
             };
             let conn = tls.get_ref().1;
             let user = conn.username().unwrap_or("").to_owned();
-            let suite = conn.negotiated_cipher_suite().map(|s| format!("{s:?}")).unwrap_or_default();
+            let suite = conn
+                .negotiated_cipher_suite()
+                .map(|s| format!("{s:?}"))
+                .unwrap_or_default();
             let res = handle(tls, &user, mode).await;
             let ms = start.elapsed().as_millis();
             match res {
-                Ok((up, down)) => info!(%peer, user, suite, outcome = "ok", bytes_in = up, bytes_out = down, ms, "connection"),
-                Err(e) => info!(%peer, user, suite, outcome = "error", error = %e, ms, "connection"),
+                Ok((up, down)) => {
+                    info!(%peer, user, suite, outcome = "ok", bytes_in = up, bytes_out = down, ms, "connection")
+                }
+                Err(e) => {
+                    info!(%peer, user, suite, outcome = "error", error = %e, ms, "connection")
+                }
             }
         });
     }
     drop(listener); // no new connections while the open ones finish
-    info!("shutting down: waiting up to {}s for open connections", a.shutdown_grace);
+    info!(
+        "shutting down: waiting up to {}s for open connections",
+        a.shutdown_grace
+    );
     let all = u32::try_from(a.max_connections.max(1)).unwrap_or(u32::MAX);
-    let _ = tokio::time::timeout(Duration::from_secs(a.shutdown_grace), limit.acquire_many(all)).await;
+    let _ = tokio::time::timeout(
+        Duration::from_secs(a.shutdown_grace),
+        limit.acquire_many(all),
+    )
+    .await;
     info!("stopped");
     Ok(())
 }
@@ -230,9 +274,14 @@ async fn handle(mut tls: ServerTls, user: &str, mode: Mode) -> std::io::Result<(
             Ok((req.len() as u64, resp.len() as u64))
         }
         Mode::Forward(backend) => {
-            let mut tcp = tokio::time::timeout(Duration::from_secs(10), TcpStream::connect(backend.as_str()))
-                .await
-                .map_err(|_| std::io::Error::new(std::io::ErrorKind::TimedOut, "backend timed out"))??;
+            let mut tcp = tokio::time::timeout(
+                Duration::from_secs(10),
+                TcpStream::connect(backend.as_str()),
+            )
+            .await
+            .map_err(|_| {
+                std::io::Error::new(std::io::ErrorKind::TimedOut, "backend timed out")
+            })??;
             // Half-close: EOF on one side shuts down writing on the other (close_notify
             // towards the client, FIN towards the backend); the other direction goes on.
             tokio::io::copy_bidirectional(&mut tls, &mut tcp).await
@@ -241,7 +290,10 @@ async fn handle(mut tls: ServerTls, user: &str, mode: Mode) -> std::io::Result<(
 }
 
 fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 pub fn connect(a: ConnectArgs) -> Result<(), Fail> {
@@ -253,7 +305,9 @@ pub fn connect(a: ConnectArgs) -> Result<(), Fail> {
         _ => crate::passwd::read_password(a.password_stdin, false)?,
     };
     if !(1024..=8192).contains(&a.min_group_bits) {
-        return Err(Fail::new("--min-group-bits must be between 1024 and 8192".into()));
+        return Err(Fail::new(
+            "--min-group-bits must be between 1024 and 8192".into(),
+        ));
     }
     let mut cfg = ClientConfig::new(a.user.clone(), password.as_bytes());
     cfg.min_group_bits = a.min_group_bits;
@@ -269,25 +323,47 @@ pub fn connect(a: ConnectArgs) -> Result<(), Fail> {
 
 async fn connect_async(a: ConnectArgs, cfg: ClientConfig) -> Result<(), Fail> {
     let limit = Duration::from_secs(a.timeout.max(1));
-    let host = a.addr.rsplit_once(':').map(|(h, _)| h.trim_matches(['[', ']'])).unwrap_or("");
+    let host = a
+        .addr
+        .rsplit_once(':')
+        .map(|(h, _)| h.trim_matches(['[', ']']))
+        .unwrap_or("");
     let start = Instant::now();
     let tcp = tokio::time::timeout(limit, TcpStream::connect(a.addr.as_str()))
         .await
         .map_err(|_| Fail::new(format!("{} does not answer; check the address", a.addr)))?
-        .map_err(|e| Fail::new(format!("cannot connect to {}: {e}; is the server running?", a.addr)))?;
+        .map_err(|e| {
+            Fail::new(format!(
+                "cannot connect to {}: {e}; is the server running?",
+                a.addr
+            ))
+        })?;
     let connector = TlsConnector::from(Arc::new(cfg));
-    let sni = if host.parse::<std::net::IpAddr>().is_ok() || host.is_empty() { None } else { Some(host) };
+    let sni = if host.parse::<std::net::IpAddr>().is_ok() || host.is_empty() {
+        None
+    } else {
+        Some(host)
+    };
     let tls = tokio::time::timeout(limit, connector.connect(sni, tcp))
         .await
         .map_err(|_| Fail::new(format!("the handshake with {} timed out", a.addr)))?
-        .map_err(|e| Fail::new(format!("handshake with {} failed: {e} (wrong user or password?)", a.addr)))?;
+        .map_err(|e| {
+            Fail::new(format!(
+                "handshake with {} failed: {e} (wrong user or password?)",
+                a.addr
+            ))
+        })?;
     let c = tls.get_ref().1;
     eprintln!(
         "connected to {} as {:?}: {} {}, SRP group {} bits, EMS {}, EtM {}, handshake {:.1} ms",
         a.addr,
         a.user,
-        c.protocol_version().map(|v| format!("{v:?}")).unwrap_or_default(),
-        c.negotiated_cipher_suite().map(|v| format!("{v:?}")).unwrap_or_default(),
+        c.protocol_version()
+            .map(|v| format!("{v:?}"))
+            .unwrap_or_default(),
+        c.negotiated_cipher_suite()
+            .map(|v| format!("{v:?}"))
+            .unwrap_or_default(),
         c.srp_group_bits().unwrap_or(0),
         c.extended_master_secret(),
         c.encrypt_then_mac(),
@@ -310,5 +386,6 @@ async fn connect_async(a: ConnectArgs, cfg: ClientConfig) -> Result<(), Fail> {
     // The session ends when the server closes; stdin may stay open.
     let res = down.await;
     up.abort();
-    res.map(|_| ()).map_err(|e| Fail::new(format!("connection to {} failed: {e}", a.addr)))
+    res.map(|_| ())
+        .map_err(|e| Fail::new(format!("connection to {} failed: {e}", a.addr)))
 }

@@ -13,7 +13,9 @@ use crate::Fail;
 #[derive(Subcommand)]
 pub enum PasswdCmd {
     /// Add a user (prompts twice for the password without echo).
-    #[command(after_help = "Examples:\n  tls-srp passwd add --file users.srpv alice\n  echo 'long passphrase' | tls-srp passwd add --file tpasswd --format gnutls --password-stdin alice")]
+    #[command(
+        after_help = "Examples:\n  tls-srp passwd add --file users.srpv alice\n  echo 'long passphrase' | tls-srp passwd add --file tpasswd --format gnutls --password-stdin alice"
+    )]
     Add {
         #[command(flatten)]
         common: Common,
@@ -50,7 +52,9 @@ pub enum PasswdCmd {
         conf: Option<PathBuf>,
     },
     /// Check a password against the stored verifier: exit 0 if it matches, 1 if not.
-    #[command(after_help = "Example:\n  echo 'long passphrase' | tls-srp passwd verify --file users.srpv --password-stdin alice")]
+    #[command(
+        after_help = "Example:\n  echo 'long passphrase' | tls-srp passwd verify --file users.srpv --password-stdin alice"
+    )]
     Verify {
         #[command(flatten)]
         common: Common,
@@ -82,16 +86,25 @@ fn check_user(user: &std::ffi::OsStr, format: Format) -> Result<String, Fail> {
         .to_str()
         .ok_or_else(|| Fail::new("the username is not valid UTF-8; use a UTF-8 name".into()))?;
     if u.is_empty() {
-        return Err(Fail::new("the username is empty; give a name of 1 to 255 bytes".into()));
+        return Err(Fail::new(
+            "the username is empty; give a name of 1 to 255 bytes".into(),
+        ));
     }
     if u.len() > 255 {
-        return Err(Fail::new(format!("the username is {} bytes long; TLS-SRP allows at most 255", u.len())));
+        return Err(Fail::new(format!(
+            "the username is {} bytes long; TLS-SRP allows at most 255",
+            u.len()
+        )));
     }
     if u.chars().any(|c| c.is_control()) {
-        return Err(Fail::new("the username contains control characters (TAB, newline...); remove them".into()));
+        return Err(Fail::new(
+            "the username contains control characters (TAB, newline...); remove them".into(),
+        ));
     }
     if format == Format::Gnutls && u.contains(':') {
-        return Err(Fail::new("a GnuTLS tpasswd username cannot contain ':'; pick another name".into()));
+        return Err(Fail::new(
+            "a GnuTLS tpasswd username cannot contain ':'; pick another name".into(),
+        ));
     }
     Ok(u.to_owned())
 }
@@ -118,15 +131,18 @@ pub fn read_password(from_stdin: bool, confirm: bool) -> Result<Zeroizing<String
         let t = line.trim_end_matches(['\n', '\r']).to_owned();
         Zeroizing::new(t)
     } else {
-        let p1 = Zeroizing::new(
-            rpassword::prompt_password("Password: ")
-                .map_err(|e| Fail::new(format!("cannot prompt for the password ({e}); use --password-stdin")))?,
-        );
+        let p1 = Zeroizing::new(rpassword::prompt_password("Password: ").map_err(|e| {
+            Fail::new(format!(
+                "cannot prompt for the password ({e}); use --password-stdin"
+            ))
+        })?);
         if confirm {
-            let p2 = Zeroizing::new(
-                rpassword::prompt_password("Password again: ")
-                    .map_err(|e| Fail::new(format!("cannot prompt for the password ({e}); use --password-stdin")))?,
-            );
+            let p2 =
+                Zeroizing::new(rpassword::prompt_password("Password again: ").map_err(|e| {
+                    Fail::new(format!(
+                        "cannot prompt for the password ({e}); use --password-stdin"
+                    ))
+                })?);
             if *p1 != *p2 {
                 return Err(Fail::new("the two passwords differ; try again".into()));
             }
@@ -134,7 +150,9 @@ pub fn read_password(from_stdin: bool, confirm: bool) -> Result<Zeroizing<String
         p1
     };
     if pw.is_empty() {
-        return Err(Fail::new("the password is empty; give a non-empty password".into()));
+        return Err(Fail::new(
+            "the password is empty; give a non-empty password".into(),
+        ));
     }
     Ok(pw)
 }
@@ -145,9 +163,17 @@ fn load(file: &Path, format: Option<Format>, conf: Option<&Path>) -> Result<VFil
 
 pub fn run(cmd: PasswdCmd) -> Result<(), Fail> {
     match cmd {
-        PasswdCmd::Add { common, group, allow_weak_group, password_stdin, replace } => {
+        PasswdCmd::Add {
+            common,
+            group,
+            allow_weak_group,
+            password_stdin,
+            replace,
+        } => {
             let grp = SrpGroup::by_bits(group).ok_or_else(|| {
-                Fail::new(format!("unknown group {group}; use 1024, 1536, 2048, 3072, 4096, 6144 or 8192"))
+                Fail::new(format!(
+                    "unknown group {group}; use 1024, 1536, 2048, 3072, 4096, 6144 or 8192"
+                ))
             })?;
             if group < 2048 && !allow_weak_group {
                 return Err(Fail::new(format!(
@@ -173,11 +199,17 @@ pub fn run(cmd: PasswdCmd) -> Result<(), Fail> {
                 Format::Openssl => 20,
                 Format::Gnutls => 16,
             };
-            let salt = tls_srp::srp::generate_salt(salt_len).map_err(|e| Fail::new(format!("cannot make a salt: {e}")))?;
-            let verifier = tls_srp::srp::compute_verifier(grp, &salt, user.as_bytes(), pw.as_bytes());
+            let salt = tls_srp::srp::generate_salt(salt_len)
+                .map_err(|e| Fail::new(format!("cannot make a salt: {e}")))?;
+            let verifier =
+                tls_srp::srp::compute_verifier(grp, &salt, user.as_bytes(), pw.as_bytes());
             vf.add(&user, grp, salt, verifier, replace)?;
             vf.save()?;
-            eprintln!("added {user:?} ({group}-bit group) to {} ({} format)", common.file.display(), vf.format.name());
+            eprintln!(
+                "added {user:?} ({group}-bit group) to {} ({} format)",
+                common.file.display(),
+                vf.format.name()
+            );
             Ok(())
         }
         PasswdCmd::Delete { common } => {
@@ -196,7 +228,10 @@ pub fn run(cmd: PasswdCmd) -> Result<(), Fail> {
             check_exists(&vf)?;
             println!("# {} ({} format)", file.display(), vf.format.name());
             for e in vf.entries() {
-                let bits = vf.group_of(e).map(|g| g.bits().to_string()).unwrap_or_else(|_| "?".into());
+                let bits = vf
+                    .group_of(e)
+                    .map(|g| g.bits().to_string())
+                    .unwrap_or_else(|_| "?".into());
                 println!(
                     "{}\t{}\t{}-bit group\t{}-byte salt",
                     e.name,
@@ -207,20 +242,32 @@ pub fn run(cmd: PasswdCmd) -> Result<(), Fail> {
             }
             Ok(())
         }
-        PasswdCmd::Verify { common, password_stdin } => {
+        PasswdCmd::Verify {
+            common,
+            password_stdin,
+        } => {
             let vf = load(&common.file, common.format, common.conf.as_deref())?;
             check_exists(&vf)?;
             let user = check_user(&common.user, vf.format)?;
-            let e = vf
-                .find(&user)
-                .filter(|e| !e.revoked)
-                .ok_or_else(|| Fail::new(format!("no user {user:?} in {}", common.file.display())))?;
+            let e = vf.find(&user).filter(|e| !e.revoked).ok_or_else(|| {
+                Fail::new(format!("no user {user:?} in {}", common.file.display()))
+            })?;
             let rec = vf.user_record(e)?;
             let pw = read_password(password_stdin, false)?;
-            let v = tls_srp::srp::compute_verifier(rec.group, &rec.salt, user.as_bytes(), pw.as_bytes());
-            let strip = |b: &[u8]| b.iter().position(|&x| x != 0).map_or(Vec::new(), |p| b[p..].to_vec());
+            let v = tls_srp::srp::compute_verifier(
+                rec.group,
+                &rec.salt,
+                user.as_bytes(),
+                pw.as_bytes(),
+            );
+            let strip = |b: &[u8]| {
+                b.iter()
+                    .position(|&x| x != 0)
+                    .map_or(Vec::new(), |p| b[p..].to_vec())
+            };
             let (a, b) = (strip(&v), strip(&rec.verifier));
-            let same = a.len() == b.len() && a.iter().zip(&b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0;
+            let same =
+                a.len() == b.len() && a.iter().zip(&b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0;
             if same {
                 println!("password OK for {user:?}");
                 Ok(())

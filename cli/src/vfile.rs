@@ -48,7 +48,11 @@ pub struct Entry {
 enum Line {
     User(Entry),
     /// OpenSSL `I` record: a named group.
-    Group { id: String, n: Vec<u8>, g: Vec<u8> },
+    Group {
+        id: String,
+        n: Vec<u8>,
+        g: Vec<u8>,
+    },
     /// Anything else (blank lines, comments, records we do not know): kept as is.
     Other(String),
 }
@@ -62,7 +66,11 @@ pub struct Conf {
 }
 
 enum ConfLine {
-    Group { index: String, n: Vec<u8>, g: Vec<u8> },
+    Group {
+        index: String,
+        n: Vec<u8>,
+        g: Vec<u8>,
+    },
     Other(String),
 }
 
@@ -167,7 +175,10 @@ impl VFile {
             (Some(d), _) => d,
             (None, Some(w)) => w,
             (None, None) => {
-                if text.iter().any(|l| !l.trim().is_empty() && !l.starts_with('#')) {
+                if text
+                    .iter()
+                    .any(|l| !l.trim().is_empty() && !l.starts_with('#'))
+                {
                     return Err(Fail::new(format!(
                         "{}: not an OpenSSL srpvfile nor a GnuTLS tpasswd file; check the path",
                         path.display()
@@ -190,11 +201,19 @@ impl VFile {
         let conf = match format {
             Format::Openssl => None,
             Format::Gnutls => {
-                let cpath = conf.map(Path::to_path_buf).unwrap_or_else(|| default_conf(path));
+                let cpath = conf
+                    .map(Path::to_path_buf)
+                    .unwrap_or_else(|| default_conf(path));
                 Some(Conf::load(&cpath)?)
             }
         };
-        let vf = VFile { path: path.to_path_buf(), format, lines, conf, existed };
+        let vf = VFile {
+            path: path.to_path_buf(),
+            format,
+            lines,
+            conf,
+            existed,
+        };
         // Every user's group must resolve (unknown group, mismatched conf).
         for e in vf.entries() {
             vf.group_of(e)?;
@@ -256,7 +275,10 @@ impl VFile {
                     })
             }
             Format::Gnutls => {
-                let conf = self.conf.as_ref().ok_or_else(|| Fail::new("no conf file".into()))?;
+                let conf = self
+                    .conf
+                    .as_ref()
+                    .ok_or_else(|| Fail::new("no conf file".into()))?;
                 conf.group(&e.group_id).ok_or_else(|| {
                     Fail::new(format!(
                         "{}: user {:?} uses group index {} which {} does not define; pass the matching --conf",
@@ -278,7 +300,11 @@ impl VFile {
             Format::Openssl => strip_zeros(&e.salt).to_vec(),
             Format::Gnutls => e.salt.clone(),
         };
-        Ok(UserRecord { group, salt, verifier: e.verifier.clone() })
+        Ok(UserRecord {
+            group,
+            salt,
+            verifier: e.verifier.clone(),
+        })
     }
 
     /// Every valid (not revoked) user as a library record.
@@ -291,7 +317,14 @@ impl VFile {
     }
 
     /// Adds (or, with `replace`, replaces) a user. Fails on a duplicate otherwise.
-    pub fn add(&mut self, name: &str, group: &'static SrpGroup, salt: Vec<u8>, verifier: Vec<u8>, replace: bool) -> Result<(), Fail> {
+    pub fn add(
+        &mut self,
+        name: &str,
+        group: &'static SrpGroup,
+        salt: Vec<u8>,
+        verifier: Vec<u8>,
+        replace: bool,
+    ) -> Result<(), Fail> {
         let group_id = match self.format {
             Format::Openssl => group.bits().to_string(),
             Format::Gnutls => self
@@ -300,7 +333,10 @@ impl VFile {
                 .ok_or_else(|| Fail::new("no conf file".into()))?
                 .index_for(group),
         };
-        let pos = self.lines.iter().position(|l| matches!(l, Line::User(e) if e.name == name));
+        let pos = self
+            .lines
+            .iter()
+            .position(|l| matches!(l, Line::User(e) if e.name == name));
         if let Some(p) = pos {
             let revoked = matches!(self.lines.get(p), Some(Line::User(e)) if e.revoked);
             if !replace && !revoked {
@@ -310,7 +346,14 @@ impl VFile {
                 )));
             }
         }
-        let entry = Entry { name: name.to_owned(), revoked: false, verifier, salt, group_id, info: String::new() };
+        let entry = Entry {
+            name: name.to_owned(),
+            revoked: false,
+            verifier,
+            salt,
+            group_id,
+            info: String::new(),
+        };
         match pos.and_then(|p| self.lines.get_mut(p)) {
             Some(slot) => *slot = Line::User(entry),
             None => self.lines.push(Line::User(entry)),
@@ -326,7 +369,10 @@ impl VFile {
             .iter()
             .position(|l| matches!(l, Line::User(e) if e.name == name && !e.revoked))
             .ok_or_else(|| {
-                Fail::new(format!("no user {name:?} in {}; see `tls-srp passwd list`", self.path.display()))
+                Fail::new(format!(
+                    "no user {name:?} in {}; see `tls-srp passwd list`",
+                    self.path.display()
+                ))
             })?;
         match self.format {
             Format::Openssl => {
@@ -346,9 +392,11 @@ impl VFile {
         for l in &self.lines {
             match (l, self.format) {
                 (Line::Other(raw), _) => s.push_str(raw),
-                (Line::Group { id, n, g }, _) => {
-                    s.push_str(&format!("I\t{}\t{}\t{id}\t\t", b64::encode_openssl(n), b64::encode_openssl(g)))
-                }
+                (Line::Group { id, n, g }, _) => s.push_str(&format!(
+                    "I\t{}\t{}\t{id}\t\t",
+                    b64::encode_openssl(n),
+                    b64::encode_openssl(g)
+                )),
                 (Line::User(e), Format::Openssl) => s.push_str(&format!(
                     "{}\t{}\t{}\t{}\t{}\t{}",
                     if e.revoked { "R" } else { "V" },
@@ -396,15 +444,31 @@ fn parse_openssl_line(path: &Path, n: usize, l: String) -> Result<Line, Fail> {
     }
     let f: Vec<&str> = l.split('\t').collect();
     if f.len() != 6 {
-        return Err(corrupt(path, n, &format!("expected 6 TAB-separated fields, found {}", f.len())));
+        return Err(corrupt(
+            path,
+            n,
+            &format!("expected 6 TAB-separated fields, found {}", f.len()),
+        ));
     }
     let dec = |s: &str, what: &str| {
-        b64::decode_openssl(s).ok_or_else(|| corrupt(path, n, &format!("bad {what} (not SRP base64)")))
+        b64::decode_openssl(s)
+            .ok_or_else(|| corrupt(path, n, &format!("bad {what} (not SRP base64)")))
     };
-    let (a, b) = (f.get(1).copied().unwrap_or(""), f.get(2).copied().unwrap_or(""));
-    let (id, gid, info) = (f.get(3).copied().unwrap_or(""), f.get(4).copied().unwrap_or(""), f.get(5).copied().unwrap_or(""));
+    let (a, b) = (
+        f.get(1).copied().unwrap_or(""),
+        f.get(2).copied().unwrap_or(""),
+    );
+    let (id, gid, info) = (
+        f.get(3).copied().unwrap_or(""),
+        f.get(4).copied().unwrap_or(""),
+        f.get(5).copied().unwrap_or(""),
+    );
     if kind == "I" {
-        return Ok(Line::Group { id: id.to_owned(), n: dec(a, "N")?, g: dec(b, "g")? });
+        return Ok(Line::Group {
+            id: id.to_owned(),
+            n: dec(a, "N")?,
+            g: dec(b, "g")?,
+        });
     }
     if id.is_empty() {
         return Err(corrupt(path, n, "empty username"));
@@ -425,14 +489,23 @@ fn parse_gnutls_line(path: &Path, n: usize, l: String) -> Result<Line, Fail> {
     }
     let f: Vec<&str> = l.split(':').collect();
     if f.len() != 4 {
-        return Err(corrupt(path, n, &format!("expected user:verifier:salt:index, found {} fields", f.len())));
+        return Err(corrupt(
+            path,
+            n,
+            &format!(
+                "expected user:verifier:salt:index, found {} fields",
+                f.len()
+            ),
+        ));
     }
     let get = |i: usize| f.get(i).copied().unwrap_or("");
     if get(0).is_empty() {
         return Err(corrupt(path, n, "empty username"));
     }
-    let verifier = b64::decode_gnutls(get(1)).ok_or_else(|| corrupt(path, n, "bad verifier (not SRP base64)"))?;
-    let salt = b64::decode_gnutls(get(2)).ok_or_else(|| corrupt(path, n, "bad salt (not SRP base64)"))?;
+    let verifier = b64::decode_gnutls(get(1))
+        .ok_or_else(|| corrupt(path, n, "bad verifier (not SRP base64)"))?;
+    let salt =
+        b64::decode_gnutls(get(2)).ok_or_else(|| corrupt(path, n, "bad salt (not SRP base64)"))?;
     if get(3).parse::<u32>().is_err() {
         return Err(corrupt(path, n, "bad group index"));
     }
@@ -466,9 +539,18 @@ impl Conf {
             if idx.parse::<u32>().is_err() {
                 return Err(corrupt(path, i + 1, "bad index"));
             }
-            lines.push(ConfLine::Group { index: (*idx).to_owned(), n, g });
+            lines.push(ConfLine::Group {
+                index: (*idx).to_owned(),
+                n,
+                g,
+            });
         }
-        Ok(Conf { path: path.to_path_buf(), lines, existed, dirty: false })
+        Ok(Conf {
+            path: path.to_path_buf(),
+            lines,
+            existed,
+            dirty: false,
+        })
     }
 
     fn group(&self, index: &str) -> Option<&'static SrpGroup> {
@@ -499,7 +581,11 @@ impl Conf {
         while used.contains(&idx) {
             idx = used.iter().max().copied().unwrap_or(idx).saturating_add(1);
         }
-        self.lines.push(ConfLine::Group { index: idx.to_string(), n: group.n().to_vec(), g: group.g().to_vec() });
+        self.lines.push(ConfLine::Group {
+            index: idx.to_string(),
+            n: group.n().to_vec(),
+            g: group.g().to_vec(),
+        });
         self.dirty = true;
         idx.to_string()
     }
@@ -509,9 +595,11 @@ impl Conf {
         for l in &self.lines {
             match l {
                 ConfLine::Other(raw) => s.push_str(raw),
-                ConfLine::Group { index, n, g } => {
-                    s.push_str(&format!("{index}:{}:{}", b64::encode_gnutls(n), b64::encode_gnutls(g)))
-                }
+                ConfLine::Group { index, n, g } => s.push_str(&format!(
+                    "{index}:{}:{}",
+                    b64::encode_gnutls(n),
+                    b64::encode_gnutls(g)
+                )),
             }
             s.push('\n');
         }
@@ -536,7 +624,12 @@ impl FileLock {
             .write(true)
             .mode(0o600)
             .open(&lpath)
-            .map_err(|e| Fail::new(format!("cannot create lock file {}: {e}; check the directory's permissions", lpath.display())))?;
+            .map_err(|e| {
+                Fail::new(format!(
+                    "cannot create lock file {}: {e}; check the directory's permissions",
+                    lpath.display()
+                ))
+            })?;
         rustix::fs::flock(&file, rustix::fs::FlockOperation::LockExclusive)
             .map_err(|e| Fail::new(format!("cannot lock {}: {e}", lpath.display())))?;
         Ok(FileLock { _file: file })
@@ -549,13 +642,20 @@ pub fn atomic_write(path: &Path, data: &[u8]) -> Result<(), Fail> {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let mut rnd = [0u8; 6];
     getrandom::fill(&mut rnd).map_err(|e| Fail::new(format!("no randomness: {e}")))?;
     let tag: String = rnd.iter().map(|b| format!("{b:02x}")).collect();
     let tmp = dir.join(format!(".{name}.tmp-{}-{tag}", std::process::id()));
     let res = (|| -> std::io::Result<()> {
-        let mut f = OpenOptions::new().write(true).create_new(true).mode(0o600).open(&tmp)?;
+        let mut f = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&tmp)?;
         f.write_all(data)?;
         f.sync_all()?;
         drop(f);
@@ -567,6 +667,9 @@ pub fn atomic_write(path: &Path, data: &[u8]) -> Result<(), Fail> {
     })();
     res.map_err(|e| {
         let _ = fs::remove_file(&tmp);
-        Fail::new(format!("cannot write {}: {e}; check the directory's permissions (nothing was changed)", path.display()))
+        Fail::new(format!(
+            "cannot write {}: {e}; check the directory's permissions (nothing was changed)",
+            path.display()
+        ))
     })
 }

@@ -32,7 +32,8 @@ fn openssl_srp_add(file: &str, user: &str, pw: &str, gn: Option<&str>) {
     if let Some(g) = gn {
         cmd.args(["-gn", g]);
     }
-    cmd.args(["-passout", "env:TLS_SRP_TEST_PW", user]).env("TLS_SRP_TEST_PW", pw);
+    cmd.args(["-passout", "env:TLS_SRP_TEST_PW", user])
+        .env("TLS_SRP_TEST_PW", pw);
     let (st, out, err) = run("openssl srp", cmd, b"", PROC_TIMEOUT);
     assert!(st.success(), "openssl srp -add failed: {out}{err}");
 }
@@ -42,7 +43,9 @@ fn openssl_file_written_by_us_works_with_openssl_s_server() {
     let shim = shim();
     let tmp = TempDir::new("cli-ossl");
     let f = s(&tmp.path("srpvfile"));
-    let users: Vec<(String, String)> = (0..3).map(|_| (random_username(), random_password())).collect();
+    let users: Vec<(String, String)> = (0..3)
+        .map(|_| (random_username(), random_password()))
+        .collect();
     for (u, p) in &users {
         let (code, _, err) = add(&f, &[], u, p);
         assert_eq!(code, 0, "{err}");
@@ -59,8 +62,18 @@ fn openssl_file_written_by_us_works_with_openssl_s_server() {
     }
 
     let mut cmd = Command::new("openssl");
-    cmd.env("LD_PRELOAD", &shim)
-        .args(["s_server", "-nocert", "-srpvfile", &f, "-accept", "127.0.0.1:0", "-cipher", "SRP", "-tls1_2", "-www"]);
+    cmd.env("LD_PRELOAD", &shim).args([
+        "s_server",
+        "-nocert",
+        "-srpvfile",
+        &f,
+        "-accept",
+        "127.0.0.1:0",
+        "-cipher",
+        "SRP",
+        "-tls1_2",
+        "-www",
+    ]);
     let mut srv = Proc::spawn("openssl s_server", cmd, Stdio::piped());
     let line = srv.wait_for_prefix("ACCEPT", PROC_TIMEOUT);
     let port: u16 = line.rsplit(':').next().unwrap().trim().parse().unwrap();
@@ -71,7 +84,14 @@ fn openssl_file_written_by_us_works_with_openssl_s_server() {
         assert!(page.starts_with("HTTP/1.0 200 ok"), "{page}");
     }
     // A wrong password is refused by OpenSSL (bad_record_mac at our Finished).
-    assert!(client_exchange(port, &users[0].0, "not the password", b"GET / HTTP/1.0\r\n\r\n", |_| false).is_err());
+    assert!(client_exchange(
+        port,
+        &users[0].0,
+        "not the password",
+        b"GET / HTTP/1.0\r\n\r\n",
+        |_| false
+    )
+    .is_err());
 }
 
 #[test]
@@ -95,13 +115,19 @@ fn openssl_srp_written_file_verifies() {
     assert_eq!(verify(&f, &[], &u8192, &p8192), 0);
     let (code, out, _) = tls_srp(&["passwd", "list", "--file", &f], "");
     assert_eq!(code, 0);
-    assert!(out.contains(&format!("{u8192}\tvalid\t8192-bit group")), "{out}");
+    assert!(
+        out.contains(&format!("{u8192}\tvalid\t8192-bit group")),
+        "{out}"
+    );
     assert!(!out.contains(&users[0].1), "list must not show secrets");
 
     // `delete` revokes like `openssl srp -delete`; OpenSSL can still read the file.
     let (code, _, err) = tls_srp(&["passwd", "delete", "--file", &f, &users[0].0], "");
     assert_eq!(code, 0, "{err}");
-    assert!(std::fs::read_to_string(&f).unwrap().lines().any(|l| l.starts_with("R\t") && l.contains(&users[0].0)));
+    assert!(std::fs::read_to_string(&f)
+        .unwrap()
+        .lines()
+        .any(|l| l.starts_with("R\t") && l.contains(&users[0].0)));
     let mut cmd = Command::new("openssl");
     cmd.args(["srp", "-srpvfile", &f, "-list"]);
     let (st, _, err) = run("openssl srp -list", cmd, b"", PROC_TIMEOUT);
@@ -117,11 +143,18 @@ fn gnutls_files_both_ways() {
     // srptool's file: our verify accepts it.
     let mut cmd = Command::new("srptool");
     cmd.args(["--create-conf", &conf]);
-    assert!(run("srptool --create-conf", cmd, b"", PROC_TIMEOUT).0.success());
+    assert!(run("srptool --create-conf", cmd, b"", PROC_TIMEOUT)
+        .0
+        .success());
     let (gu, gp) = ("gus".to_owned(), random_password());
     let mut cmd = Command::new("srptool");
     cmd.args(["--passwd", &f, "--passwd-conf", &conf, "-u", &gu]);
-    let (st, _, err) = run("srptool", cmd, format!("{gp}\n{gp}\n").as_bytes(), PROC_TIMEOUT);
+    let (st, _, err) = run(
+        "srptool",
+        cmd,
+        format!("{gp}\n{gp}\n").as_bytes(),
+        PROC_TIMEOUT,
+    );
     assert!(st.success(), "{err}");
     assert_eq!(verify(&f, &[], &gu, &gp), 0);
     assert_eq!(verify(&f, &[], &gu, "wrong"), 1);
@@ -134,7 +167,12 @@ fn gnutls_files_both_ways() {
     for (u, p) in [(&u, &p), (&u3, &p3)] {
         let mut cmd = Command::new("srptool");
         cmd.args(["--passwd", &f, "--passwd-conf", &conf, "--verify", "-u", u]);
-        let (st, out, err) = run("srptool --verify", cmd, format!("{p}\n").as_bytes(), PROC_TIMEOUT);
+        let (st, out, err) = run(
+            "srptool --verify",
+            cmd,
+            format!("{p}\n").as_bytes(),
+            PROC_TIMEOUT,
+        );
         assert!(st.success(), "srptool --verify {u}: {out}{err}");
     }
 }
@@ -147,21 +185,42 @@ fn gnutls_file_written_by_us_works_with_gnutls_serv_and_connect() {
     let (u, p) = ("gnu-user".to_owned(), random_password());
     let (code, _, err) = add(&f, &["--format", "gnutls", "--conf", &conf], &u, &p);
     assert_eq!(code, 0, "{err}");
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let mut cmd = Command::new("gnutls-serv");
-    cmd.args(["--srppasswd", &f, "--srppasswdconf", &conf, "-p", &port.to_string(), "--echo"])
-        .args(["--priority", "NORMAL:-KX-ALL:+SRP:-VERS-ALL:+VERS-TLS1.2"]);
+    cmd.args([
+        "--srppasswd",
+        &f,
+        "--srppasswdconf",
+        &conf,
+        "-p",
+        &port.to_string(),
+        "--echo",
+    ])
+    .args(["--priority", "NORMAL:-KX-ALL:+SRP:-VERS-ALL:+VERS-TLS1.2"]);
     let _srv = Proc::spawn("gnutls-serv", cmd, Stdio::null());
     // Its stdout is block-buffered in a pipe: wait for the port instead of its banner.
-    assert!(eventually(PROC_TIMEOUT, || std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()));
+    assert!(eventually(PROC_TIMEOUT, || std::net::TcpStream::connect((
+        "127.0.0.1",
+        port
+    ))
+    .is_ok()));
     // gnutls-serv binds every interface: we only ever connect to 127.0.0.1.
     let mut cmd = bin();
-    cmd.args(["connect", &format!("127.0.0.1:{port}"), "--user", &u]).env("TLS_SRP_PASSWORD", &p);
+    cmd.args(["connect", &format!("127.0.0.1:{port}"), "--user", &u])
+        .env("TLS_SRP_PASSWORD", &p);
     let mut cli = Proc::spawn("tls-srp connect", cmd, Stdio::piped());
     cli.write_stdin(b"hello gnutls\n");
     let echoed = cli.next_line(PROC_TIMEOUT);
     assert_eq!(echoed, "hello gnutls");
-    assert!(cli.stderr().contains("connected to 127.0.0.1"), "{}", cli.stderr());
+    assert!(
+        cli.stderr().contains("connected to 127.0.0.1"),
+        "{}",
+        cli.stderr()
+    );
 }
 
 #[test]
@@ -196,17 +255,32 @@ fn bad_inputs_are_one_line_errors_and_change_nothing() {
     assert!(one_line(add(&f, &[], "alice", "other")).contains("already exists"));
     assert!(one_line(add(&f, &[], "", "pw")).contains("empty"));
     assert!(one_line(add(&f, &[], &"u".repeat(256), "pw")).contains("255"));
-    assert_eq!(add(&f, &[], &"u".repeat(255), "pw").0, 0, "255 bytes is fine");
+    assert_eq!(
+        add(&f, &[], &"u".repeat(255), "pw").0,
+        0,
+        "255 bytes is fine"
+    );
     let before2 = std::fs::read(&f).unwrap();
     assert!(one_line(add(&f, &["--group", "1024"], "weak", "pw")).contains("--allow-weak-group"));
     assert!(one_line(add(&f, &["--group", "1000"], "odd", "pw")).contains("unknown group"));
     assert!(one_line(add(&f, &[], "nopw", "")).contains("empty"));
     assert!(one_line(add(&f, &["--format", "gnutls"], "x", "pw")).contains("openssl format"));
-    assert!(one_line(tls_srp(&["passwd", "delete", "--file", &f, "nobody"], "")).contains("no user"));
+    assert!(
+        one_line(tls_srp(&["passwd", "delete", "--file", &f, "nobody"], "")).contains("no user")
+    );
     assert_eq!(std::fs::read(&f).unwrap(), before2);
     assert_ne!(before, before2);
     // --allow-weak-group and --replace work.
-    assert_eq!(add(&f, &["--group", "1024", "--allow-weak-group"], "weak", "pw1").0, 0);
+    assert_eq!(
+        add(
+            &f,
+            &["--group", "1024", "--allow-weak-group"],
+            "weak",
+            "pw1"
+        )
+        .0,
+        0
+    );
     assert_eq!(add(&f, &["--replace"], "alice", "new-pw").0, 0);
     assert_eq!(verify(&f, &[], "alice", "new-pw"), 0);
 
@@ -214,7 +288,8 @@ fn bad_inputs_are_one_line_errors_and_change_nothing() {
     {
         use std::os::unix::ffi::OsStrExt;
         let mut cmd = bin();
-        cmd.args(["passwd", "add", "--file", &f, "--password-stdin"]).arg(std::ffi::OsStr::from_bytes(b"bad\xff"));
+        cmd.args(["passwd", "add", "--file", &f, "--password-stdin"])
+            .arg(std::ffi::OsStr::from_bytes(b"bad\xff"));
         let (st, _, err) = run("tls-srp", cmd, b"pw\n", PROC_TIMEOUT);
         assert!(!st.success());
         assert!(err.contains("UTF-8"), "{err}");
@@ -222,21 +297,42 @@ fn bad_inputs_are_one_line_errors_and_change_nothing() {
 
     // Corrupt file: the error names the line; nothing is written. Unknown lines survive.
     let corrupt = s(&tmp.path("corrupt"));
-    std::fs::write(&corrupt, "# comment kept\nV\tabc\tdef\tbob\t2048\t\nV\tonly-three\tfields\n").unwrap();
+    std::fs::write(
+        &corrupt,
+        "# comment kept\nV\tabc\tdef\tbob\t2048\t\nV\tonly-three\tfields\n",
+    )
+    .unwrap();
     let c_before = std::fs::read(&corrupt).unwrap();
     let err = one_line(add(&corrupt, &[], "carol", "pw"));
     assert!(err.contains("line 3"), "{err}");
     assert_eq!(std::fs::read(&corrupt).unwrap(), c_before);
-    let err = one_line(tls_srp(&["serve", "--listen", "127.0.0.1:0", "--vfile", &corrupt, "--echo"], ""));
+    let err = one_line(tls_srp(
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--vfile",
+            &corrupt,
+            "--echo",
+        ],
+        "",
+    ));
     assert!(err.contains("line 3"), "{err}");
 
     let kept = s(&tmp.path("kept"));
     assert_eq!(add(&kept, &[], "dave", "pw").0, 0);
     let dave = std::fs::read_to_string(&kept).unwrap();
-    std::fs::write(&kept, format!("# comment kept\nX\tsome future record\n{dave}")).unwrap();
+    std::fs::write(
+        &kept,
+        format!("# comment kept\nX\tsome future record\n{dave}"),
+    )
+    .unwrap();
     assert_eq!(add(&kept, &[], "erin", "pw").0, 0);
     let text = std::fs::read_to_string(&kept).unwrap();
-    assert!(text.starts_with(&format!("# comment kept\nX\tsome future record\n{dave}V\t")), "{text}");
+    assert!(
+        text.starts_with(&format!("# comment kept\nX\tsome future record\n{dave}V\t")),
+        "{text}"
+    );
 
     // Unknown group id in an OpenSSL file; a GnuTLS file whose conf lacks its index.
     let unk = s(&tmp.path("unk"));
@@ -247,7 +343,10 @@ fn bad_inputs_are_one_line_errors_and_change_nothing() {
     assert_eq!(r.0, 0, "{r:?}");
     let other_conf = s(&tmp.path("other.conf"));
     std::fs::write(&other_conf, "").unwrap();
-    let err = one_line(tls_srp(&["passwd", "list", "--file", &g, "--conf", &other_conf], ""));
+    let err = one_line(tls_srp(
+        &["passwd", "list", "--file", &g, "--conf", &other_conf],
+        "",
+    ));
     assert!(err.contains("group index 3"), "{err}");
 }
 
@@ -259,7 +358,14 @@ fn concurrent_adds_keep_every_user() {
     let children: Vec<_> = (0..n)
         .map(|i| {
             let mut cmd = bin();
-            cmd.args(["passwd", "add", "--file", &f, "--password-stdin", &format!("user{i}")]);
+            cmd.args([
+                "passwd",
+                "add",
+                "--file",
+                &f,
+                "--password-stdin",
+                &format!("user{i}"),
+            ]);
             let mut p = Proc::spawn("tls-srp add", cmd, Stdio::piped());
             p.write_stdin(format!("password{i}\n").as_bytes());
             p
@@ -269,7 +375,11 @@ fn concurrent_adds_keep_every_user() {
         assert!(c.wait_exit(PROC_TIMEOUT).success(), "{}", c.stderr());
     }
     for i in 0..n {
-        assert_eq!(verify(&f, &[], &format!("user{i}"), &format!("password{i}")), 0, "user{i}");
+        assert_eq!(
+            verify(&f, &[], &format!("user{i}"), &format!("password{i}")),
+            0,
+            "user{i}"
+        );
     }
 }
 

@@ -28,7 +28,10 @@ fn echo_ok(port: u16, user: &str, pw: &str) -> bool {
 }
 
 fn kill(sig: &str, pid: u32) {
-    let st = Command::new("kill").args([sig, &pid.to_string()]).status().unwrap();
+    let st = Command::new("kill")
+        .args([sig, &pid.to_string()])
+        .status()
+        .unwrap();
     assert!(st.success());
 }
 
@@ -39,7 +42,18 @@ fn serve_echo_with_openssl_srp_file_reloads_and_stops_on_sigterm() {
     std::fs::write(&f, "").unwrap();
     let (u, p) = (random_username(), random_password());
     let mut cmd = Command::new("openssl");
-    cmd.args(["srp", "-srpvfile", &f, "-add", "-gn", "2048", "-passout", "env:PW", &u]).env("PW", &p);
+    cmd.args([
+        "srp",
+        "-srpvfile",
+        &f,
+        "-add",
+        "-gn",
+        "2048",
+        "-passout",
+        "env:PW",
+        &u,
+    ])
+    .env("PW", &p);
     assert!(run("openssl srp", cmd, b"", PROC_TIMEOUT).0.success());
 
     let (mut srv, port) = serve(&["--vfile", &f, "--echo"]);
@@ -49,19 +63,38 @@ fn serve_echo_with_openssl_srp_file_reloads_and_stops_on_sigterm() {
 
     // A user added while it runs is picked up (file polled every second).
     add(&f, &[], "newcomer", "new-password");
-    assert!(eventually(Duration::from_secs(20), || echo_ok(port, "newcomer", "new-password")), "{}", srv.stderr());
+    assert!(
+        eventually(Duration::from_secs(20), || echo_ok(
+            port,
+            "newcomer",
+            "new-password"
+        )),
+        "{}",
+        srv.stderr()
+    );
 
     // A corrupt file keeps the old users, SIGHUP or not.
     let good = std::fs::read_to_string(&f).unwrap();
     std::fs::write(&f, format!("{good}V\tbroken\n")).unwrap();
     kill("-HUP", srv.pid());
-    assert!(eventually(Duration::from_secs(20), || srv.stderr().contains("reload failed")), "{}", srv.stderr());
+    assert!(
+        eventually(Duration::from_secs(20), || srv
+            .stderr()
+            .contains("reload failed")),
+        "{}",
+        srv.stderr()
+    );
     assert!(echo_ok(port, &u, &p));
     assert!(echo_ok(port, "newcomer", "new-password"));
 
     // The log names peer, user, suite and outcome, and no secret.
     let log = srv.stderr();
-    assert!(log.contains("outcome=\"ok\"") && log.contains("user=\"newcomer\"") && log.contains("TLS_SRP_SHA"), "{log}");
+    assert!(
+        log.contains("outcome=\"ok\"")
+            && log.contains("user=\"newcomer\"")
+            && log.contains("TLS_SRP_SHA"),
+        "{log}"
+    );
     assert!(!log.contains(&p) && !log.contains("new-password"));
 
     kill("-TERM", srv.pid());
@@ -79,7 +112,14 @@ fn serve_gnutls_files_from_srptool() {
     let p = random_password();
     let mut cmd = Command::new("srptool");
     cmd.args(["--passwd", &f, "--passwd-conf", &conf, "-u", "gnu"]);
-    assert!(run("srptool", cmd, format!("{p}\n{p}\n").as_bytes(), PROC_TIMEOUT).0.success());
+    assert!(run(
+        "srptool",
+        cmd,
+        format!("{p}\n{p}\n").as_bytes(),
+        PROC_TIMEOUT
+    )
+    .0
+    .success());
     let (_srv, port) = serve(&["--vfile", &f, "--conf", &conf, "--echo"]);
     assert!(echo_ok(port, "gnu", &p));
     assert!(!echo_ok(port, "gnu", "wrong"));
@@ -93,16 +133,34 @@ fn serve_http_answers_curl_and_echo_answers_gnutls_cli() {
     add(&f, &[], "webuser", &p);
     let (_srv, port) = serve(&["--vfile", &f, "--http"]);
     let mut cmd = Command::new("curl");
-    cmd.args(["-s", "--max-time", "20", "--tlsauthtype", "SRP", "--tlsuser", "webuser", "--tlspassword", &p, "-k"])
-        .arg(format!("https://127.0.0.1:{port}/"));
+    cmd.args([
+        "-s",
+        "--max-time",
+        "20",
+        "--tlsauthtype",
+        "SRP",
+        "--tlsuser",
+        "webuser",
+        "--tlspassword",
+        &p,
+        "-k",
+    ])
+    .arg(format!("https://127.0.0.1:{port}/"));
     let (code, out, err) = run_bounded(cmd, &[], b"");
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("Hello, webuser!"), "{out}");
 
     let (_srv2, port2) = serve(&["--vfile", &f, "--echo"]);
     let mut cmd = Command::new("gnutls-cli");
-    cmd.args(["--priority", "NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+SRP", "--srpusername", "webuser", "--srppasswd", &p])
-        .args(["-p", &port2.to_string(), "127.0.0.1"]);
+    cmd.args([
+        "--priority",
+        "NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+SRP",
+        "--srpusername",
+        "webuser",
+        "--srppasswd",
+        &p,
+    ])
+    .args(["-p", &port2.to_string(), "127.0.0.1"]);
     let (_code, out, err) = run_bounded(cmd, &[], b"hello from gnutls-cli\n");
     assert!(out.contains("hello from gnutls-cli"), "{out}\n{err}");
 }
@@ -133,19 +191,31 @@ fn forward_carries_10_mib_both_ways_with_half_close() {
         }
     });
     let (_srv, port) = serve(&["--vfile", &f, "--forward", &format!("127.0.0.1:{bport}")]);
-    let data: Vec<u8> = (0..10 * 1024 * 1024u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
+    let data: Vec<u8> = (0..10 * 1024 * 1024u32)
+        .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+        .collect();
     let mut cmd = bin();
-    cmd.args(["connect", &format!("127.0.0.1:{port}"), "--user", "proxy"]).env("TLS_SRP_PASSWORD", "proxy-pass");
+    cmd.args(["connect", &format!("127.0.0.1:{port}"), "--user", "proxy"])
+        .env("TLS_SRP_PASSWORD", "proxy-pass");
     let mut c = Command::new("timeout");
-    c.args(["-s", "KILL", "90"]).arg(cmd.get_program()).args(cmd.get_args()).env("TLS_SRP_PASSWORD", "proxy-pass");
-    c.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    c.args(["-s", "KILL", "90"])
+        .arg(cmd.get_program())
+        .args(cmd.get_args())
+        .env("TLS_SRP_PASSWORD", "proxy-pass");
+    c.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     let mut child = c.spawn().unwrap();
     let mut si = child.stdin.take().unwrap();
     let d2 = data.clone();
     let w = std::thread::spawn(move || si.write_all(&d2)); // then EOF: half-close
     let out = child.wait_with_output().unwrap();
     w.join().unwrap().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(out.stdout.len(), data.len());
     assert!(out.stdout == data, "forwarded bytes differ");
 }
@@ -157,16 +227,41 @@ fn connect_password_stdin_and_errors() {
     add(&f, &[], "carl", "carl-pass");
     let (_srv, port) = serve(&["--vfile", &f, "--echo"]);
     let addr = format!("127.0.0.1:{port}");
-    let (code, out, err) = tls_srp(&["connect", &addr, "--user", "carl", "--password-stdin"], "carl-pass\nline one\n");
+    let (code, out, err) = tls_srp(
+        &["connect", &addr, "--user", "carl", "--password-stdin"],
+        "carl-pass\nline one\n",
+    );
     assert_eq!(code, 0, "{err}");
     assert_eq!(out, "line one\n");
-    assert!(err.contains("TLS_SRP_SHA") && err.contains("2048 bits") && !err.contains("carl-pass"), "{err}");
-    let (code, _, err) = tls_srp(&["connect", &addr, "--user", "carl", "--password-stdin"], "bad\n");
+    assert!(
+        err.contains("TLS_SRP_SHA") && err.contains("2048 bits") && !err.contains("carl-pass"),
+        "{err}"
+    );
+    let (code, _, err) = tls_srp(
+        &["connect", &addr, "--user", "carl", "--password-stdin"],
+        "bad\n",
+    );
     assert_ne!(code, 0);
-    assert!(err.contains("handshake") && err.lines().count() == 1, "{err}");
+    assert!(
+        err.contains("handshake") && err.lines().count() == 1,
+        "{err}"
+    );
     // Nothing listening.
-    let closed = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let (code, _, err) = tls_srp(&["connect", &format!("127.0.0.1:{closed}"), "--user", "carl", "--password-stdin"], "x\n");
+    let closed = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let (code, _, err) = tls_srp(
+        &[
+            "connect",
+            &format!("127.0.0.1:{closed}"),
+            "--user",
+            "carl",
+            "--password-stdin",
+        ],
+        "x\n",
+    );
     assert_ne!(code, 0);
     assert!(err.contains("cannot connect"), "{err}");
 }
@@ -178,14 +273,45 @@ fn serve_bad_inputs() {
     add(&f, &[], "u", "pw");
     let busy = TcpListener::bind("127.0.0.1:0").unwrap();
     let busy_addr = busy.local_addr().unwrap().to_string();
-    let (code, _, err) = tls_srp(&["serve", "--listen", &busy_addr, "--vfile", &f, "--echo"], "");
+    let (code, _, err) = tls_srp(
+        &["serve", "--listen", &busy_addr, "--vfile", &f, "--echo"],
+        "",
+    );
     assert_ne!(code, 0);
-    assert!(err.contains("cannot listen") && err.lines().count() == 1, "{err}");
-    let closed = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().to_string();
-    let (code, _, err) = tls_srp(&["serve", "--listen", "127.0.0.1:0", "--vfile", &f, "--forward", &closed], "");
+    assert!(
+        err.contains("cannot listen") && err.lines().count() == 1,
+        "{err}"
+    );
+    let closed = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .to_string();
+    let (code, _, err) = tls_srp(
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--vfile",
+            &f,
+            "--forward",
+            &closed,
+        ],
+        "",
+    );
     assert_ne!(code, 0);
     assert!(err.contains("refuses"), "{err}");
-    let (code, _, err) = tls_srp(&["serve", "--listen", "127.0.0.1:0", "--vfile", &s(&tmp.path("nope")), "--echo"], "");
+    let (code, _, err) = tls_srp(
+        &[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--vfile",
+            &s(&tmp.path("nope")),
+            "--echo",
+        ],
+        "",
+    );
     assert_ne!(code, 0);
     assert!(err.contains("does not exist"), "{err}");
     let (code, _, err) = tls_srp(&["serve", "--listen", "127.0.0.1:0", "--vfile", &f], "");
@@ -199,16 +325,39 @@ fn serve_bad_inputs() {
 fn demo_runs_and_prints_commands() {
     let (code, out, err) = tls_srp(&["demo"], "");
     assert_eq!(code, 0, "{err}");
-    for want in ["TLS_SRP_SHA_WITH_AES", "2048 bits", "hello demo, you said: ping", "curl --tlsauthtype SRP", "gnutls-cli", "tls-srp connect", "tls-srp serve"] {
+    for want in [
+        "TLS_SRP_SHA_WITH_AES",
+        "2048 bits",
+        "hello demo, you said: ping",
+        "curl --tlsauthtype SRP",
+        "gnutls-cli",
+        "tls-srp connect",
+        "tls-srp serve",
+    ] {
         assert!(out.contains(want), "missing {want:?} in:\n{out}");
     }
 }
 
 #[test]
 fn bench_json() {
-    let (code, out, err) = tls_srp(&["bench", "handshake", "--group", "1024", "--seconds", "0.2", "--json"], "");
+    let (code, out, err) = tls_srp(
+        &[
+            "bench",
+            "handshake",
+            "--group",
+            "1024",
+            "--seconds",
+            "0.2",
+            "--json",
+        ],
+        "",
+    );
     assert_eq!(code, 0, "{err}");
-    for k in ["\"handshakes_per_sec\":", "\"client_cpu_us\":", "\"server_cpu_us\":"] {
+    for k in [
+        "\"handshakes_per_sec\":",
+        "\"client_cpu_us\":",
+        "\"server_cpu_us\":",
+    ] {
         assert!(out.contains(k), "{out}");
     }
     let (code, out, err) = tls_srp(&["bench", "record", "--seconds", "0.1", "--json"], "");
@@ -226,13 +375,31 @@ fn handshake_timeout_frees_the_only_slot() {
     let tmp = TempDir::new("cli-cap");
     let f = s(&tmp.path("v"));
     add(&f, &[], "capped", "cap-pass");
-    let (srv, port) = serve(&["--vfile", &f, "--echo", "--max-connections", "1", "--handshake-timeout", "1"]);
+    let (srv, port) = serve(&[
+        "--vfile",
+        &f,
+        "--echo",
+        "--max-connections",
+        "1",
+        "--handshake-timeout",
+        "1",
+    ]);
     // A client that never says anything holds the only slot until the handshake timeout.
     let mut idle = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    idle.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    idle.set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
     let mut b = [0u8; 1];
-    assert!(matches!(idle.read(&mut b), Ok(0)), "the server closes an idle handshake");
-    assert!(eventually(Duration::from_secs(20), || srv.stderr().contains("handshake timeout")), "{}", srv.stderr());
+    assert!(
+        matches!(idle.read(&mut b), Ok(0)),
+        "the server closes an idle handshake"
+    );
+    assert!(
+        eventually(Duration::from_secs(20), || srv
+            .stderr()
+            .contains("handshake timeout")),
+        "{}",
+        srv.stderr()
+    );
     // Then a real client gets the slot.
     assert!(echo_ok(port, "capped", "cap-pass"));
 }

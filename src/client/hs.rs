@@ -20,10 +20,12 @@ use crate::conn::{CommonState, HsInput};
 use crate::crypto::prf::Transcript;
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
 use crate::msgs::codec::Codec;
-use crate::msgs::enums::{AlertDescription, Compression, ContentType, HandshakeType, ProtocolVersion};
+use crate::msgs::enums::{
+    AlertDescription, Compression, ContentType, HandshakeType, ProtocolVersion,
+};
 use crate::msgs::handshake::{
-    ClientExtension, ClientHelloPayload, HandshakeMessagePayload, HandshakePayload, Random, ServerExtension,
-    SessionId, SrpClientKeyExchange, SrpServerKeyExchange,
+    ClientExtension, ClientHelloPayload, HandshakeMessagePayload, HandshakePayload, Random,
+    ServerExtension, SessionId, SrpClientKeyExchange, SrpServerKeyExchange,
 };
 use crate::srp::{self, SrpGroup};
 use crate::suites::{self, SupportedCipherSuite};
@@ -76,9 +78,10 @@ pub(crate) struct ExpectFinished {
 /// Error for a message that is not the one awaited.
 pub(crate) fn unexpected(input: &HsInput, expect: &[HandshakeType]) -> Error {
     match input {
-        HsInput::Handshake(m, _) => {
-            Error::InappropriateHandshakeMessage { expect_types: expect.to_vec(), got_type: m.typ }
-        }
+        HsInput::Handshake(m, _) => Error::InappropriateHandshakeMessage {
+            expect_types: expect.to_vec(),
+            got_type: m.typ,
+        },
         HsInput::ChangeCipherSpec => Error::InappropriateMessage {
             expect_types: vec![ContentType::Handshake],
             got_type: ContentType::ChangeCipherSpec,
@@ -91,7 +94,9 @@ fn is_dns_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 253
         && name.parse::<std::net::IpAddr>().is_err()
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_')
 }
 
 /// Builds and queues the ClientHello; returns the first state.
@@ -148,12 +153,14 @@ pub(crate) fn start(
     cx.flush_handshake()?;
     cx.record_version = Some(ProtocolVersion::TLSv1_2);
 
-    Ok(ClientState::ExpectServerHello(Box::new(ExpectServerHello {
-        config,
-        transcript,
-        client_random,
-        sent_sni: sni.is_some(),
-    })))
+    Ok(ClientState::ExpectServerHello(Box::new(
+        ExpectServerHello {
+            config,
+            transcript,
+            client_random,
+            sent_sni: sni.is_some(),
+        },
+    )))
 }
 
 impl ClientState {
@@ -181,9 +188,18 @@ impl ClientState {
 }
 
 impl ExpectServerHello {
-    fn handle(mut self: Box<Self>, cx: &mut CommonState, input: HsInput) -> Result<ClientState, Error> {
-        let HsInput::Handshake(HandshakeMessagePayload { payload: HandshakePayload::ServerHello(sh), .. }, raw) =
-            &input
+    fn handle(
+        mut self: Box<Self>,
+        cx: &mut CommonState,
+        input: HsInput,
+    ) -> Result<ClientState, Error> {
+        let HsInput::Handshake(
+            HandshakeMessagePayload {
+                payload: HandshakePayload::ServerHello(sh),
+                ..
+            },
+            raw,
+        ) = &input
         else {
             return Err(unexpected(&input, &[HandshakeType::ServerHello]));
         };
@@ -207,8 +223,14 @@ impl ExpectServerHello {
         let mut etm = false;
         for ext in &sh.extensions {
             match ext {
-                ServerExtension::ExtendedMasterSecretAck if self.config.enable_extended_master_secret => ems = true,
-                ServerExtension::EncryptThenMacAck if self.config.enable_encrypt_then_mac => etm = true,
+                ServerExtension::ExtendedMasterSecretAck
+                    if self.config.enable_extended_master_secret =>
+                {
+                    ems = true
+                }
+                ServerExtension::EncryptThenMacAck if self.config.enable_encrypt_then_mac => {
+                    etm = true
+                }
                 ServerExtension::RenegotiationInfo(v) => {
                     // RFC 5746 3.4: on an initial handshake it must be empty.
                     if !v.is_empty() {
@@ -219,7 +241,9 @@ impl ExpectServerHello {
                 ServerExtension::Alpn(p) if self.config.alpn_protocols.contains(p) => {
                     cx.alpn_protocol = Some(p.clone());
                 }
-                ServerExtension::Alpn(_) => return Err(PeerMisbehaved::SelectedUnofferedAlpn.into()),
+                ServerExtension::Alpn(_) => {
+                    return Err(PeerMisbehaved::SelectedUnofferedAlpn.into())
+                }
                 _ => return Err(PeerMisbehaved::UnsolicitedExtension.into()),
             }
         }
@@ -238,9 +262,18 @@ impl ExpectServerHello {
 }
 
 impl ExpectServerKx {
-    fn handle(mut self: Box<Self>, cx: &mut CommonState, input: HsInput) -> Result<ClientState, Error> {
-        let HsInput::Handshake(HandshakeMessagePayload { payload: HandshakePayload::ServerKeyExchange(body), .. }, raw) =
-            &input
+    fn handle(
+        mut self: Box<Self>,
+        cx: &mut CommonState,
+        input: HsInput,
+    ) -> Result<ClientState, Error> {
+        let HsInput::Handshake(
+            HandshakeMessagePayload {
+                payload: HandshakePayload::ServerKeyExchange(body),
+                ..
+            },
+            raw,
+        ) = &input
         else {
             return Err(unexpected(&input, &[HandshakeType::ServerKeyExchange]));
         };
@@ -249,8 +282,11 @@ impl ExpectServerKx {
         let group: &'static SrpGroup =
             SrpGroup::from_params(&skx.n, &skx.g).ok_or(PeerIncompatible::UnknownSrpGroup)?;
         if group.bits() < self.config.min_group_bits {
-            return Err(PeerIncompatible::SrpGroupTooSmall { offered: group.bits(), minimum: self.config.min_group_bits }
-                .into());
+            return Err(PeerIncompatible::SrpGroupTooSmall {
+                offered: group.bits(),
+                minimum: self.config.min_group_bits,
+            }
+            .into());
         }
         let key_pair = srp::client_key_pair(group)?;
         // Checks B (illegal_parameter) and u, then computes the premaster.
@@ -269,27 +305,42 @@ impl ExpectServerKx {
         }
         self.transcript.add(raw);
         cx.srp_group_bits = Some(group.bits());
-        Ok(ClientState::ExpectServerHelloDone(Box::new(ExpectServerHelloDone {
-            transcript: self.transcript,
-            client_random: self.client_random,
-            server_random: self.server_random,
-            suite: self.suite,
-            premaster,
-            client_public: key_pair.public.clone(),
-        })))
+        Ok(ClientState::ExpectServerHelloDone(Box::new(
+            ExpectServerHelloDone {
+                transcript: self.transcript,
+                client_random: self.client_random,
+                server_random: self.server_random,
+                suite: self.suite,
+                premaster,
+                client_public: key_pair.public.clone(),
+            },
+        )))
     }
 }
 
 impl ExpectServerHelloDone {
-    fn handle(mut self: Box<Self>, cx: &mut CommonState, input: HsInput) -> Result<ClientState, Error> {
-        let HsInput::Handshake(HandshakeMessagePayload { payload: HandshakePayload::ServerHelloDone, .. }, raw) = &input
+    fn handle(
+        mut self: Box<Self>,
+        cx: &mut CommonState,
+        input: HsInput,
+    ) -> Result<ClientState, Error> {
+        let HsInput::Handshake(
+            HandshakeMessagePayload {
+                payload: HandshakePayload::ServerHelloDone,
+                ..
+            },
+            raw,
+        ) = &input
         else {
             return Err(unexpected(&input, &[HandshakeType::ServerHelloDone]));
         };
         self.transcript.add(raw);
 
-        let cke = SrpClientKeyExchange { a: core::mem::take(&mut self.client_public) };
-        let msg = HandshakeMessagePayload::new(HandshakePayload::ClientKeyExchange(cke.get_encoding()));
+        let cke = SrpClientKeyExchange {
+            a: core::mem::take(&mut self.client_public),
+        };
+        let msg =
+            HandshakeMessagePayload::new(HandshakePayload::ClientKeyExchange(cke.get_encoding()));
         let bytes = msg.get_encoding();
         self.transcript.add(&bytes);
         cx.queue_handshake(&bytes);
@@ -313,7 +364,10 @@ impl ExpectServerHelloDone {
         self.transcript.add(&bytes);
         cx.queue_handshake(&bytes);
         cx.flush_handshake()?;
-        Ok(ClientState::ExpectCcs(Box::new(ExpectCcs { transcript: self.transcript, secrets })))
+        Ok(ClientState::ExpectCcs(Box::new(ExpectCcs {
+            transcript: self.transcript,
+            secrets,
+        })))
     }
 }
 
@@ -326,17 +380,28 @@ impl ExpectCcs {
             });
         }
         cx.record_layer.start_decrypting()?;
-        Ok(ClientState::ExpectFinished(Box::new(ExpectFinished { transcript: self.transcript, secrets: self.secrets })))
+        Ok(ClientState::ExpectFinished(Box::new(ExpectFinished {
+            transcript: self.transcript,
+            secrets: self.secrets,
+        })))
     }
 }
 
 impl ExpectFinished {
     fn handle(self: Box<Self>, cx: &mut CommonState, input: HsInput) -> Result<ClientState, Error> {
-        let HsInput::Handshake(HandshakeMessagePayload { payload: HandshakePayload::Finished(vd), .. }, _) = &input
+        let HsInput::Handshake(
+            HandshakeMessagePayload {
+                payload: HandshakePayload::Finished(vd),
+                ..
+            },
+            _,
+        ) = &input
         else {
             return Err(unexpected(&input, &[HandshakeType::Finished]));
         };
-        let expected = self.secrets.verify_data(Side::Server, &self.transcript.current_hash());
+        let expected = self
+            .secrets
+            .verify_data(Side::Server, &self.transcript.current_hash());
         if !verify_data_matches(&expected, vd) {
             return Err(Error::FinishedMismatch);
         }

@@ -36,7 +36,10 @@ impl core::fmt::Debug for ClientConfig {
             .field("password", &"<redacted>")
             .field("cipher_suites", &self.cipher_suites)
             .field("min_group_bits", &self.min_group_bits)
-            .field("enable_extended_master_secret", &self.enable_extended_master_secret)
+            .field(
+                "enable_extended_master_secret",
+                &self.enable_extended_master_secret,
+            )
             .field("enable_encrypt_then_mac", &self.enable_encrypt_then_mac)
             .field("alpn_protocols", &self.alpn_protocols)
             .field("enable_sni", &self.enable_sni)
@@ -79,7 +82,9 @@ impl ClientConnection {
     pub fn new(config: Arc<ClientConfig>, server_name: Option<&str>) -> Result<Self, Error> {
         let mut cx = ConnectionCommon::new_common_state();
         let state = hs::start(config, server_name, &mut cx)?;
-        Ok(Self { inner: ConnectionCommon::new(HandshakeState::Client(state), Some(cx)) })
+        Ok(Self {
+            inner: ConnectionCommon::new(HandshakeState::Client(state), Some(cx)),
+        })
     }
 }
 

@@ -58,7 +58,10 @@
 use aes::{Aes128Dec, Aes128Enc, Aes256Dec, Aes256Enc};
 use cbc::cipher::array::Array;
 use cbc::cipher::typenum::U16;
-use cbc::cipher::{BlockCipherDecrypt, BlockSizeUser, BlockCipherEncrypt, BlockModeDecrypt, BlockModeEncrypt, InnerIvInit, KeyInit, SetIvState};
+use cbc::cipher::{
+    BlockCipherDecrypt, BlockCipherEncrypt, BlockModeDecrypt, BlockModeEncrypt, BlockSizeUser,
+    InnerIvInit, KeyInit, SetIvState,
+};
 use subtle::ConstantTimeEq;
 use zeroize::Zeroize;
 
@@ -101,7 +104,11 @@ impl core::fmt::Debug for DirectionKeys<'_> {
 ///
 /// Keys of the wrong length for `suite` (a bug in the caller) give an encrypter whose
 /// every call fails with `Error::General`.
-pub fn new_encrypter(suite: &SupportedCipherSuite, keys: DirectionKeys<'_>, etm: bool) -> Box<dyn MessageEncrypter> {
+pub fn new_encrypter(
+    suite: &SupportedCipherSuite,
+    keys: DirectionKeys<'_>,
+    etm: bool,
+) -> Box<dyn MessageEncrypter> {
     if keys.mac_key.len() != suite.mac_key_len || keys.enc_key.len() != suite.enc_key_len {
         return Box::new(InvalidKeys);
     }
@@ -115,7 +122,11 @@ pub fn new_encrypter(suite: &SupportedCipherSuite, keys: DirectionKeys<'_>, etm:
 ///
 /// Keys of the wrong length for `suite` (a bug in the caller) give a decrypter whose
 /// every call fails with `Error::General`.
-pub fn new_decrypter(suite: &SupportedCipherSuite, keys: DirectionKeys<'_>, etm: bool) -> Box<dyn MessageDecrypter> {
+pub fn new_decrypter(
+    suite: &SupportedCipherSuite,
+    keys: DirectionKeys<'_>,
+    etm: bool,
+) -> Box<dyn MessageDecrypter> {
     if keys.mac_key.len() != suite.mac_key_len || keys.enc_key.len() != suite.enc_key_len {
         return Box::new(InvalidKeys);
     }
@@ -164,7 +175,10 @@ struct IvPool {
 
 impl IvPool {
     fn new() -> Self {
-        Self { buf: [0; 512], used: 512 }
+        Self {
+            buf: [0; 512],
+            used: 512,
+        }
     }
 
     fn next(&mut self) -> Result<[u8; IV_LEN], Error> {
@@ -197,7 +211,10 @@ struct CbcEncrypter<C: BlockCipherEncrypt> {
 
 impl<C: BlockCipherEncrypt> core::fmt::Debug for CbcEncrypter<C> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("CbcEncrypter").field("bulk", &self.bulk).field("etm", &self.etm).finish_non_exhaustive()
+        f.debug_struct("CbcEncrypter")
+            .field("bulk", &self.bulk)
+            .field("etm", &self.etm)
+            .finish_non_exhaustive()
     }
 }
 
@@ -217,11 +234,13 @@ where
             Err(_) => Box::new(InvalidKeys),
         }
     }
-
 }
 
 /// Encrypts whole blocks in place, continuing the CBC chain.
-fn cbc_continue<C: BlockCipherEncrypt + BlockSizeUser<BlockSize = U16>>(cipher: &mut cbc::Encryptor<C>, data: &mut [u8]) {
+fn cbc_continue<C: BlockCipherEncrypt + BlockSizeUser<BlockSize = U16>>(
+    cipher: &mut cbc::Encryptor<C>,
+    data: &mut [u8],
+) {
     cipher.encrypt_blocks(as_blocks_mut(data));
 }
 
@@ -289,7 +308,11 @@ where
             push_padding(&mut out, IV_LEN);
             cbc_continue(cipher, &mut out[done..]);
         }
-        Ok(OpaqueMessage { typ: msg.typ, version: msg.version, payload: out })
+        Ok(OpaqueMessage {
+            typ: msg.typ,
+            version: msg.version,
+            payload: out,
+        })
     }
 
     fn encrypted_len(&self, len: usize) -> usize {
@@ -311,7 +334,10 @@ struct CbcDecrypter<C: BlockCipherDecrypt> {
 
 impl<C: BlockCipherDecrypt> core::fmt::Debug for CbcDecrypter<C> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("CbcDecrypter").field("bulk", &self.bulk).field("etm", &self.etm).finish_non_exhaustive()
+        f.debug_struct("CbcDecrypter")
+            .field("bulk", &self.bulk)
+            .field("etm", &self.etm)
+            .finish_non_exhaustive()
     }
 }
 
@@ -342,7 +368,11 @@ where
     }
 
     /// RFC 5246 6.2.3.2. Returns the content length; the content is at `payload[16..]`.
-    fn open_mac_then_encrypt(&mut self, payload: &mut [u8], prefix: &[u8; HEADER_LEN - 2]) -> Result<usize, Error> {
+    fn open_mac_then_encrypt(
+        &mut self,
+        payload: &mut [u8],
+        prefix: &[u8; HEADER_LEN - 2],
+    ) -> Result<usize, Error> {
         // PUBLIC checks, variable time is fine.
         let n = payload.len();
         if n < MIN_MTE_LEN || n % BLOCK_LEN != 0 {
@@ -351,16 +381,17 @@ where
         self.cbc_decrypt(payload);
         let data = payload.get(IV_LEN..).ok_or(Error::DecryptError)?;
         let d = data.len(); // PUBLIC: content + MAC + padding, >= 32
-        // PUBLIC: the shortest content any padding could leave.
+                            // PUBLIC: the shortest content any padding could leave.
         let min_len = d.saturating_sub(MAC_LEN + MAX_PAD_TOTAL);
 
         // ---- TIMING-SENSITIVE REGION: everything below depends on decrypted bytes. ----
         // No branch and no memory index may depend on `pad_ok`, `pad_total`, `content_len`.
         let (pad_ok, pad_total) = check_padding(data); // SECRET, SECRET
-        // SECRET. pad_total <= d - MAC_LEN when pad_ok, and 0 otherwise: no underflow.
+                                                       // SECRET. pad_total <= d - MAC_LEN when pad_ok, and 0 otherwise: no underflow.
         let content_len = d - MAC_LEN - pad_total;
         let mac_region = data.get(..d - MAC_LEN).ok_or(Error::DecryptError)?; // PUBLIC bounds
-        let mut expected = hmac_sha1_secret_len(&self.mac, prefix, mac_region, content_len, min_len);
+        let mut expected =
+            hmac_sha1_secret_len(&self.mac, prefix, mac_region, content_len, min_len);
         let mut received = extract_mac(data, content_len, min_len);
         let mac_ok = expected.ct_eq(&received); // SECRET
         expected.zeroize();
@@ -375,7 +406,11 @@ where
     }
 
     /// RFC 7366. Returns the content length; the content is at `payload[16..]`.
-    fn open_encrypt_then_mac(&mut self, payload: &mut [u8], prefix: &[u8; HEADER_LEN - 2]) -> Result<usize, Error> {
+    fn open_encrypt_then_mac(
+        &mut self,
+        payload: &mut [u8],
+        prefix: &[u8; HEADER_LEN - 2],
+    ) -> Result<usize, Error> {
         // PUBLIC checks.
         let n = payload.len();
         if n < MIN_ETM_LEN || (n - MAC_LEN) % BLOCK_LEN != 0 {
@@ -383,7 +418,9 @@ where
         }
         let (body, tag) = payload.split_at_mut(n - MAC_LEN);
         // The MAC covers public data only; compare in constant time all the same.
-        let signed_len = u16::try_from(body.len()).map_err(|_| Error::DecryptError)?.to_be_bytes();
+        let signed_len = u16::try_from(body.len())
+            .map_err(|_| Error::DecryptError)?
+            .to_be_bytes();
         let expected = self.mac.mac(&[prefix, &signed_len, body]);
         if !bool::from(expected.ct_eq(tag)) {
             return Err(Error::DecryptError);
@@ -444,7 +481,7 @@ fn check_padding_with_overhead(data: &[u8], overhead: usize) -> (u64, usize) {
         return (0, 0);
     };
     let pad = u64::from(core::hint::black_box(last)); // SECRET
-    // SECRET: room for padding_length + 1 bytes and the MAC.
+                                                      // SECRET: room for padding_length + 1 bytes and the MAC.
     let mut good = !ct_lt(d, pad + 1 + overhead as u64);
     // Look at the last 256 bytes (or all of them) whatever `pad` says. Byte `i` from the
     // end must equal `pad` if `i <= pad`.
@@ -500,7 +537,9 @@ struct InvalidKeys;
 
 impl MessageEncrypter for InvalidKeys {
     fn encrypt(&mut self, _: &PlainMessage, _: u64) -> Result<OpaqueMessage, Error> {
-        Err(Error::General("record keys of the wrong length for the cipher suite".into()))
+        Err(Error::General(
+            "record keys of the wrong length for the cipher suite".into(),
+        ))
     }
     fn encrypted_len(&self, len: usize) -> usize {
         len
@@ -509,7 +548,9 @@ impl MessageEncrypter for InvalidKeys {
 
 impl MessageDecrypter for InvalidKeys {
     fn decrypt(&mut self, _: OpaqueMessage, _: u64) -> Result<PlainMessage, Error> {
-        Err(Error::General("record keys of the wrong length for the cipher suite".into()))
+        Err(Error::General(
+            "record keys of the wrong length for the cipher suite".into(),
+        ))
     }
 }
 
@@ -547,7 +588,11 @@ mod tests {
         for min_start in [0usize, 5, 100] {
             for start in min_start..=data.len() - MAC_LEN {
                 let got = extract_mac(&data, start, min_start);
-                assert_eq!(&got[..], &data[start..start + MAC_LEN], "start {start} min {min_start}");
+                assert_eq!(
+                    &got[..],
+                    &data[start..start + MAC_LEN],
+                    "start {start} min {min_start}"
+                );
             }
         }
     }
@@ -555,7 +600,10 @@ mod tests {
     #[test]
     fn lengths() {
         use crate::suites::TLS_SRP_SHA_WITH_AES_128_CBC_SHA as S;
-        let keys = || DirectionKeys { mac_key: &[1; 20], enc_key: &[2; 16] };
+        let keys = || DirectionKeys {
+            mac_key: &[1; 20],
+            enc_key: &[2; 16],
+        };
         let mte = new_encrypter(&S, keys(), false);
         let etm = new_encrypter(&S, keys(), true);
         assert_eq!(mte.encrypted_len(0), 48);
@@ -572,10 +620,31 @@ mod tests {
     fn wrong_key_lengths_fail_every_call() {
         use crate::msgs::enums::{ContentType, ProtocolVersion};
         use crate::suites::TLS_SRP_SHA_WITH_AES_256_CBC_SHA as S;
-        let mut e = new_encrypter(&S, DirectionKeys { mac_key: &[1; 20], enc_key: &[2; 16] }, false);
-        let msg = PlainMessage { typ: ContentType::ApplicationData, version: ProtocolVersion::from(0x0303), payload: vec![1] };
+        let mut e = new_encrypter(
+            &S,
+            DirectionKeys {
+                mac_key: &[1; 20],
+                enc_key: &[2; 16],
+            },
+            false,
+        );
+        let msg = PlainMessage {
+            typ: ContentType::ApplicationData,
+            version: ProtocolVersion::from(0x0303),
+            payload: vec![1],
+        };
         assert!(matches!(e.encrypt(&msg, 0), Err(Error::General(_))));
-        let mut d = new_decrypter(&S, DirectionKeys { mac_key: &[1; 19], enc_key: &[2; 32] }, true);
-        assert!(matches!(d.decrypt(msg.into_unencrypted_opaque(), 0), Err(Error::General(_))));
+        let mut d = new_decrypter(
+            &S,
+            DirectionKeys {
+                mac_key: &[1; 19],
+                enc_key: &[2; 32],
+            },
+            true,
+        );
+        assert!(matches!(
+            d.decrypt(msg.into_unencrypted_opaque(), 0),
+            Err(Error::General(_))
+        ));
     }
 }

@@ -19,7 +19,13 @@ use zeroize::{Zeroize, ZeroizeOnDrop};
 type State = [u32; 5];
 
 /// FIPS 180-4 5.3.1: the SHA-1 initial hash value.
-const H0: State = [0x6745_2301, 0xEFCD_AB89, 0x98BA_DCFE, 0x1032_5476, 0xC3D2_E1F0];
+const H0: State = [
+    0x6745_2301,
+    0xEFCD_AB89,
+    0x98BA_DCFE,
+    0x1032_5476,
+    0xC3D2_E1F0,
+];
 
 /// SHA-1 block size in bytes.
 const BLOCK: usize = 64;
@@ -91,7 +97,13 @@ impl HmacSha1Key {
 
     /// Starts an HMAC computation over data of public length.
     pub(crate) fn start(&self) -> HmacSha1<'_> {
-        HmacSha1 { key: self, inner: self.inner, buf: [0; BLOCK], buf_len: 0, blocks: 1 }
+        HmacSha1 {
+            key: self,
+            inner: self.inner,
+            buf: [0; BLOCK],
+            buf_len: 0,
+            blocks: 1,
+        }
     }
 
     /// HMAC-SHA1 over the concatenation of `parts` (all of public length).
@@ -330,7 +342,8 @@ mod tests {
         );
         let k = HmacSha1Key::new(&[0xaa; 80]);
         assert_eq!(
-            k.mac(&[b"Test Using Larger Than Block-Size Key - Hash Key First"]).to_vec(),
+            k.mac(&[b"Test Using Larger Than Block-Size Key - Hash Key First"])
+                .to_vec(),
             hex::decode("aa4ae5e15272d00e95705637ce8a3b55ed402112").unwrap()
         );
     }
@@ -343,7 +356,11 @@ mod tests {
         for len in 0..data.len() {
             for split in [0, 1, 13, 55, 64, 65].into_iter().filter(|&s| s <= len) {
                 let (a, b) = data[..len].split_at(split);
-                assert_eq!(k.mac(&[a, b]), reference(&key, &[&data[..len]]), "len {len} split {split}");
+                assert_eq!(
+                    k.mac(&[a, b]),
+                    reference(&key, &[&data[..len]]),
+                    "len {len} split {split}"
+                );
             }
         }
     }
@@ -353,7 +370,9 @@ mod tests {
         let key = [0xc3; 20];
         let k = HmacSha1Key::new(&key);
         let prefix: [u8; 11] = [0, 0, 0, 0, 0, 0, 1, 2, 23, 3, 3];
-        for data_len in [0usize, 1, 20, 50, 51, 52, 63, 64, 100, 115, 116, 200, 300, 400, 1000] {
+        for data_len in [
+            0usize, 1, 20, 50, 51, 52, 63, 64, 100, 115, 116, 200, 300, 400, 1000,
+        ] {
             let data: Vec<u8> = (0..data_len as u32).map(|i| (i * 31 + 1) as u8).collect();
             let min = data_len.saturating_sub(256 + 20);
             for len in min..=data_len {

@@ -69,9 +69,17 @@ pub fn prf(out: &mut [u8], secret: &[u8], label: &[u8], seed: &[u8]) {
 }
 
 /// `master_secret = PRF(pre_master_secret, "master secret", ClientHello.random + ServerHello.random)[0..47]`
-pub fn master_secret(pms: &[u8], client_random: &[u8; 32], server_random: &[u8; 32]) -> Zeroizing<[u8; 48]> {
+pub fn master_secret(
+    pms: &[u8],
+    client_random: &[u8; 32],
+    server_random: &[u8; 32],
+) -> Zeroizing<[u8; 48]> {
     let mut ms = Zeroizing::new([0u8; 48]);
-    p_sha256(&mut ms[..], pms, &[b"master secret", client_random, server_random]);
+    p_sha256(
+        &mut ms[..],
+        pms,
+        &[b"master secret", client_random, server_random],
+    );
     ms
 }
 
@@ -85,9 +93,18 @@ pub fn extended_master_secret(pms: &[u8], session_hash: &[u8; 32]) -> Zeroizing<
 /// `key_block = PRF(master_secret, "key expansion", server_random + client_random)`
 ///
 /// Note the order of the randoms: server first (RFC 5246 6.3), unlike the master secret.
-pub fn key_block(master_secret: &[u8; 48], client_random: &[u8; 32], server_random: &[u8; 32], len: usize) -> Zeroizing<Vec<u8>> {
+pub fn key_block(
+    master_secret: &[u8; 48],
+    client_random: &[u8; 32],
+    server_random: &[u8; 32],
+    len: usize,
+) -> Zeroizing<Vec<u8>> {
     let mut kb = Zeroizing::new(vec![0u8; len]);
-    p_sha256(&mut kb[..], master_secret, &[b"key expansion", server_random, client_random]);
+    p_sha256(
+        &mut kb[..],
+        master_secret,
+        &[b"key expansion", server_random, client_random],
+    );
     kb
 }
 
@@ -123,9 +140,14 @@ pub fn export_keying_material(
     match context {
         None => p_sha256(out, master_secret, &[label, client_random, server_random]),
         Some(ctx) => {
-            let len = u16::try_from(ctx.len())
-                .map_err(|_| Error::ApiMisuse("exporter context must be shorter than 2^16 bytes"))?;
-            p_sha256(out, master_secret, &[label, client_random, server_random, &len.to_be_bytes(), ctx]);
+            let len = u16::try_from(ctx.len()).map_err(|_| {
+                Error::ApiMisuse("exporter context must be shorter than 2^16 bytes")
+            })?;
+            p_sha256(
+                out,
+                master_secret,
+                &[label, client_random, server_random, &len.to_be_bytes(), ctx],
+            );
         }
     }
     Ok(())
@@ -146,7 +168,9 @@ impl core::fmt::Debug for Transcript {
 impl Transcript {
     /// An empty transcript.
     pub fn new() -> Self {
-        Self { hash: Sha256::new() }
+        Self {
+            hash: Sha256::new(),
+        }
     }
     /// Adds the exact bytes of one handshake message.
     pub fn add(&mut self, bytes: &[u8]) {
@@ -210,7 +234,10 @@ mod tests {
             t.current_hash().to_vec(),
             unhex("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         );
-        assert_eq!(snapshot.current_hash(), <[u8; 32]>::from(Sha256::digest(b"a")));
+        assert_eq!(
+            snapshot.current_hash(),
+            <[u8; 32]>::from(Sha256::digest(b"a"))
+        );
         assert_eq!(format!("{t:?}"), "Transcript");
     }
 

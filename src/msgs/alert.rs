@@ -58,7 +58,10 @@ mod tests {
 
     #[test]
     fn exactly_two_bytes() {
-        assert_eq!(AlertMessagePayload::read_bytes(&[]), Err(InvalidMessage::MissingData("Alert")));
+        assert_eq!(
+            AlertMessagePayload::read_bytes(&[]),
+            Err(InvalidMessage::MissingData("Alert"))
+        );
         assert_eq!(
             AlertMessagePayload::read_bytes(&[2]),
             Err(InvalidMessage::MissingData("Alert"))

@@ -21,7 +21,10 @@ pub struct Reader<'a> {
 impl<'a> Reader<'a> {
     /// Starts reading `bytes` from the beginning.
     pub fn init(bytes: &'a [u8]) -> Self {
-        Self { buf: bytes, cursor: 0 }
+        Self {
+            buf: bytes,
+            cursor: 0,
+        }
     }
     /// Takes `len` bytes, or `None` if fewer are left.
     pub fn take(&mut self, len: usize) -> Option<&'a [u8]> {
@@ -231,9 +234,18 @@ impl LengthPrefix {
     pub fn encode(self, len: usize) -> PrefixBytes {
         let [.., a, b, c] = len.to_be_bytes();
         match self {
-            Self::U8 => PrefixBytes { bytes: [c, 0, 0], len: 1 },
-            Self::U16 => PrefixBytes { bytes: [b, c, 0], len: 2 },
-            Self::U24 => PrefixBytes { bytes: [a, b, c], len: 3 },
+            Self::U8 => PrefixBytes {
+                bytes: [c, 0, 0],
+                len: 1,
+            },
+            Self::U16 => PrefixBytes {
+                bytes: [b, c, 0],
+                len: 2,
+            },
+            Self::U24 => PrefixBytes {
+                bytes: [a, b, c],
+                len: 3,
+            },
         }
     }
     /// The number of bytes of the prefix.
@@ -281,8 +293,17 @@ impl Bounds {
     const fn new(prefix: LengthPrefix, min: usize, max: usize, name: &'static str) -> Self {
         // Evaluated at compile time for the `const` field descriptions: an impossible
         // range is a build error, not a runtime one.
-        assert!(min <= max && max <= prefix.max(), "vector range does not fit its prefix");
-        Self { prefix, min, max, unit: 1, name }
+        assert!(
+            min <= max && max <= prefix.max(),
+            "vector range does not fit its prefix"
+        );
+        Self {
+            prefix,
+            min,
+            max,
+            unit: 1,
+            name,
+        }
     }
     /// `<min..max>` with a one-byte length.
     ///
@@ -429,18 +450,33 @@ mod tests {
     fn integers_error_on_every_truncation_and_on_trailing_data() {
         let data = [0xffu8; 5];
         for n in 0..1 {
-            assert_eq!(u8::read_bytes(&data[..n]), Err(InvalidMessage::MissingData("u8")));
+            assert_eq!(
+                u8::read_bytes(&data[..n]),
+                Err(InvalidMessage::MissingData("u8"))
+            );
         }
         for n in 0..2 {
-            assert_eq!(u16::read_bytes(&data[..n]), Err(InvalidMessage::MissingData("u16")));
+            assert_eq!(
+                u16::read_bytes(&data[..n]),
+                Err(InvalidMessage::MissingData("u16"))
+            );
         }
         for n in 0..3 {
-            assert_eq!(U24::read_bytes(&data[..n]), Err(InvalidMessage::MissingData("u24")));
+            assert_eq!(
+                U24::read_bytes(&data[..n]),
+                Err(InvalidMessage::MissingData("u24"))
+            );
         }
         for n in 0..4 {
-            assert_eq!(u32::read_bytes(&data[..n]), Err(InvalidMessage::MissingData("u32")));
+            assert_eq!(
+                u32::read_bytes(&data[..n]),
+                Err(InvalidMessage::MissingData("u32"))
+            );
         }
-        assert!(matches!(u32::read_bytes(&data), Err(InvalidMessage::TrailingData(_))));
+        assert!(matches!(
+            u32::read_bytes(&data),
+            Err(InvalidMessage::TrailingData(_))
+        ));
     }
 
     const SALT: Bounds = Bounds::u8(1, 255, "srp_s");
@@ -464,7 +500,10 @@ mod tests {
             SALT.read_opaque(&mut Reader::init(&[3, 1, 2])),
             Err(InvalidMessage::MissingData("srp_s"))
         );
-        assert_eq!(SALT.read_opaque(&mut Reader::init(&[2, 1, 2])), Ok(vec![1, 2]));
+        assert_eq!(
+            SALT.read_opaque(&mut Reader::init(&[2, 1, 2])),
+            Ok(vec![1, 2])
+        );
         // The range is checked before the body: a too-long announcement fails as
         // InvalidLength even when the body is absent.
         let hs = Bounds::u16(0, 10, "x");
@@ -486,7 +525,10 @@ mod tests {
             Err(InvalidMessage::InvalidLength("cipher_suites"))
         );
         // 24-bit prefix.
-        assert_eq!(CERTS.read_opaque(&mut Reader::init(&[0, 0, 2, 7, 8])), Ok(vec![7, 8]));
+        assert_eq!(
+            CERTS.read_opaque(&mut Reader::init(&[0, 0, 2, 7, 8])),
+            Ok(vec![7, 8])
+        );
         assert_eq!(
             CERTS.read_opaque(&mut Reader::init(&[0, 0, 2, 7])),
             Err(InvalidMessage::MissingData("certificate_list"))
@@ -504,8 +546,9 @@ mod tests {
         let mut out = vec![0xaa];
         CERTS.encode_opaque(&mut out, &[1]);
         assert_eq!(out, [0xaa, 0, 0, 1, 1]);
-        let back: Vec<u16> =
-            SUITES.read_list(&mut Reader::init(&[0, 4, 0xc0, 0x1d, 0xc0, 0x20])).unwrap();
+        let back: Vec<u16> = SUITES
+            .read_list(&mut Reader::init(&[0, 4, 0xc0, 0x1d, 0xc0, 0x20]))
+            .unwrap();
         assert_eq!(back, [0xc01d, 0xc020]);
     }
 
@@ -516,8 +559,14 @@ mod tests {
             Ok(CipherSuite::TLS_SRP_SHA_WITH_AES_128_CBC_SHA)
         );
         assert_eq!(CipherSuite::Unknown(0x1301).get_encoding(), [0x13, 0x01]);
-        assert_eq!(ProtocolVersion::read_bytes(&[3, 3]), Ok(ProtocolVersion::TLSv1_2));
-        assert_eq!(ExtensionType::read_bytes(&[0xff, 0x01]), Ok(ExtensionType::RenegotiationInfo));
+        assert_eq!(
+            ProtocolVersion::read_bytes(&[3, 3]),
+            Ok(ProtocolVersion::TLSv1_2)
+        );
+        assert_eq!(
+            ExtensionType::read_bytes(&[0xff, 0x01]),
+            Ok(ExtensionType::RenegotiationInfo)
+        );
         assert_eq!(ContentType::read_bytes(&[99]), Ok(ContentType::Unknown(99)));
     }
 }

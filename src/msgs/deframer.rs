@@ -68,7 +68,10 @@ impl MessageDeframer {
         let Some(len) = check_header(pending)? else {
             return Ok(None);
         };
-        let Some(end) = HEADER_SIZE.checked_add(len).filter(|end| *end <= pending.len()) else {
+        let Some(end) = HEADER_SIZE
+            .checked_add(len)
+            .filter(|end| *end <= pending.len())
+        else {
             return Ok(None);
         };
         let mut r = Reader::init(pending);
@@ -78,7 +81,11 @@ impl MessageDeframer {
         // Move what follows the record to the front.
         self.buf.copy_within(end..self.used, 0);
         self.used = self.used.saturating_sub(end);
-        Ok(Some(OpaqueMessage { typ, version, payload }))
+        Ok(Some(OpaqueMessage {
+            typ,
+            version,
+            payload,
+        }))
     }
 
     /// Whether buffered bytes are waiting (a partial record).
@@ -180,7 +187,10 @@ mod tests {
         for typ in [0u8, 19, 25, 0x80, 0xff] {
             let mut d = MessageDeframer::new();
             d.extend(&[typ]).unwrap();
-            assert_eq!(d.pop(), Err(Error::InvalidMessage(InvalidMessage::InvalidContentType)));
+            assert_eq!(
+                d.pop(),
+                Err(Error::InvalidMessage(InvalidMessage::InvalidContentType))
+            );
         }
         for typ in 20..=24u8 {
             let mut d = MessageDeframer::new();
@@ -194,11 +204,19 @@ mod tests {
         // An HTTP request sent to a TLS port: "GET /" fails on the content type.
         let mut d = MessageDeframer::new();
         d.extend(b"GET / HTTP/1.1\r\n").unwrap();
-        assert_eq!(d.pop(), Err(Error::InvalidMessage(InvalidMessage::InvalidContentType)));
+        assert_eq!(
+            d.pop(),
+            Err(Error::InvalidMessage(InvalidMessage::InvalidContentType))
+        );
         for major in [0u8, 2, 4, 0x16] {
             let mut d = MessageDeframer::new();
             d.extend(&[22, major]).unwrap();
-            assert_eq!(d.pop(), Err(Error::InvalidMessage(InvalidMessage::UnknownProtocolVersion)));
+            assert_eq!(
+                d.pop(),
+                Err(Error::InvalidMessage(
+                    InvalidMessage::UnknownProtocolVersion
+                ))
+            );
         }
         // Any minor version is accepted by the record layer (ClientHellos use 3.1).
         for minor in [0u8, 1, 3, 4, 0xff] {
@@ -214,10 +232,16 @@ mod tests {
         let len = (MAX_CIPHERTEXT_LEN + 1) as u16;
         let [hi, lo] = len.to_be_bytes();
         d.extend(&[23, 3, 3, hi, lo]).unwrap();
-        assert_eq!(d.pop(), Err(Error::InvalidMessage(InvalidMessage::RecordTooLarge)));
+        assert_eq!(
+            d.pop(),
+            Err(Error::InvalidMessage(InvalidMessage::RecordTooLarge))
+        );
         let mut d = MessageDeframer::new();
         d.extend(&[23, 3, 3, 0xff, 0xff]).unwrap();
-        assert_eq!(d.pop(), Err(Error::InvalidMessage(InvalidMessage::RecordTooLarge)));
+        assert_eq!(
+            d.pop(),
+            Err(Error::InvalidMessage(InvalidMessage::RecordTooLarge))
+        );
     }
 
     #[test]
@@ -237,7 +261,12 @@ mod tests {
     fn buffer_never_exceeds_one_maximal_record() {
         // An endless stream of valid small records that nobody pops.
         let one = record(23, [3, 3], &[0; 100]);
-        let stream: Vec<u8> = one.iter().copied().cycle().take(4 * MAX_WIRE_SIZE).collect();
+        let stream: Vec<u8> = one
+            .iter()
+            .copied()
+            .cycle()
+            .take(4 * MAX_WIRE_SIZE)
+            .collect();
         let mut rd: &[u8] = &stream;
         let mut d = MessageDeframer::new();
         loop {
@@ -280,7 +309,10 @@ mod tests {
         }
         let mut d = MessageDeframer::new();
         d.extend(&[22, 3]).unwrap();
-        assert_eq!(d.read(&mut Fail).unwrap_err().kind(), io::ErrorKind::WouldBlock);
+        assert_eq!(
+            d.read(&mut Fail).unwrap_err().kind(),
+            io::ErrorKind::WouldBlock
+        );
         assert_eq!(d.buffered(), 2);
     }
 }

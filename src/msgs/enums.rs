@@ -201,7 +201,10 @@ mod tests {
             assert_eq!(u8::from(ContentType::from(v)), v);
             assert_eq!(u8::from(HandshakeType::from(v)), v);
         }
-        assert_eq!(CipherSuite::from(0xC01D), CipherSuite::TLS_SRP_SHA_WITH_AES_128_CBC_SHA);
+        assert_eq!(
+            CipherSuite::from(0xC01D),
+            CipherSuite::TLS_SRP_SHA_WITH_AES_128_CBC_SHA
+        );
         assert_eq!(CipherSuite::from(0x1301), CipherSuite::Unknown(0x1301));
         assert_eq!(ExtensionType::from(12), ExtensionType::Srp);
     }

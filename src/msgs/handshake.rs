@@ -236,14 +236,19 @@ impl Codec<'_> for ClientExtension {
             ExtensionType::ServerName => match read_server_name_list(d)? {
                 // Only name types we do not know: keep the bytes, so that the extension
                 // re-encodes as received (an empty `ServerName` list could not be encoded).
-                names if names.is_empty() => {
-                    (Self::Unknown { typ, payload: whole.to_vec() }, "server_name")
-                }
+                names if names.is_empty() => (
+                    Self::Unknown {
+                        typ,
+                        payload: whole.to_vec(),
+                    },
+                    "server_name",
+                ),
                 names => (Self::ServerName(names), "server_name"),
             },
-            ExtensionType::Alpn => {
-                (Self::Alpn(read_alpn_list(d)?), "application_layer_protocol_negotiation")
-            }
+            ExtensionType::Alpn => (
+                Self::Alpn(read_alpn_list(d)?),
+                "application_layer_protocol_negotiation",
+            ),
             ExtensionType::ExtendedMasterSecret => {
                 (Self::ExtendedMasterSecret, "extended_master_secret")
             }
@@ -255,10 +260,17 @@ impl Codec<'_> for ClientExtension {
             ExtensionType::SessionTicket => {
                 (Self::SessionTicket(d.rest().to_vec()), "session_ticket")
             }
-            ExtensionType::SupportedVersions => {
-                (Self::SupportedVersions(SUPPORTED_VERSIONS.read_list(d)?), "supported_versions")
-            }
-            typ => (Self::Unknown { typ, payload: d.rest().to_vec() }, "extension"),
+            ExtensionType::SupportedVersions => (
+                Self::SupportedVersions(SUPPORTED_VERSIONS.read_list(d)?),
+                "supported_versions",
+            ),
+            typ => (
+                Self::Unknown {
+                    typ,
+                    payload: d.rest().to_vec(),
+                },
+                "extension",
+            ),
         };
         data.expect_empty(name)?;
         Ok(ext)
@@ -341,7 +353,13 @@ impl Codec<'_> for ServerExtension {
                     _ => return Err(InvalidMessage::InvalidLength("protocol_name_list")),
                 }
             }
-            typ => (Self::Unknown { typ, payload: d.rest().to_vec() }, "extension"),
+            typ => (
+                Self::Unknown {
+                    typ,
+                    payload: d.rest().to_vec(),
+                },
+                "extension",
+            ),
         };
         data.expect_empty(name)?;
         Ok(ext)
@@ -452,7 +470,8 @@ impl ClientHelloPayload {
     }
     /// Whether extended_master_secret is present.
     pub fn ems_offered(&self) -> bool {
-        self.find_extension(ExtensionType::ExtendedMasterSecret).is_some()
+        self.find_extension(ExtensionType::ExtendedMasterSecret)
+            .is_some()
     }
     /// Whether encrypt_then_mac is present.
     pub fn etm_offered(&self) -> bool {
@@ -554,7 +573,8 @@ impl ServerHelloPayload {
     }
     /// Whether extended_master_secret was acknowledged.
     pub fn ems_acked(&self) -> bool {
-        self.find_extension(ExtensionType::ExtendedMasterSecret).is_some()
+        self.find_extension(ExtensionType::ExtendedMasterSecret)
+            .is_some()
     }
     /// Whether encrypt_then_mac was acknowledged.
     pub fn etm_acked(&self) -> bool {
@@ -634,7 +654,10 @@ impl Codec<'_> for NewSessionTicketPayload {
         let lifetime_hint =
             u32::read(r).map_err(|_| InvalidMessage::MissingData("ticket_lifetime_hint"))?;
         let ticket = TICKET.read_opaque(r)?;
-        Ok(Self { lifetime_hint, ticket })
+        Ok(Self {
+            lifetime_hint,
+            ticket,
+        })
     }
 }
 
@@ -699,24 +722,35 @@ impl HandshakePayload {
     fn read(typ: HandshakeType, r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
         let (payload, name) = match typ {
             HandshakeType::HelloRequest => (Self::HelloRequest, "HelloRequest"),
-            HandshakeType::ClientHello => {
-                (Self::ClientHello(ClientHelloPayload::read(r)?), "ClientHello")
-            }
-            HandshakeType::ServerHello => {
-                (Self::ServerHello(ServerHelloPayload::read(r)?), "ServerHello")
-            }
-            HandshakeType::ServerKeyExchange => {
-                (Self::ServerKeyExchange(r.rest().to_vec()), "ServerKeyExchange")
-            }
+            HandshakeType::ClientHello => (
+                Self::ClientHello(ClientHelloPayload::read(r)?),
+                "ClientHello",
+            ),
+            HandshakeType::ServerHello => (
+                Self::ServerHello(ServerHelloPayload::read(r)?),
+                "ServerHello",
+            ),
+            HandshakeType::ServerKeyExchange => (
+                Self::ServerKeyExchange(r.rest().to_vec()),
+                "ServerKeyExchange",
+            ),
             HandshakeType::ServerHelloDone => (Self::ServerHelloDone, "ServerHelloDone"),
-            HandshakeType::ClientKeyExchange => {
-                (Self::ClientKeyExchange(r.rest().to_vec()), "ClientKeyExchange")
-            }
+            HandshakeType::ClientKeyExchange => (
+                Self::ClientKeyExchange(r.rest().to_vec()),
+                "ClientKeyExchange",
+            ),
             HandshakeType::Finished => (Self::Finished(r.rest().to_vec()), "Finished"),
-            HandshakeType::NewSessionTicket => {
-                (Self::NewSessionTicket(NewSessionTicketPayload::read(r)?), "NewSessionTicket")
-            }
-            typ => (Self::Unknown { typ, payload: r.rest().to_vec() }, "Handshake"),
+            HandshakeType::NewSessionTicket => (
+                Self::NewSessionTicket(NewSessionTicketPayload::read(r)?),
+                "NewSessionTicket",
+            ),
+            typ => (
+                Self::Unknown {
+                    typ,
+                    payload: r.rest().to_vec(),
+                },
+                "Handshake",
+            ),
         };
         r.expect_empty(name)?;
         Ok(payload)
@@ -735,7 +769,10 @@ pub struct HandshakeMessagePayload {
 impl HandshakeMessagePayload {
     /// Builds a message; `typ` is derived from the payload (for `Unknown`, from its `typ`).
     pub fn new(payload: HandshakePayload) -> Self {
-        Self { typ: payload.handshake_type(), payload }
+        Self {
+            typ: payload.handshake_type(),
+            payload,
+        }
     }
 }
 
@@ -769,7 +806,11 @@ mod tests {
     /// Every strict prefix of `enc` must fail to decode as `T` (and never panic).
     fn assert_truncations_fail<T: for<'a> Codec<'a> + core::fmt::Debug>(enc: &[u8]) {
         for n in 0..enc.len() {
-            assert!(T::read_bytes(&enc[..n]).is_err(), "prefix of {n}/{} bytes decoded", enc.len());
+            assert!(
+                T::read_bytes(&enc[..n]).is_err(),
+                "prefix of {n}/{} bytes decoded",
+                enc.len()
+            );
         }
     }
 
@@ -867,7 +908,11 @@ mod tests {
         assert_eq!(assert_round_trip::<ClientHelloPayload>(&enc), ch);
         // Cutting the hello exactly before its extensions block leaves a valid hello
         // without extensions (RFC 5246 7.4.1.2); every other prefix is an error.
-        let no_ext = ClientHelloPayload { extensions: vec![], ..ch.clone() }.get_encoding();
+        let no_ext = ClientHelloPayload {
+            extensions: vec![],
+            ..ch.clone()
+        }
+        .get_encoding();
         for n in 0..enc.len() {
             let r = ClientHelloPayload::read_bytes(&enc[..n]);
             if n == no_ext.len() {
@@ -909,7 +954,10 @@ mod tests {
         assert_truncations_fail::<HandshakeMessagePayload>(&msg);
         assert_round_trip::<HandshakeMessagePayload>(&msg);
         // Without extensions the block is omitted and decodes as absent.
-        let bare = ServerHelloPayload { extensions: vec![], ..sample_server_hello() };
+        let bare = ServerHelloPayload {
+            extensions: vec![],
+            ..sample_server_hello()
+        };
         let enc = bare.get_encoding();
         assert_eq!(enc.len(), 2 + 32 + 33 + 2 + 1);
         assert_eq!(assert_round_trip::<ServerHelloPayload>(&enc), bare);
@@ -917,8 +965,11 @@ mod tests {
 
     #[test]
     fn client_hello_field_ranges() {
-        let good =
-            ClientHelloPayload { extensions: vec![], ..sample_client_hello() }.get_encoding();
+        let good = ClientHelloPayload {
+            extensions: vec![],
+            ..sample_client_hello()
+        }
+        .get_encoding();
         let sid_at = 2 + 32;
         let suites_at = sid_at + 33;
         let comp_at = suites_at + 2 + 6;
@@ -955,7 +1006,10 @@ mod tests {
         // An explicitly empty extensions block is fine (and means no extensions).
         let mut empty = good.clone();
         empty.extend_from_slice(&[0, 0]);
-        assert_eq!(ClientHelloPayload::read_bytes(&empty).unwrap().extensions, vec![]);
+        assert_eq!(
+            ClientHelloPayload::read_bytes(&empty).unwrap().extensions,
+            vec![]
+        );
 
         // A lone byte where the extensions block would be.
         let mut bad = good.clone();
@@ -1017,7 +1071,11 @@ mod tests {
         ];
         for (typ, data, err) in cases {
             let enc = ext_bytes(*typ, data);
-            assert_eq!(ClientExtension::read_bytes(&enc), Err(*err), "type {typ} data {data:?}");
+            assert_eq!(
+                ClientExtension::read_bytes(&enc),
+                Err(*err),
+                "type {typ} data {data:?}"
+            );
         }
         // The largest username the range allows.
         let long = ClientExtension::SrpUsername(vec![b'u'; 255]);
@@ -1048,9 +1106,15 @@ mod tests {
         let ext = assert_round_trip::<ClientExtension>(&enc);
         assert_eq!(
             ext,
-            ClientExtension::Unknown { typ: ExtensionType::ServerName, payload: data.to_vec() }
+            ClientExtension::Unknown {
+                typ: ExtensionType::ServerName,
+                payload: data.to_vec()
+            }
         );
-        let ch = ClientHelloPayload { extensions: vec![ext], ..sample_client_hello() };
+        let ch = ClientHelloPayload {
+            extensions: vec![ext],
+            ..sample_client_hello()
+        };
         assert_eq!(ch.sni_hostname(), None);
     }
 
@@ -1064,13 +1128,21 @@ mod tests {
             (0, &[0, 0], TrailingData("server_name")),
             (0xff01, &[], MissingData("renegotiated_connection")),
             // ALPN in a ServerHello: exactly one name.
-            (16, &[0, 6, 2, b'h', b'2', 2, b'h', b'3'], InvalidLength("protocol_name_list")),
+            (
+                16,
+                &[0, 6, 2, b'h', b'2', 2, b'h', b'3'],
+                InvalidLength("protocol_name_list"),
+            ),
             (16, &[0, 0], InvalidLength("protocol_name_list")),
             (16, &[0, 2, 0, 0], InvalidLength("ProtocolName")),
         ];
         for (typ, data, err) in cases {
             let enc = ext_bytes(*typ, data);
-            assert_eq!(ServerExtension::read_bytes(&enc), Err(*err), "type {typ} data {data:?}");
+            assert_eq!(
+                ServerExtension::read_bytes(&enc),
+                Err(*err),
+                "type {typ} data {data:?}"
+            );
         }
     }
 
@@ -1078,8 +1150,10 @@ mod tests {
     fn duplicate_extensions_are_detected() {
         let mut ch = sample_client_hello();
         assert!(!ch.has_duplicate_extension());
-        ch.extensions
-            .push(ClientExtension::Unknown { typ: ExtensionType::Srp, payload: vec![1, b'b'] });
+        ch.extensions.push(ClientExtension::Unknown {
+            typ: ExtensionType::Srp,
+            payload: vec![1, b'b'],
+        });
         assert!(ch.has_duplicate_extension());
         // Decoding keeps duplicates so that the state machine can refuse them.
         let back = ClientHelloPayload::read_bytes(&ch.get_encoding()).unwrap();
@@ -1094,8 +1168,14 @@ mod tests {
             .has_duplicate_extension());
         let two_unknown = ServerHelloPayload {
             extensions: vec![
-                ServerExtension::Unknown { typ: ExtensionType::Unknown(99), payload: vec![] },
-                ServerExtension::Unknown { typ: ExtensionType::Unknown(99), payload: vec![1] },
+                ServerExtension::Unknown {
+                    typ: ExtensionType::Unknown(99),
+                    payload: vec![],
+                },
+                ServerExtension::Unknown {
+                    typ: ExtensionType::Unknown(99),
+                    payload: vec![1],
+                },
             ],
             ..sample_server_hello()
         };
@@ -1107,7 +1187,10 @@ mod tests {
         let ch = sample_client_hello();
         assert_eq!(ch.srp_username(), Some(&b"alice"[..]));
         assert_eq!(ch.sni_hostname(), Some(&b"example.com"[..]));
-        assert_eq!(ch.alpn_protocols(), Some(&[b"h2".to_vec(), b"http/1.1".to_vec()][..]));
+        assert_eq!(
+            ch.alpn_protocols(),
+            Some(&[b"h2".to_vec(), b"http/1.1".to_vec()][..])
+        );
         assert_eq!(ch.renegotiation_info(), Some(&[][..]));
         assert!(ch.ems_offered());
         assert!(ch.etm_offered());
@@ -1118,7 +1201,10 @@ mod tests {
         );
         assert!(ch.offers_suite(CipherSuite::TLS_SRP_SHA_WITH_AES_128_CBC_SHA));
         assert!(ch.find_extension(ExtensionType::KeyShare).is_none());
-        let bare = ClientHelloPayload { extensions: vec![], ..ch };
+        let bare = ClientHelloPayload {
+            extensions: vec![],
+            ..ch
+        };
         assert_eq!(bare.srp_username(), None);
         assert!(!bare.ems_offered());
         assert_eq!(bare.sni_hostname(), None);
@@ -1130,7 +1216,10 @@ mod tests {
         assert_eq!(sh.alpn_protocol(), Some(&b"h2"[..]));
         assert_eq!(sh.renegotiation_info(), Some(&[][..]));
         assert!(sh.ems_acked() && sh.etm_acked() && sh.session_ticket_acked());
-        let bare = ServerHelloPayload { extensions: vec![], ..sh };
+        let bare = ServerHelloPayload {
+            extensions: vec![],
+            ..sh
+        };
         assert!(!bare.ems_acked() && bare.alpn_protocol().is_none());
     }
 
@@ -1189,7 +1278,10 @@ mod tests {
 
     #[test]
     fn new_session_ticket() {
-        let t = NewSessionTicketPayload { lifetime_hint: 7200, ticket: vec![0xab; 100] };
+        let t = NewSessionTicketPayload {
+            lifetime_hint: 7200,
+            ticket: vec![0xab; 100],
+        };
         let enc = t.get_encoding();
         assert_eq!(&enc[..6], &[0, 0, 0x1c, 0x20, 0, 100]);
         assert_eq!(assert_round_trip::<NewSessionTicketPayload>(&enc), t);
@@ -1211,15 +1303,24 @@ mod tests {
             HandshakePayload::ServerHelloDone,
             HandshakePayload::ClientKeyExchange(vec![0, 1, 5]),
             HandshakePayload::Finished(vec![0x42; 12]),
-            HandshakePayload::Unknown { typ: HandshakeType::Certificate, payload: vec![0, 0, 0] },
-            HandshakePayload::Unknown { typ: HandshakeType::Unknown(200), payload: vec![] },
+            HandshakePayload::Unknown {
+                typ: HandshakeType::Certificate,
+                payload: vec![0, 0, 0],
+            },
+            HandshakePayload::Unknown {
+                typ: HandshakeType::Unknown(200),
+                payload: vec![],
+            },
         ];
         for p in msgs {
             let m = HandshakeMessagePayload::new(p.clone());
             assert_eq!(m.typ, p.handshake_type());
             let enc = m.get_encoding();
             assert_eq!(enc[0], m.typ.get());
-            assert_eq!(usize::from(U24::read_bytes(&enc[1..4]).unwrap()), enc.len() - 4);
+            assert_eq!(
+                usize::from(U24::read_bytes(&enc[1..4]).unwrap()),
+                enc.len() - 4
+            );
             assert_eq!(assert_round_trip::<HandshakeMessagePayload>(&enc), m);
             assert_truncations_fail::<HandshakeMessagePayload>(&enc);
         }

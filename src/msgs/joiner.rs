@@ -137,17 +137,29 @@ mod tests {
         j.push(&rec).unwrap();
         let got: Vec<_> = std::iter::from_fn(|| j.pop().unwrap()).collect();
         assert_eq!(got.len(), 3);
-        assert_eq!(got[0], (HandshakeMessagePayload::new(HandshakePayload::ServerHelloDone), a));
+        assert_eq!(
+            got[0],
+            (
+                HandshakeMessagePayload::new(HandshakePayload::ServerHelloDone),
+                a
+            )
+        );
         assert_eq!(got[1].1, b);
         assert_eq!(
             got[2].0.payload,
-            HandshakePayload::Unknown { typ: HandshakeType::Certificate, payload: vec![0, 0, 0] }
+            HandshakePayload::Unknown {
+                typ: HandshakeType::Certificate,
+                payload: vec![0, 0, 0]
+            }
         );
         assert_eq!(got[2].1, c);
         assert!(!j.is_empty(), "the start of the fourth is kept");
         j.push(&d[2..]).unwrap();
         let (m, bytes) = j.pop().unwrap().unwrap();
-        assert_eq!(m.payload, HandshakePayload::ClientKeyExchange(vec![0, 1, 9]));
+        assert_eq!(
+            m.payload,
+            HandshakePayload::ClientKeyExchange(vec![0, 1, 9])
+        );
         assert_eq!(bytes, d);
         assert!(j.is_empty());
     }
@@ -158,7 +170,9 @@ mod tests {
         let mut j = HandshakeJoiner::new();
         assert_eq!(
             j.push(&[1, too_big[1], too_big[2], too_big[3]]),
-            Err(Error::InvalidMessage(InvalidMessage::HandshakeMessageTooLarge))
+            Err(Error::InvalidMessage(
+                InvalidMessage::HandshakeMessageTooLarge
+            ))
         );
         // Header split across records: refused when its last byte arrives.
         let mut j = HandshakeJoiner::new();
@@ -166,7 +180,9 @@ mod tests {
         j.push(&[0xff]).unwrap();
         assert_eq!(
             j.push(&[0xff]),
-            Err(Error::InvalidMessage(InvalidMessage::HandshakeMessageTooLarge))
+            Err(Error::InvalidMessage(
+                InvalidMessage::HandshakeMessageTooLarge
+            ))
         );
         // Behind a whole message in the same record.
         let mut j = HandshakeJoiner::new();
@@ -174,7 +190,9 @@ mod tests {
         rec.extend_from_slice(&[2, 0xff, 0xff, 0xff]);
         assert_eq!(
             j.push(&rec),
-            Err(Error::InvalidMessage(InvalidMessage::HandshakeMessageTooLarge))
+            Err(Error::InvalidMessage(
+                InvalidMessage::HandshakeMessageTooLarge
+            ))
         );
         // Exactly the cap is accepted.
         let mut j = HandshakeJoiner::new();
@@ -191,7 +209,10 @@ mod tests {
     #[test]
     fn empty_fragment_refused() {
         let mut j = HandshakeJoiner::new();
-        assert_eq!(j.push(&[]), Err(Error::InvalidMessage(InvalidMessage::EmptyFragment)));
+        assert_eq!(
+            j.push(&[]),
+            Err(Error::InvalidMessage(InvalidMessage::EmptyFragment))
+        );
     }
 
     #[test]
@@ -200,7 +221,9 @@ mod tests {
         j.push(&msg(14, &[0])).unwrap();
         assert_eq!(
             j.pop(),
-            Err(Error::InvalidMessage(InvalidMessage::TrailingData("ServerHelloDone")))
+            Err(Error::InvalidMessage(InvalidMessage::TrailingData(
+                "ServerHelloDone"
+            )))
         );
     }
 }

@@ -78,14 +78,22 @@ pub struct PlainMessage {
 impl PlainMessage {
     /// Reinterprets as an opaque message (used while no keys are in use).
     pub fn into_unencrypted_opaque(self) -> OpaqueMessage {
-        OpaqueMessage { typ: self.typ, version: self.version, payload: self.payload }
+        OpaqueMessage {
+            typ: self.typ,
+            version: self.version,
+            payload: self.payload,
+        }
     }
 }
 
 impl OpaqueMessage {
     /// Reinterprets as plaintext (used while no keys are in use).
     pub fn into_plain_message(self) -> PlainMessage {
-        PlainMessage { typ: self.typ, version: self.version, payload: self.payload }
+        PlainMessage {
+            typ: self.typ,
+            version: self.version,
+            payload: self.payload,
+        }
     }
 }
 

@@ -24,10 +24,12 @@ use crate::conn::{CommonState, HsInput};
 use crate::crypto::prf::{self, Transcript};
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
 use crate::msgs::codec::Codec;
-use crate::msgs::enums::{AlertDescription, CipherSuite, Compression, ContentType, HandshakeType, ProtocolVersion};
+use crate::msgs::enums::{
+    AlertDescription, CipherSuite, Compression, ContentType, HandshakeType, ProtocolVersion,
+};
 use crate::msgs::handshake::{
-    ClientExtension, ClientHelloPayload, HandshakeMessagePayload, HandshakePayload, Random, ServerExtension,
-    ServerHelloPayload, SessionId, SrpClientKeyExchange, SrpServerKeyExchange,
+    ClientExtension, ClientHelloPayload, HandshakeMessagePayload, HandshakePayload, Random,
+    ServerExtension, ServerHelloPayload, SessionId, SrpClientKeyExchange, SrpServerKeyExchange,
 };
 use crate::srp::{self, ServerKeyPair, SrpGroup};
 use crate::suites::SupportedCipherSuite;
@@ -96,7 +98,9 @@ impl ServerState {
     pub(crate) fn handle(self, cx: &mut CommonState, input: HsInput) -> Result<Self, Error> {
         match self {
             Self::ExpectClientHello(config) => expect_client_hello(config, cx, input),
-            Self::AwaitUser(_) => Err(Error::General("handshake message while awaiting a user lookup".into())),
+            Self::AwaitUser(_) => Err(Error::General(
+                "handshake message while awaiting a user lookup".into(),
+            )),
             Self::ExpectClientKx(s) => s.handle(cx, input),
             Self::ExpectCcs(s) => s.handle(cx, input),
             Self::ExpectFinished(s) => s.handle(cx, input),
@@ -116,16 +120,32 @@ impl ServerState {
     }
 
     /// Continues a handshake paused for a user lookup.
-    pub(crate) fn supply_user(self, cx: &mut CommonState, record: Option<UserRecord>) -> Result<Self, Error> {
+    pub(crate) fn supply_user(
+        self,
+        cx: &mut CommonState,
+        record: Option<UserRecord>,
+    ) -> Result<Self, Error> {
         match self {
             Self::AwaitUser(a) => a.with_user(cx, record),
-            _ => Err(Error::ApiMisuse("supply_user called when no user lookup is pending")),
+            _ => Err(Error::ApiMisuse(
+                "supply_user called when no user lookup is pending",
+            )),
         }
     }
 }
 
-fn expect_client_hello(config: Arc<ServerConfig>, cx: &mut CommonState, input: HsInput) -> Result<ServerState, Error> {
-    let HsInput::Handshake(HandshakeMessagePayload { payload: HandshakePayload::ClientHello(ch), .. }, raw) = &input
+fn expect_client_hello(
+    config: Arc<ServerConfig>,
+    cx: &mut CommonState,
+    input: HsInput,
+) -> Result<ServerState, Error> {
+    let HsInput::Handshake(
+        HandshakeMessagePayload {
+            payload: HandshakePayload::ClientHello(ch),
+            ..
+        },
+        raw,
+    ) = &input
     else {
         return Err(unexpected(&input, &[HandshakeType::ClientHello]));
     };
@@ -141,8 +161,10 @@ fn expect_client_hello(config: Arc<ServerConfig>, cx: &mut CommonState, input: H
     if reneg_ext.is_some_and(|v| !v.is_empty()) {
         return Err(PeerMisbehaved::BadRenegotiationInfo.into());
     }
-    let secure_renegotiation =
-        reneg_ext.is_some() || ch.cipher_suites.contains(&CipherSuite::TLS_EMPTY_RENEGOTIATION_INFO_SCSV);
+    let secure_renegotiation = reneg_ext.is_some()
+        || ch
+            .cipher_suites
+            .contains(&CipherSuite::TLS_EMPTY_RENEGOTIATION_INFO_SCSV);
 
     // Our preference order.
     let suite = config
@@ -154,7 +176,9 @@ fn expect_client_hello(config: Arc<ServerConfig>, cx: &mut CommonState, input: H
         crate::suites::lookup(suite.suite).ok_or(PeerIncompatible::NoCipherSuitesInCommon)?;
 
     // RFC 5054 2.5.1.2: SRP suites offered without the SRP extension.
-    let username = ch.srp_username().ok_or(PeerIncompatible::MissingSrpExtension)?;
+    let username = ch
+        .srp_username()
+        .ok_or(PeerIncompatible::MissingSrpExtension)?;
 
     let ems_offered = ch.ems_offered();
     if config.require_extended_master_secret && !ems_offered {
@@ -173,7 +197,10 @@ fn expect_client_hello(config: Arc<ServerConfig>, cx: &mut CommonState, input: H
             cx.alpn_protocol = Some(chosen.clone());
         }
     }
-    cx.sni = ch.sni_hostname().and_then(|h| core::str::from_utf8(h).ok()).map(|h| h.to_ascii_lowercase());
+    cx.sni = ch
+        .sni_hostname()
+        .and_then(|h| core::str::from_utf8(h).ok())
+        .map(|h| h.to_ascii_lowercase());
     cx.suite = Some(suite);
 
     let mut transcript = Transcript::new();
@@ -246,19 +273,37 @@ fn simulated_user(config: &ServerConfig, username: &str) -> UserRecord {
     for counter in 0u8..=255 {
         let mut seed = username.as_bytes().to_vec();
         seed.push(counter);
-        prf::prf(&mut salt, &config.simulation_secret[..], b"tls-srp simulated salt", &seed);
+        prf::prf(
+            &mut salt,
+            &config.simulation_secret[..],
+            b"tls-srp simulated salt",
+            &seed,
+        );
         if salt[0] != 0 {
             break;
         }
     }
     let mut wide = zeroize::Zeroizing::new(vec![0u8; group.byte_len() + 16]);
-    prf::prf(&mut wide, &config.simulation_secret[..], b"tls-srp simulated verifier", username.as_bytes());
+    prf::prf(
+        &mut wide,
+        &config.simulation_secret[..],
+        b"tls-srp simulated verifier",
+        username.as_bytes(),
+    );
     let verifier = srp::reduce_mod_n(group, &wide);
-    UserRecord { group, salt, verifier }
+    UserRecord {
+        group,
+        salt,
+        verifier,
+    }
 }
 
 impl AwaitUser {
-    fn with_user(self: Box<Self>, cx: &mut CommonState, record: Option<UserRecord>) -> Result<ServerState, Error> {
+    fn with_user(
+        self: Box<Self>,
+        cx: &mut CommonState,
+        record: Option<UserRecord>,
+    ) -> Result<ServerState, Error> {
         let (record, simulated) = match record {
             Some(r) => (r, false),
             None => match self.config.unknown_users {
@@ -267,14 +312,25 @@ impl AwaitUser {
             },
         };
         if record.salt.is_empty() || record.salt.len() > 255 {
-            return Err(Error::General("user record has a salt outside 1..=255 bytes".into()));
+            return Err(Error::General(
+                "user record has a salt outside 1..=255 bytes".into(),
+            ));
         }
         if record.verifier.is_empty() || record.verifier.len() > record.group.byte_len() {
-            return Err(Error::General("user record has a verifier longer than N".into()));
+            return Err(Error::General(
+                "user record has a verifier longer than N".into(),
+            ));
         }
         let group = record.group;
         let key_pair = srp::server_key_pair(group, &record.verifier)?;
-        let Self { mut transcript, client_random, suite, secure_renegotiation, offered_tls13, .. } = *self;
+        let Self {
+            mut transcript,
+            client_random,
+            suite,
+            secure_renegotiation,
+            offered_tls13,
+            ..
+        } = *self;
 
         let server_random = crate::rand::random_array::<32>()?;
         let _ = offered_tls13;
@@ -330,9 +386,18 @@ impl AwaitUser {
 }
 
 impl ExpectClientKx {
-    fn handle(mut self: Box<Self>, cx: &mut CommonState, input: HsInput) -> Result<ServerState, Error> {
-        let HsInput::Handshake(HandshakeMessagePayload { payload: HandshakePayload::ClientKeyExchange(body), .. }, raw) =
-            &input
+    fn handle(
+        mut self: Box<Self>,
+        cx: &mut CommonState,
+        input: HsInput,
+    ) -> Result<ServerState, Error> {
+        let HsInput::Handshake(
+            HandshakeMessagePayload {
+                payload: HandshakePayload::ClientKeyExchange(body),
+                ..
+            },
+            raw,
+        ) = &input
         else {
             return Err(unexpected(&input, &[HandshakeType::ClientKeyExchange]));
         };
@@ -375,12 +440,24 @@ impl ExpectCcs {
 }
 
 impl ExpectFinished {
-    fn handle(mut self: Box<Self>, cx: &mut CommonState, input: HsInput) -> Result<ServerState, Error> {
-        let HsInput::Handshake(HandshakeMessagePayload { payload: HandshakePayload::Finished(vd), .. }, raw) = &input
+    fn handle(
+        mut self: Box<Self>,
+        cx: &mut CommonState,
+        input: HsInput,
+    ) -> Result<ServerState, Error> {
+        let HsInput::Handshake(
+            HandshakeMessagePayload {
+                payload: HandshakePayload::Finished(vd),
+                ..
+            },
+            raw,
+        ) = &input
         else {
             return Err(unexpected(&input, &[HandshakeType::Finished]));
         };
-        let expected = self.secrets.verify_data(Side::Client, &self.transcript.current_hash());
+        let expected = self
+            .secrets
+            .verify_data(Side::Client, &self.transcript.current_hash());
         let ok = verify_data_matches(&expected, vd);
         if self.simulated {
             // Unreachable in practice (the record would not have authenticated), but a
@@ -393,8 +470,11 @@ impl ExpectFinished {
         self.transcript.add(raw);
         self.secrets.set_first_finished(expected);
         cx.send_ccs()?;
-        let ours = self.secrets.verify_data(Side::Server, &self.transcript.current_hash());
-        let bytes = HandshakeMessagePayload::new(HandshakePayload::Finished(ours.to_vec())).get_encoding();
+        let ours = self
+            .secrets
+            .verify_data(Side::Server, &self.transcript.current_hash());
+        let bytes =
+            HandshakeMessagePayload::new(HandshakePayload::Finished(ours.to_vec())).get_encoding();
         cx.queue_handshake(&bytes);
         cx.flush_handshake()?;
         cx.secrets = Some(self.secrets);

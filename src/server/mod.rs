@@ -26,7 +26,10 @@ pub struct UserRecord {
 
 impl core::fmt::Debug for UserRecord {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("UserRecord").field("group", &self.group).field("salt_len", &self.salt.len()).finish_non_exhaustive()
+        f.debug_struct("UserRecord")
+            .field("group", &self.group)
+            .field("salt_len", &self.salt.len())
+            .finish_non_exhaustive()
     }
 }
 
@@ -35,7 +38,11 @@ impl UserRecord {
     pub fn new(username: &str, password: &[u8], group: &'static SrpGroup) -> Result<Self, Error> {
         let salt = crate::srp::generate_salt(20)?;
         let verifier = crate::srp::compute_verifier(group, &salt, username.as_bytes(), password);
-        Ok(Self { group, salt, verifier })
+        Ok(Self {
+            group,
+            salt,
+            verifier,
+        })
     }
 }
 
@@ -54,7 +61,9 @@ pub struct InMemoryUserStore {
 impl core::fmt::Debug for InMemoryUserStore {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         let n = self.users.read().map(|u| u.len()).unwrap_or(0);
-        f.debug_struct("InMemoryUserStore").field("users", &n).finish()
+        f.debug_struct("InMemoryUserStore")
+            .field("users", &n)
+            .finish()
     }
 }
 
@@ -64,7 +73,12 @@ impl InMemoryUserStore {
         Self::default()
     }
     /// Adds or replaces `username` with a verifier for `password` in `group`.
-    pub fn add_user(&self, username: &str, password: &[u8], group: &'static SrpGroup) -> Result<(), Error> {
+    pub fn add_user(
+        &self,
+        username: &str,
+        password: &[u8],
+        group: &'static SrpGroup,
+    ) -> Result<(), Error> {
         let rec = UserRecord::new(username, password, group)?;
         self.insert(username, rec);
         Ok(())
@@ -77,7 +91,10 @@ impl InMemoryUserStore {
     }
     /// Removes a user; returns whether it existed.
     pub fn remove(&self, username: &str) -> bool {
-        self.users.write().map(|mut u| u.remove(username).is_some()).unwrap_or(false)
+        self.users
+            .write()
+            .map(|mut u| u.remove(username).is_some())
+            .unwrap_or(false)
     }
     /// Number of users.
     pub fn len(&self) -> usize {
@@ -140,8 +157,14 @@ impl core::fmt::Debug for ServerConfig {
             .field("unknown_users", &self.unknown_users)
             .field("simulated_group", &self.simulated_group)
             .field("simulated_salt_len", &self.simulated_salt_len)
-            .field("enable_extended_master_secret", &self.enable_extended_master_secret)
-            .field("require_extended_master_secret", &self.require_extended_master_secret)
+            .field(
+                "enable_extended_master_secret",
+                &self.enable_extended_master_secret,
+            )
+            .field(
+                "require_extended_master_secret",
+                &self.require_extended_master_secret,
+            )
             .field("enable_encrypt_then_mac", &self.enable_encrypt_then_mac)
             .field("alpn_protocols", &self.alpn_protocols)
             .finish_non_exhaustive()
@@ -161,7 +184,9 @@ impl ServerConnection {
             return Err(Error::ApiMisuse("no cipher suites configured"));
         }
         let state = hs::ServerState::ExpectClientHello(config);
-        Ok(Self { inner: ConnectionCommon::new(HandshakeState::Server(state), None) })
+        Ok(Self {
+            inner: ConnectionCommon::new(HandshakeState::Server(state), None),
+        })
     }
 
     fn server_state(&self) -> Option<&hs::ServerState> {
@@ -201,10 +226,14 @@ impl ServerConnection {
     /// `process_new_packets` and `write_tls` as usual.
     pub fn supply_user(&mut self, record: Option<UserRecord>) -> Result<(), Error> {
         if self.pending_user_lookup().is_none() {
-            return Err(Error::ApiMisuse("supply_user called when no user lookup is pending"));
+            return Err(Error::ApiMisuse(
+                "supply_user called when no user lookup is pending",
+            ));
         }
         let Some(HandshakeState::Server(state)) = self.inner.state.take() else {
-            return Err(Error::ApiMisuse("supply_user called when no user lookup is pending"));
+            return Err(Error::ApiMisuse(
+                "supply_user called when no user lookup is pending",
+            ));
         };
         match state.supply_user(&mut self.inner.cx, record) {
             Ok(next) => {
@@ -232,7 +261,8 @@ impl ServerConfig {
             cipher_suites: ALL_CIPHER_SUITES.to_vec(),
             user_store: None,
             unknown_users: UnknownUserPolicy::Simulate,
-            simulated_group: SrpGroup::by_bits(2048).ok_or(Error::General("no 2048-bit group".into()))?,
+            simulated_group: SrpGroup::by_bits(2048)
+                .ok_or(Error::General("no 2048-bit group".into()))?,
             simulated_salt_len: 20,
             simulation_secret: Zeroizing::new(crate::rand::random_array()?),
             enable_extended_master_secret: true,
@@ -259,4 +289,3 @@ impl core::ops::DerefMut for ServerConnection {
         &mut self.inner
     }
 }
-

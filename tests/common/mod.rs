@@ -7,8 +7,8 @@ use std::sync::Arc;
 use tls_srp::msgs::codec::{Codec, Reader};
 use tls_srp::msgs::handshake::HandshakeMessagePayload;
 use tls_srp::{
-    ClientConfig, ClientConnection, ConnectionCommon, Error, InMemoryUserStore, ServerConfig, ServerConnection,
-    SrpGroup,
+    ClientConfig, ClientConnection, ConnectionCommon, Error, InMemoryUserStore, ServerConfig,
+    ServerConnection, SrpGroup,
 };
 
 pub const USER: &str = "alice";
@@ -20,7 +20,9 @@ pub fn group(bits: u32) -> &'static SrpGroup {
 
 pub fn store_with(user: &str, password: &str, bits: u32) -> Arc<InMemoryUserStore> {
     let store = Arc::new(InMemoryUserStore::new());
-    store.add_user(user, password.as_bytes(), group(bits)).unwrap();
+    store
+        .add_user(user, password.as_bytes(), group(bits))
+        .unwrap();
     store
 }
 
@@ -85,7 +87,10 @@ pub fn handshake_altered(
     mut alter_c2s: impl FnMut(Vec<u8>) -> Vec<u8>,
     mut alter_s2c: impl FnMut(Vec<u8>) -> Vec<u8>,
 ) -> Outcome {
-    let mut out = Outcome { client: None, server: None };
+    let mut out = Outcome {
+        client: None,
+        server: None,
+    };
     for _ in 0..10 {
         let c2s = alter_c2s(take_tls(client));
         if !c2s.is_empty() {
@@ -119,7 +124,11 @@ pub fn handshake(client: &mut ClientConnection, server: &mut ServerConnection) -
 }
 
 /// Sends `data` from `from` to `to` and reads it back out of `to`.
-pub fn send_and_receive(from: &mut ConnectionCommon, to: &mut ConnectionCommon, data: &[u8]) -> Vec<u8> {
+pub fn send_and_receive(
+    from: &mut ConnectionCommon,
+    to: &mut ConnectionCommon,
+    data: &[u8],
+) -> Vec<u8> {
     let mut written = 0;
     let mut got = Vec::new();
     while written < data.len() || from.wants_write() {
@@ -161,7 +170,11 @@ pub fn split_records(mut bytes: &[u8]) -> Vec<RawRecord> {
     let mut out = Vec::new();
     while bytes.len() >= 5 {
         let len = u16::from_be_bytes([bytes[3], bytes[4]]) as usize;
-        out.push(RawRecord { typ: bytes[0], version: [bytes[1], bytes[2]], payload: bytes[5..5 + len].to_vec() });
+        out.push(RawRecord {
+            typ: bytes[0],
+            version: [bytes[1], bytes[2]],
+            payload: bytes[5..5 + len].to_vec(),
+        });
         bytes = &bytes[5 + len..];
     }
     assert!(bytes.is_empty(), "partial record in flight");
@@ -200,7 +213,11 @@ pub fn alter_handshake(bytes: Vec<u8>, mut f: impl FnMut(&mut HandshakeMessagePa
         while r.any_left() {
             let mut m = HandshakeMessagePayload::read(&mut r).expect("decodable handshake message");
             f(&mut m);
-            out.push(RawRecord { typ: 22, version: rec.version, payload: m.get_encoding() });
+            out.push(RawRecord {
+                typ: 22,
+                version: rec.version,
+                payload: m.get_encoding(),
+            });
         }
     }
     join_records(&out)

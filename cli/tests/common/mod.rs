@@ -31,13 +31,18 @@ pub fn tls_srp(args: &[&str], stdin: &str) -> (i32, String, String) {
 pub fn run_bounded(cmd: Command, args: &[&str], stdin: &[u8]) -> (i32, String, String) {
     use std::io::Write;
     let mut c = Command::new("timeout");
-    c.args(["-s", "KILL", "60"]).arg(cmd.get_program()).args(cmd.get_args()).args(args);
+    c.args(["-s", "KILL", "60"])
+        .arg(cmd.get_program())
+        .args(cmd.get_args())
+        .args(args);
     for (k, v) in cmd.get_envs() {
         if let Some(v) = v {
             c.env(k, v);
         }
     }
-    c.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    c.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     let mut child = c.spawn().expect("spawn timeout");
     let mut si = child.stdin.take().expect("stdin");
     let data = stdin.to_vec();
@@ -64,7 +69,11 @@ pub fn shim() -> PathBuf {
             .output()
             .map_err(|e| e.to_string())?;
         if !out.status.success() {
-            return Err(format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)));
+            return Err(format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ));
         }
         Ok(root().join("target/interop/srp_cb_arg_fix.so"))
     });
@@ -76,7 +85,13 @@ pub fn shim() -> PathBuf {
 
 /// Our client (the library) logs in on 127.0.0.1:`port`, sends `req`, reads until `done`
 /// or the end.
-pub fn client_exchange(port: u16, user: &str, pw: &str, req: &[u8], done: impl Fn(&[u8]) -> bool) -> Result<Vec<u8>, interop::Fail> {
+pub fn client_exchange(
+    port: u16,
+    user: &str,
+    pw: &str,
+    req: &[u8],
+    done: impl Fn(&[u8]) -> bool,
+) -> Result<Vec<u8>, interop::Fail> {
     let sock = std::net::TcpStream::connect(("127.0.0.1", port)).map_err(interop::Fail::Io)?;
     let conn = tls_srp::ClientConnection::new(Arc::new(tls_srp::ClientConfig::new(user, pw)), None)
         .map_err(interop::Fail::Tls)?;
@@ -94,7 +109,11 @@ pub fn serve(args: &[&str]) -> (Proc, u16) {
     cmd.args(["serve", "--listen", "127.0.0.1:0"]).args(args);
     let mut p = Proc::spawn("tls-srp serve", cmd, Stdio::null());
     let line = p.wait_for_prefix("listening on ", PROC_TIMEOUT);
-    let port = line.rsplit(':').next().and_then(|s| s.trim().parse().ok()).expect("port");
+    let port = line
+        .rsplit(':')
+        .next()
+        .and_then(|s| s.trim().parse().ok())
+        .expect("port");
     (p, port)
 }
 
