@@ -54,10 +54,6 @@ pub(crate) struct AwaitUser {
     username: String,
     /// Whether to answer renegotiation_info (the client signalled RFC 5746 support).
     secure_renegotiation: bool,
-    /// Whether the client also offered TLS 1.3. We answer with TLS 1.2 and must NOT put
-    /// the RFC 8446 4.1.3 downgrade marker in our random: that marker is for servers that
-    /// support TLS 1.3, and a client that offered 1.3 aborts when it sees it.
-    offered_tls13: bool,
 }
 
 pub(crate) struct ExpectClientKx {
@@ -149,7 +145,7 @@ fn expect_client_hello(
     else {
         return Err(unexpected(&input, &[HandshakeType::ClientHello]));
     };
-    let offered_tls13 = check_version(ch)?;
+    check_version(ch)?;
     if ch.has_duplicate_extension() {
         return Err(PeerMisbehaved::DuplicateExtension.into());
     }
@@ -206,29 +202,20 @@ fn expect_client_hello(
     let mut transcript = Transcript::new();
     transcript.add(raw);
 
-    // A username that is not UTF-8 cannot be anybody's: treat it as unknown.
-    let Ok(username) = core::str::from_utf8(username) else {
-        let pending = AwaitUser {
-            config,
-            transcript,
-            client_random: ch.random.0,
-            suite,
-            username: String::from_utf8_lossy(username).into_owned(),
-            secure_renegotiation,
-            offered_tls13,
-        };
-        return Box::new(pending).with_user(cx, None);
-    };
-    cx.username = Some(username.to_owned());
+    // A username that is not UTF-8 cannot be anybody's: treat it as unknown (no lookup).
+    let utf8_username = core::str::from_utf8(username).ok();
+    cx.username = utf8_username.map(str::to_owned);
     let pending = Box::new(AwaitUser {
         config,
         transcript,
         client_random: ch.random.0,
         suite,
-        username: username.to_owned(),
+        username: String::from_utf8_lossy(username).into_owned(),
         secure_renegotiation,
-        offered_tls13,
     });
+    let Some(username) = utf8_username else {
+        return pending.with_user(cx, None);
+    };
     match &pending.config.user_store {
         Some(store) => {
             let record = store.lookup(username);
@@ -238,26 +225,22 @@ fn expect_client_hello(
     }
 }
 
-/// We speak TLS 1.2 only. Returns whether the client also offered TLS 1.3.
-fn check_version(ch: &ClientHelloPayload) -> Result<bool, Error> {
+/// We speak TLS 1.2 only. A client that also offers TLS 1.3 gets a plain TLS 1.2 answer:
+/// a TLS 1.2-only server must NOT put the RFC 8446 4.1.3 downgrade marker in its random
+/// (that marker is for servers that support 1.3; curl and s_client abort on seeing it).
+fn check_version(ch: &ClientHelloPayload) -> Result<(), Error> {
     let supported = ch.extensions.iter().find_map(|e| match e {
         ClientExtension::SupportedVersions(v) => Some(v),
         _ => None,
     });
-    match supported {
+    let tls12_offered = match supported {
         // RFC 8446 4.2.1: when present, only this list counts.
-        Some(list) => {
-            if !list.contains(&ProtocolVersion::TLSv1_2) {
-                return Err(PeerIncompatible::Tls12NotOffered.into());
-            }
-            Ok(list.contains(&ProtocolVersion::TLSv1_3))
-        }
-        None => {
-            if ch.client_version.get() < ProtocolVersion::TLSv1_2.get() {
-                return Err(PeerIncompatible::Tls12NotOffered.into());
-            }
-            Ok(false)
-        }
+        Some(list) => list.contains(&ProtocolVersion::TLSv1_2),
+        None => ch.client_version.get() >= ProtocolVersion::TLSv1_2.get(),
+    };
+    match tls12_offered {
+        true => Ok(()),
+        false => Err(PeerIncompatible::Tls12NotOffered.into()),
     }
 }
 
@@ -328,12 +311,10 @@ impl AwaitUser {
             client_random,
             suite,
             secure_renegotiation,
-            offered_tls13,
             ..
         } = *self;
 
         let server_random = crate::rand::random_array::<32>()?;
-        let _ = offered_tls13;
         let mut extensions = Vec::new();
         if secure_renegotiation {
             extensions.push(ServerExtension::RenegotiationInfo(Vec::new()));

@@ -42,10 +42,7 @@ pub fn make_pair(ccfg: ClientConfig, scfg: ServerConfig) -> (ClientConnection, S
 
 /// Moves every queued TLS byte from `from` to `to` (without processing). Returns bytes moved.
 pub fn transfer(from: &mut ConnectionCommon, to: &mut ConnectionCommon) -> usize {
-    let mut buf = Vec::new();
-    while from.wants_write() {
-        from.write_tls(&mut buf).unwrap();
-    }
+    let buf = take_tls(from);
     feed(to, &buf);
     buf.len()
 }
