@@ -168,6 +168,18 @@ pub(crate) struct CommonState {
     pub(crate) sni: Option<String>,
     /// Secrets kept for exporters (zeroized on drop).
     pub(crate) secrets: Option<crate::tls12::ConnectionSecrets>,
+    /// Full or abbreviated, once the ServerHello is sent or received.
+    pub(crate) handshake_kind: Option<HandshakeKind>,
+}
+
+/// Which kind of handshake a connection made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HandshakeKind {
+    /// A full SRP handshake (ServerKeyExchange, ClientKeyExchange, SRP arithmetic).
+    Full,
+    /// An abbreviated handshake resuming an earlier session (RFC 5246 7.3): no SRP
+    /// arithmetic, keys from the earlier session's master secret and fresh randoms.
+    Resumed,
 }
 
 impl Default for CommonState {
@@ -196,6 +208,7 @@ impl Default for CommonState {
             authenticated: false,
             sni: None,
             secrets: None,
+            handshake_kind: None,
         }
     }
 }
@@ -372,6 +385,9 @@ impl ConnectionCommon {
                 self.cx.send_alert(AlertLevel::Fatal, alert);
                 self.cx.sent_fatal_alert = true;
             }
+        }
+        if let Some(HandshakeState::Client(c)) = &self.state {
+            c.on_fatal_error();
         }
         self.state = None;
         self.error = Some(e.clone());
@@ -552,7 +568,14 @@ impl ConnectionCommon {
         self.cx.alpn_protocol.as_deref()
     }
 
-    /// Bits of the SRP group in use (once the key exchange has happened).
+    /// Whether the handshake was full or resumed (known once the ServerHello is sent or
+    /// received; `None` before).
+    pub fn handshake_kind(&self) -> Option<HandshakeKind> {
+        self.cx.handshake_kind
+    }
+
+    /// Bits of the SRP group in use (once the key exchange has happened; for a resumed
+    /// session, the group of the original handshake).
     pub fn srp_group_bits(&self) -> Option<u32> {
         self.cx.srp_group_bits
     }

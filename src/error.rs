@@ -123,6 +123,8 @@ pub enum PeerMisbehaved {
     ApplicationDataBeforeFinished,
     /// The peer sent too many warning alerts or empty records. `unexpected_message`.
     TooManyWarningsOrEmptyRecords,
+    /// The server resumed our session with a different cipher suite. `illegal_parameter`.
+    ResumptionWithDifferentCipherSuite,
 }
 
 /// The peer and we cannot agree. Each variant names the alert it causes in [`Error::alert`].

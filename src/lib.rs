@@ -19,19 +19,23 @@ pub mod msgs;
 mod rand;
 pub mod record_layer;
 pub mod server;
+mod session;
 pub mod srp;
 pub mod stream;
 pub mod suites;
+mod ticketer;
 mod tls12;
 #[cfg(feature = "tokio")]
 pub mod tokio;
 
-pub use client::{ClientConfig, ClientConnection};
-pub use conn::{ConnectionCommon, IoState, Reader, Writer};
+pub use client::{ClientConfig, ClientConnection, Resumption};
+pub use conn::{ConnectionCommon, HandshakeKind, IoState, Reader, Writer};
 pub use error::{Error, InvalidMessage, PeerIncompatible, PeerMisbehaved};
 pub use msgs::enums::{AlertDescription, CipherSuite, ProtocolVersion};
 pub use server::{
-    InMemoryUserStore, ServerConfig, ServerConnection, UnknownUserPolicy, UserRecord, UserStore,
+    InMemoryUserStore, ServerConfig, ServerConnection, ServerSessionMemoryCache,
+    StoresServerSessions, Ticketer, UnknownUserPolicy, UserRecord, UserStore,
 };
+pub use session::{ClientSessionKey, ClientSessionMemoryCache, ClientSessionStore};
 pub use srp::SrpGroup;
 pub use suites::{SupportedCipherSuite, ALL_CIPHER_SUITES};

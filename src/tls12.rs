@@ -56,6 +56,32 @@ impl ConnectionSecrets {
         }
     }
 
+    /// The secrets of a resumed session: the stored master secret with fresh randoms.
+    pub(crate) fn resume(
+        suite: &'static SupportedCipherSuite,
+        master_secret: &[u8; 48],
+        client_random: [u8; 32],
+        server_random: [u8; 32],
+    ) -> Self {
+        Self {
+            suite,
+            master_secret: Zeroizing::new(*master_secret),
+            client_random,
+            server_random,
+            first_finished: [0; 12],
+        }
+    }
+
+    /// The suite these secrets are for.
+    pub(crate) fn suite(&self) -> &'static SupportedCipherSuite {
+        self.suite
+    }
+
+    /// The master secret (to store the session for resumption).
+    pub(crate) fn master_secret(&self) -> &[u8; 48] {
+        &self.master_secret
+    }
+
     /// RFC 5246 6.3: derives the key block and prepares both directions of the record layer.
     pub(crate) fn install_keys(&self, rl: &mut RecordLayer, side: Side, etm: bool) {
         let s = self.suite;

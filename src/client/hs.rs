@@ -5,7 +5,15 @@
 //! ClientHello            -->
 //!                        <--  ServerHello, ServerKeyExchange (N, g, s, B), ServerHelloDone
 //! ClientKeyExchange (A), [ChangeCipherSpec], Finished -->
-//!                        <--  [ChangeCipherSpec], Finished
+//!                        <--  [NewSessionTicket], [ChangeCipherSpec], Finished
+//! ```
+//!
+//! Resuming a stored session (the server echoed the session ID we offered):
+//!
+//! ```text
+//! ClientHello (session ID or ticket) -->
+//!                        <--  ServerHello, [NewSessionTicket], [ChangeCipherSpec], Finished
+//! [ChangeCipherSpec], Finished -->
 //! ```
 
 // States are boxed to keep the state enum small; they consume themselves.
@@ -16,7 +24,7 @@ use std::sync::Arc;
 use zeroize::Zeroizing;
 
 use super::ClientConfig;
-use crate::conn::{CommonState, HsInput};
+use crate::conn::{CommonState, HandshakeKind, HsInput};
 use crate::crypto::prf::Transcript;
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
 use crate::msgs::codec::Codec;
@@ -27,6 +35,7 @@ use crate::msgs::handshake::{
     ClientExtension, ClientHelloPayload, HandshakeMessagePayload, HandshakePayload, Random,
     ServerExtension, SessionId, SrpClientKeyExchange, SrpServerKeyExchange,
 };
+use crate::session::{now_secs, ClientSession, ClientSessionKey, ClientSessionStore, SessionValue};
 use crate::srp::{self, SrpGroup};
 use crate::suites::{self, SupportedCipherSuite};
 use crate::tls12::{verify_data_matches, ConnectionSecrets, Side};
@@ -36,16 +45,91 @@ pub(crate) enum ClientState {
     ExpectServerHello(Box<ExpectServerHello>),
     ExpectServerKx(Box<ExpectServerKx>),
     ExpectServerHelloDone(Box<ExpectServerHelloDone>),
+    ExpectNewTicket(Box<ExpectCcs>),
     ExpectCcs(Box<ExpectCcs>),
     ExpectFinished(Box<ExpectFinished>),
     Traffic,
 }
+
+/// Session bookkeeping carried through the handshake.
+pub(crate) struct Sessions {
+    store: Option<Arc<dyn ClientSessionStore>>,
+    key: ClientSessionKey,
+    /// The session we offered, if any.
+    offered: Option<ClientSession>,
+    /// The session ID we sent (the stored ID, or a random one alongside a ticket).
+    offered_id: Vec<u8>,
+    sent_ticket_ext: bool,
+    /// The server announced a NewSessionTicket.
+    ticket_acked: bool,
+    /// The server's session ID in this handshake.
+    server_session_id: Vec<u8>,
+    /// A ticket received in this handshake, with its lifetime hint.
+    new_ticket: Option<(Vec<u8>, u32)>,
+    group_bits: u32,
+}
+
+impl Sessions {
+    /// Stores the session this handshake established (or renewed).
+    fn save(&mut self, cx: &CommonState, secrets: &ConnectionSecrets) {
+        let Some(store) = &self.store else {
+            return;
+        };
+        let (created, resumed_id) = match (&self.offered, cx.handshake_kind) {
+            (Some(s), Some(HandshakeKind::Resumed)) => (s.value.created, s.session_id.clone()),
+            _ => (now_secs(), Vec::new()),
+        };
+        let (ticket, lifetime_hint) = match (self.new_ticket.take(), &self.offered) {
+            (Some((t, h)), _) => (t, h),
+            // Resumed without a new ticket: keep offering the one we have.
+            (None, Some(s)) if cx.handshake_kind == Some(HandshakeKind::Resumed) => {
+                (s.ticket.clone(), s.lifetime_hint)
+            }
+            (None, _) => (Vec::new(), 0),
+        };
+        let session_id = match cx.handshake_kind {
+            Some(HandshakeKind::Resumed) if !resumed_id.is_empty() => resumed_id,
+            _ => core::mem::take(&mut self.server_session_id),
+        };
+        if ticket.is_empty() && session_id.is_empty() {
+            // The server offers no way back.
+            store.remove(&self.key);
+            return;
+        }
+        let session = ClientSession {
+            value: SessionValue {
+                suite: secrets.suite().suite,
+                master_secret: Zeroizing::new(*secrets.master_secret()),
+                extended_master_secret: cx.extended_master_secret,
+                srp_group_bits: self.group_bits,
+                created,
+                username: self.key.username.clone(),
+                verifier_hash: [0; 32],
+            },
+            session_id,
+            ticket,
+            lifetime_hint,
+        };
+        store.put(&self.key, session.encode());
+    }
+
+    /// Forgets the stored session (a resumption that went wrong).
+    fn forget(&self) {
+        if let Some(store) = &self.store {
+            store.remove(&self.key);
+        }
+    }
+}
+
+/// How long a client keeps offering a session whose server gave no lifetime hint.
+const DEFAULT_CLIENT_SESSION_LIFETIME: u64 = 24 * 3600;
 
 pub(crate) struct ExpectServerHello {
     config: Arc<ClientConfig>,
     transcript: Transcript,
     client_random: [u8; 32],
     sent_sni: bool,
+    sessions: Sessions,
 }
 
 pub(crate) struct ExpectServerKx {
@@ -54,6 +138,7 @@ pub(crate) struct ExpectServerKx {
     client_random: [u8; 32],
     server_random: [u8; 32],
     suite: &'static SupportedCipherSuite,
+    sessions: Sessions,
 }
 
 pub(crate) struct ExpectServerHelloDone {
@@ -63,16 +148,23 @@ pub(crate) struct ExpectServerHelloDone {
     suite: &'static SupportedCipherSuite,
     premaster: Zeroizing<Vec<u8>>,
     client_public: Vec<u8>,
+    sessions: Sessions,
 }
 
+/// After the server's hello (resumed) or our Finished (full): an optional
+/// NewSessionTicket, then ChangeCipherSpec and Finished.
 pub(crate) struct ExpectCcs {
     transcript: Transcript,
     secrets: ConnectionSecrets,
+    sessions: Sessions,
+    resumed: bool,
 }
 
 pub(crate) struct ExpectFinished {
     transcript: Transcript,
     secrets: ConnectionSecrets,
+    sessions: Sessions,
+    resumed: bool,
 }
 
 /// Error for a message that is not the one awaited.
@@ -117,6 +209,43 @@ pub(crate) fn start(
     }
     let client_random = crate::rand::random_array::<32>()?;
 
+    let mut sessions = Sessions {
+        store: config.resumption.store.clone(),
+        key: ClientSessionKey {
+            server_name: server_name.unwrap_or_default().to_owned(),
+            username: config.username().to_owned(),
+        },
+        offered: None,
+        offered_id: Vec::new(),
+        sent_ticket_ext: false,
+        ticket_acked: false,
+        server_session_id: Vec::new(),
+        new_ticket: None,
+        group_bits: 0,
+    };
+    let stored = sessions
+        .store
+        .as_ref()
+        .and_then(|st| st.get(&sessions.key))
+        .and_then(|bytes| ClientSession::decode(&bytes))
+        .filter(|s| resumable(&config, s));
+    let mut ticket_ext = None;
+    if let Some(s) = stored {
+        if config.resumption.tickets && !s.ticket.is_empty() {
+            // RFC 5077 3.4: a fresh session ID with the ticket, to recognise resumption.
+            sessions.offered_id = crate::rand::random_array::<32>()?.to_vec();
+            ticket_ext = Some(s.ticket.clone());
+            sessions.offered = Some(s);
+        } else if !s.session_id.is_empty() {
+            sessions.offered_id = s.session_id.clone();
+            sessions.offered = Some(s);
+        }
+    }
+    if config.resumption.tickets && config.resumption.store.is_some() {
+        sessions.sent_ticket_ext = true;
+        ticket_ext.get_or_insert_with(Vec::new);
+    }
+
     let mut extensions = Vec::new();
     let sni = server_name.filter(|n| config.enable_sni && is_dns_name(n));
     if let Some(name) = sni {
@@ -134,11 +263,14 @@ pub(crate) fn start(
     if !config.alpn_protocols.is_empty() {
         extensions.push(ClientExtension::Alpn(config.alpn_protocols.clone()));
     }
+    if let Some(t) = ticket_ext {
+        extensions.push(ClientExtension::SessionTicket(t));
+    }
 
     let hello = ClientHelloPayload {
         client_version: ProtocolVersion::TLSv1_2,
         random: Random(client_random),
-        session_id: SessionId::default(),
+        session_id: SessionId(sessions.offered_id.clone()),
         cipher_suites: config.cipher_suites.iter().map(|s| s.suite).collect(),
         compression_methods: vec![Compression::Null],
         extensions,
@@ -159,11 +291,36 @@ pub(crate) fn start(
             transcript,
             client_random,
             sent_sni: sni.is_some(),
+            sessions,
         },
     )))
 }
 
+/// Whether a stored session may be offered with this config: fresh, a suite we still
+/// offer, and the same extended_master_secret setting (RFC 7627 5.3: a session without it
+/// is not resumed by a client that offers it).
+fn resumable(config: &ClientConfig, s: &ClientSession) -> bool {
+    let lifetime = match s.lifetime_hint {
+        0 => DEFAULT_CLIENT_SESSION_LIFETIME,
+        hint => u64::from(hint).min(DEFAULT_CLIENT_SESSION_LIFETIME),
+    };
+    s.value.is_fresh(now_secs(), lifetime)
+        && s.value.extended_master_secret == config.enable_extended_master_secret
+        && config.cipher_suites.iter().any(|c| c.suite == s.value.suite)
+        && s.value.username == config.username()
+}
+
 impl ClientState {
+    /// A resumed handshake that fails (for any reason, a record that does not decrypt
+    /// included) forgets its session, so that the next connection does a full handshake.
+    pub(crate) fn on_fatal_error(&self) {
+        match self {
+            Self::ExpectNewTicket(s) | Self::ExpectCcs(s) if s.resumed => s.sessions.forget(),
+            Self::ExpectFinished(s) if s.resumed => s.sessions.forget(),
+            _ => {}
+        }
+    }
+
     pub(crate) fn handle(self, cx: &mut CommonState, input: HsInput) -> Result<Self, Error> {
         // RFC 5246 7.4.1.1: a HelloRequest during a handshake is ignored; afterwards we
         // refuse renegotiation with a no_renegotiation warning (RFC 5746 4.5).
@@ -180,6 +337,7 @@ impl ClientState {
             Self::ExpectServerHello(s) => s.handle(cx, input),
             Self::ExpectServerKx(s) => s.handle(cx, input),
             Self::ExpectServerHelloDone(s) => s.handle(cx, input),
+            Self::ExpectNewTicket(s) => s.handle_ticket(cx, input),
             Self::ExpectCcs(s) => s.handle(cx, input),
             Self::ExpectFinished(s) => s.handle(cx, input),
             Self::Traffic => Err(unexpected(&input, &[])),
@@ -244,6 +402,9 @@ impl ExpectServerHello {
                 ServerExtension::Alpn(_) => {
                     return Err(PeerMisbehaved::SelectedUnofferedAlpn.into())
                 }
+                ServerExtension::SessionTicketAck if self.sessions.sent_ticket_ext => {
+                    self.sessions.ticket_acked = true
+                }
                 _ => return Err(PeerMisbehaved::UnsolicitedExtension.into()),
             }
         }
@@ -251,12 +412,48 @@ impl ExpectServerHello {
         cx.suite = Some(suite);
         cx.extended_master_secret = ems;
         cx.encrypt_then_mac = etm;
+        let mut sessions = self.sessions;
+        let resumed = !sessions.offered_id.is_empty() && sh.session_id.0 == sessions.offered_id;
+        if let (true, Some(offered)) = (resumed, &sessions.offered) {
+            // RFC 5246 7.4.1.3 / RFC 7627 5.3: same suite, same EMS, or abort.
+            if offered.value.suite != suite.suite {
+                sessions.forget();
+                return Err(PeerMisbehaved::ResumptionWithDifferentCipherSuite.into());
+            }
+            if offered.value.extended_master_secret != ems {
+                sessions.forget();
+                return Err(PeerMisbehaved::ExtendedMasterSecretMismatch.into());
+            }
+            let secrets = ConnectionSecrets::resume(
+                suite,
+                &offered.value.master_secret,
+                self.client_random,
+                sh.random.0,
+            );
+            secrets.install_keys(&mut cx.record_layer, Side::Client, etm);
+            sessions.group_bits = offered.value.srp_group_bits;
+            cx.srp_group_bits = Some(offered.value.srp_group_bits);
+            cx.handshake_kind = Some(HandshakeKind::Resumed);
+            let next = Box::new(ExpectCcs {
+                transcript: self.transcript,
+                secrets,
+                resumed: true,
+                sessions,
+            });
+            return Ok(match next.sessions.ticket_acked {
+                true => ClientState::ExpectNewTicket(next),
+                false => ClientState::ExpectCcs(next),
+            });
+        }
+        sessions.server_session_id = sh.session_id.0.clone();
+        cx.handshake_kind = Some(HandshakeKind::Full);
         Ok(ClientState::ExpectServerKx(Box::new(ExpectServerKx {
             config: self.config,
             transcript: self.transcript,
             client_random: self.client_random,
             server_random: sh.random.0,
             suite,
+            sessions,
         })))
     }
 }
@@ -305,6 +502,8 @@ impl ExpectServerKx {
         }
         self.transcript.add(raw);
         cx.srp_group_bits = Some(group.bits());
+        let mut sessions = self.sessions;
+        sessions.group_bits = group.bits();
         Ok(ClientState::ExpectServerHelloDone(Box::new(
             ExpectServerHelloDone {
                 transcript: self.transcript,
@@ -313,6 +512,7 @@ impl ExpectServerKx {
                 suite: self.suite,
                 premaster,
                 client_public: key_pair.public.clone(),
+                sessions,
             },
         )))
     }
@@ -364,14 +564,45 @@ impl ExpectServerHelloDone {
         self.transcript.add(&bytes);
         cx.queue_handshake(&bytes);
         cx.flush_handshake()?;
-        Ok(ClientState::ExpectCcs(Box::new(ExpectCcs {
+        let ticket_acked = self.sessions.ticket_acked;
+        let next = Box::new(ExpectCcs {
             transcript: self.transcript,
             secrets,
-        })))
+            sessions: self.sessions,
+            resumed: false,
+        });
+        Ok(match ticket_acked {
+            true => ClientState::ExpectNewTicket(next),
+            false => ClientState::ExpectCcs(next),
+        })
     }
 }
 
 impl ExpectCcs {
+    /// RFC 5077 3.3: the NewSessionTicket the server announced, before its CCS.
+    fn handle_ticket(
+        mut self: Box<Self>,
+        _cx: &mut CommonState,
+        input: HsInput,
+    ) -> Result<ClientState, Error> {
+        let HsInput::Handshake(
+            HandshakeMessagePayload {
+                payload: HandshakePayload::NewSessionTicket(nst),
+                ..
+            },
+            raw,
+        ) = &input
+        else {
+            return Err(unexpected(&input, &[HandshakeType::NewSessionTicket]));
+        };
+        self.transcript.add(raw);
+        // An empty ticket means "no ticket this time" (RFC 5077 3.3).
+        if !nst.ticket.is_empty() {
+            self.sessions.new_ticket = Some((nst.ticket.clone(), nst.lifetime_hint));
+        }
+        Ok(ClientState::ExpectCcs(self))
+    }
+
     fn handle(self: Box<Self>, cx: &mut CommonState, input: HsInput) -> Result<ClientState, Error> {
         if !matches!(input, HsInput::ChangeCipherSpec) {
             return Err(Error::InappropriateMessage {
@@ -383,18 +614,24 @@ impl ExpectCcs {
         Ok(ClientState::ExpectFinished(Box::new(ExpectFinished {
             transcript: self.transcript,
             secrets: self.secrets,
+            sessions: self.sessions,
+            resumed: self.resumed,
         })))
     }
 }
 
 impl ExpectFinished {
-    fn handle(self: Box<Self>, cx: &mut CommonState, input: HsInput) -> Result<ClientState, Error> {
+    fn handle(
+        mut self: Box<Self>,
+        cx: &mut CommonState,
+        input: HsInput,
+    ) -> Result<ClientState, Error> {
         let HsInput::Handshake(
             HandshakeMessagePayload {
                 payload: HandshakePayload::Finished(vd),
                 ..
             },
-            _,
+            raw,
         ) = &input
         else {
             return Err(unexpected(&input, &[HandshakeType::Finished]));
@@ -405,6 +642,20 @@ impl ExpectFinished {
         if !verify_data_matches(&expected, vd) {
             return Err(Error::FinishedMismatch);
         }
+        if self.resumed {
+            // Abbreviated handshake: the server's Finished came first (it is tls-unique);
+            // ours closes the handshake.
+            self.secrets.set_first_finished(expected);
+            self.transcript.add(raw);
+            cx.send_ccs()?;
+            let ours = self
+                .secrets
+                .verify_data(Side::Client, &self.transcript.current_hash());
+            let fin = HandshakeMessagePayload::new(HandshakePayload::Finished(ours.to_vec()));
+            cx.queue_handshake(&fin.get_encoding());
+            cx.flush_handshake()?;
+        }
+        self.sessions.save(cx, &self.secrets);
         cx.secrets = Some(self.secrets);
         cx.start_traffic()?;
         Ok(ClientState::Traffic)

@@ -8,6 +8,7 @@ use zeroize::Zeroizing;
 
 use crate::conn::{ConnectionCommon, HandshakeState};
 use crate::error::Error;
+use crate::session::{ClientSessionMemoryCache, ClientSessionStore};
 use crate::suites::{SupportedCipherSuite, ALL_CIPHER_SUITES};
 
 /// Client settings, shared by many connections. Holds the SRP credentials.
@@ -27,6 +28,59 @@ pub struct ClientConfig {
     pub alpn_protocols: Vec<Vec<u8>>,
     /// Send server_name when a DNS name is given. Default true.
     pub enable_sni: bool,
+    /// Session resumption: where sessions are kept and whether tickets are offered.
+    /// Default: in memory, 256 sessions, tickets and session IDs both offered.
+    pub resumption: Resumption,
+}
+
+/// How a client resumes sessions (RFC 5246 7.3 session IDs, RFC 5077 tickets). Sessions
+/// are stored per (server name, username); a resumed handshake does no SRP arithmetic.
+#[derive(Clone)]
+pub struct Resumption {
+    pub(crate) store: Option<Arc<dyn ClientSessionStore>>,
+    pub(crate) tickets: bool,
+}
+
+impl core::fmt::Debug for Resumption {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Resumption")
+            .field("enabled", &self.store.is_some())
+            .field("tickets", &self.tickets)
+            .finish()
+    }
+}
+
+impl Default for Resumption {
+    fn default() -> Self {
+        Self::in_memory_sessions(256)
+    }
+}
+
+impl Resumption {
+    /// Keeps up to `capacity` sessions in memory; offers tickets and session IDs.
+    pub fn in_memory_sessions(capacity: usize) -> Self {
+        Self::store(ClientSessionMemoryCache::new(capacity))
+    }
+    /// Keeps sessions in `store`; offers tickets and session IDs.
+    pub fn store(store: Arc<dyn ClientSessionStore>) -> Self {
+        Self {
+            store: Some(store),
+            tickets: true,
+        }
+    }
+    /// Never resumes: every handshake is a full SRP handshake.
+    pub fn disabled() -> Self {
+        Self {
+            store: None,
+            tickets: false,
+        }
+    }
+    /// Whether to offer RFC 5077 session tickets (default true). Without tickets only
+    /// session IDs are used.
+    pub fn tickets(mut self, enabled: bool) -> Self {
+        self.tickets = enabled;
+        self
+    }
 }
 
 impl core::fmt::Debug for ClientConfig {
@@ -43,6 +97,7 @@ impl core::fmt::Debug for ClientConfig {
             .field("enable_encrypt_then_mac", &self.enable_encrypt_then_mac)
             .field("alpn_protocols", &self.alpn_protocols)
             .field("enable_sni", &self.enable_sni)
+            .field("resumption", &self.resumption)
             .finish()
     }
 }
@@ -59,6 +114,7 @@ impl ClientConfig {
             enable_encrypt_then_mac: true,
             alpn_protocols: Vec::new(),
             enable_sni: true,
+            resumption: Resumption::default(),
         }
     }
     /// The SRP username.

@@ -8,6 +8,13 @@
 //! [ChangeCipherSpec], Finished -->
 //! ```
 //!
+//! Resumption (session ID or RFC 5077 ticket), after the same user lookup:
+//!
+//! ```text
+//! ServerHello, [NewSessionTicket], ChangeCipherSpec, Finished -->
+//!                        <--  ChangeCipherSpec, Finished
+//! ```
+//!
 //! Unknown users are simulated by default (RFC 5054 2.5.1.3): the salt and the fake
 //! verifier are derived from a server secret and the username, so they are the same on
 //! every attempt, and the handshake fails exactly where a wrong password fails: the
@@ -20,7 +27,7 @@ use std::sync::Arc;
 
 use super::{ServerConfig, UnknownUserPolicy, UserRecord};
 use crate::client::hs::unexpected;
-use crate::conn::{CommonState, HsInput};
+use crate::conn::{CommonState, HandshakeKind, HsInput};
 use crate::crypto::prf::{self, Transcript};
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
 use crate::msgs::codec::Codec;
@@ -29,8 +36,10 @@ use crate::msgs::enums::{
 };
 use crate::msgs::handshake::{
     ClientExtension, ClientHelloPayload, HandshakeMessagePayload, HandshakePayload, Random,
-    ServerExtension, ServerHelloPayload, SessionId, SrpClientKeyExchange, SrpServerKeyExchange,
+    NewSessionTicketPayload, ServerExtension, ServerHelloPayload, SessionId,
+    SrpClientKeyExchange, SrpServerKeyExchange,
 };
+use crate::session::{now_secs, SessionValue};
 use crate::srp::{self, ServerKeyPair, SrpGroup};
 use crate::suites::SupportedCipherSuite;
 use crate::tls12::{verify_data_matches, ConnectionSecrets, Side};
@@ -54,6 +63,23 @@ pub(crate) struct AwaitUser {
     username: String,
     /// Whether to answer renegotiation_info (the client signalled RFC 5746 support).
     secure_renegotiation: bool,
+    /// The client's session ID (echoed when resuming from a ticket, RFC 5077 3.4).
+    client_session_id: SessionId,
+    /// A session the client offered that we could resume, if the user still checks out.
+    resumable: Option<SessionValue>,
+    /// The client sent the session_ticket extension and we have a ticketer.
+    send_ticket: bool,
+}
+
+/// What a full handshake carries forward to make the session resumable at the end.
+struct NewSession {
+    config: Arc<ServerConfig>,
+    /// Our session ID for the cache (empty: nothing to cache).
+    session_id: Vec<u8>,
+    send_ticket: bool,
+    verifier_hash: [u8; 32],
+    group_bits: u32,
+    username: String,
 }
 
 pub(crate) struct ExpectClientKx {
@@ -65,18 +91,27 @@ pub(crate) struct ExpectClientKx {
     verifier: Vec<u8>,
     key_pair: ServerKeyPair,
     simulated: bool,
+    new_session: NewSession,
+}
+
+/// Whether the handshake is full (and what to do with its session) or resumed.
+enum Flow {
+    Full(NewSession),
+    Resumed,
 }
 
 pub(crate) struct ExpectCcs {
     transcript: Transcript,
     secrets: ConnectionSecrets,
     simulated: bool,
+    flow: Flow,
 }
 
 pub(crate) struct ExpectFinished {
     transcript: Transcript,
     secrets: ConnectionSecrets,
     simulated: bool,
+    flow: Flow,
 }
 
 impl ServerState {
@@ -205,6 +240,8 @@ fn expect_client_hello(
     // A username that is not UTF-8 cannot be anybody's: treat it as unknown (no lookup).
     let utf8_username = core::str::from_utf8(username).ok();
     cx.username = utf8_username.map(str::to_owned);
+    let send_ticket = config.ticketer.is_some() && ch.session_ticket().is_some();
+    let resumable = utf8_username.and_then(|name| find_resumable(&config, ch, name, cx));
     let pending = Box::new(AwaitUser {
         config,
         transcript,
@@ -212,6 +249,9 @@ fn expect_client_hello(
         suite,
         username: String::from_utf8_lossy(username).into_owned(),
         secure_renegotiation,
+        client_session_id: ch.session_id.clone(),
+        resumable,
+        send_ticket,
     });
     let Some(username) = utf8_username else {
         return pending.with_user(cx, None);
@@ -223,6 +263,51 @@ fn expect_client_hello(
         }
         None => Ok(ServerState::AwaitUser(pending)),
     }
+}
+
+/// The session the client offers (ticket first, then session ID), if we may resume it:
+/// ours, fresh, for the same username, with a suite the client offers and we enable, and
+/// with the same extended_master_secret choice as this connection (RFC 7627 5.3: any
+/// mismatch means a full handshake).
+fn find_resumable(
+    config: &ServerConfig,
+    ch: &ClientHelloPayload,
+    username: &str,
+    cx: &CommonState,
+) -> Option<SessionValue> {
+    let from_ticket = || {
+        let ticket = ch.session_ticket().filter(|t| !t.is_empty())?;
+        let plain = config.ticketer.as_ref()?.open(ticket)?;
+        SessionValue::decode(&plain)
+    };
+    let from_id = || {
+        if ch.session_id.is_empty() {
+            return None;
+        }
+        let stored = config.session_storage.as_ref()?.get(&ch.session_id.0)?;
+        SessionValue::decode(&stored)
+    };
+    let session = from_ticket().or_else(from_id)?;
+    let lifetime = config.session_lifetime.as_secs();
+    let usable = session.is_fresh(now_secs(), lifetime)
+        && session.username == username
+        && session.extended_master_secret == cx.extended_master_secret
+        && ch.cipher_suites.contains(&session.suite)
+        && config.cipher_suites.iter().any(|s| s.suite == session.suite);
+    usable.then_some(session)
+}
+
+/// Binds a session to the verifier (and group and salt) it was made with: a later lookup
+/// of the user must give the same record for the session to be resumed.
+fn verifier_hash(record: &UserRecord) -> [u8; 32] {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    h.update(b"tls-srp session binding");
+    h.update(record.group.bits().to_be_bytes());
+    h.update([record.salt.len() as u8]);
+    h.update(&record.salt);
+    h.update(&record.verifier);
+    h.finalize().into()
 }
 
 /// We speak TLS 1.2 only. A client that also offers TLS 1.3 gets a plain TLS 1.2 answer:
@@ -287,6 +372,14 @@ impl AwaitUser {
         cx: &mut CommonState,
         record: Option<UserRecord>,
     ) -> Result<ServerState, Error> {
+        // Resume only if the user still exists with the same verifier: deleting a user or
+        // changing a password ends their sessions.
+        if let (Some(session), Some(rec)) = (&self.resumable, &record) {
+            use subtle::ConstantTimeEq;
+            if bool::from(verifier_hash(rec).ct_eq(&session.verifier_hash)) {
+                return self.resume(cx);
+            }
+        }
         let (record, simulated) = match record {
             Some(r) => (r, false),
             None => match self.config.unknown_users {
@@ -306,6 +399,27 @@ impl AwaitUser {
         }
         let group = record.group;
         let key_pair = srp::server_key_pair(group, &record.verifier)?;
+        let send_ticket = self.send_ticket;
+        // A session ID when we can cache the session. With a ticket on its way the
+        // session lives in the ticket, but the ID is still sent: some clients only treat
+        // a session as resumable when it has one.
+        // Simulated users get one too: an empty ID would tell them apart.
+        let session_id = match self.config.session_storage.is_some() || send_ticket {
+            true => crate::rand::random_array::<32>()?.to_vec(),
+            false => Vec::new(),
+        };
+        let new_session = NewSession {
+            config: self.config.clone(),
+            session_id: if send_ticket {
+                Vec::new()
+            } else {
+                session_id.clone()
+            },
+            send_ticket,
+            verifier_hash: verifier_hash(&record),
+            group_bits: group.bits(),
+            username: self.username.clone(),
+        };
         let Self {
             mut transcript,
             client_random,
@@ -315,27 +429,14 @@ impl AwaitUser {
         } = *self;
 
         let server_random = crate::rand::random_array::<32>()?;
-        let mut extensions = Vec::new();
-        if secure_renegotiation {
-            extensions.push(ServerExtension::RenegotiationInfo(Vec::new()));
-        }
-        if cx.extended_master_secret {
-            extensions.push(ServerExtension::ExtendedMasterSecretAck);
-        }
-        if cx.encrypt_then_mac {
-            extensions.push(ServerExtension::EncryptThenMacAck);
-        }
-        if let Some(p) = &cx.alpn_protocol {
-            extensions.push(ServerExtension::Alpn(p.clone()));
-        }
-        let sh = ServerHelloPayload {
-            server_version: ProtocolVersion::TLSv1_2,
-            random: Random(server_random),
-            session_id: SessionId::default(),
-            cipher_suite: suite.suite,
-            compression_method: Compression::Null,
-            extensions,
-        };
+        let sh = server_hello(
+            cx,
+            server_random,
+            SessionId(session_id),
+            suite,
+            secure_renegotiation,
+            send_ticket,
+        );
         let skx = SrpServerKeyExchange {
             n: group.n().to_vec(),
             g: group.g().to_vec(),
@@ -353,6 +454,7 @@ impl AwaitUser {
         }
         cx.flush_handshake()?;
         cx.srp_group_bits = Some(group.bits());
+        cx.handshake_kind = Some(HandshakeKind::Full);
         Ok(ServerState::ExpectClientKx(Box::new(ExpectClientKx {
             transcript,
             client_random,
@@ -362,8 +464,126 @@ impl AwaitUser {
             verifier: record.verifier,
             key_pair,
             simulated,
+            new_session,
         })))
     }
+
+    /// The abbreviated handshake: no SRP arithmetic at all.
+    fn resume(self: Box<Self>, cx: &mut CommonState) -> Result<ServerState, Error> {
+        let Self {
+            config,
+            mut transcript,
+            client_random,
+            secure_renegotiation,
+            client_session_id,
+            resumable,
+            send_ticket,
+            ..
+        } = *self;
+        let session = resumable.ok_or(Error::General("no session to resume".into()))?;
+        // find_resumable checked that both sides enable the session's suite.
+        let suite = crate::suites::lookup(session.suite)
+            .ok_or(PeerIncompatible::NoCipherSuitesInCommon)?;
+        cx.suite = Some(suite);
+        let server_random = crate::rand::random_array::<32>()?;
+        // Echo the client's session ID: the ID it resumed by, or (RFC 5077 3.4) whatever it
+        // sent with its ticket, which is how it recognises the resumption.
+        let sh = server_hello(
+            cx,
+            server_random,
+            client_session_id,
+            suite,
+            secure_renegotiation,
+            send_ticket,
+        );
+        let bytes = HandshakeMessagePayload::new(HandshakePayload::ServerHello(sh)).get_encoding();
+        transcript.add(&bytes);
+        cx.queue_handshake(&bytes);
+        if send_ticket {
+            // A fresh ticket for the same session (same creation time: resuming never
+            // extends a session's life).
+            let bytes = new_session_ticket(&config, &session);
+            transcript.add(&bytes);
+            cx.queue_handshake(&bytes);
+        }
+        let mut secrets =
+            ConnectionSecrets::resume(suite, &session.master_secret, client_random, server_random);
+        secrets.install_keys(&mut cx.record_layer, Side::Server, cx.encrypt_then_mac);
+        cx.send_ccs()?;
+        let ours = secrets.verify_data(Side::Server, &transcript.current_hash());
+        // RFC 5929 3.1: in an abbreviated handshake the first Finished is the server's.
+        secrets.set_first_finished(ours);
+        let bytes =
+            HandshakeMessagePayload::new(HandshakePayload::Finished(ours.to_vec())).get_encoding();
+        transcript.add(&bytes);
+        cx.queue_handshake(&bytes);
+        cx.flush_handshake()?;
+        cx.srp_group_bits = Some(session.srp_group_bits);
+        cx.username = Some(session.username.clone());
+        cx.handshake_kind = Some(HandshakeKind::Resumed);
+        Ok(ServerState::ExpectCcs(Box::new(ExpectCcs {
+            transcript,
+            secrets,
+            simulated: false,
+            flow: Flow::Resumed,
+        })))
+    }
+}
+
+/// Our ServerHello, with the extensions this connection agreed.
+fn server_hello(
+    cx: &CommonState,
+    server_random: [u8; 32],
+    session_id: SessionId,
+    suite: &'static SupportedCipherSuite,
+    secure_renegotiation: bool,
+    send_ticket: bool,
+) -> ServerHelloPayload {
+    let mut extensions = Vec::new();
+    if secure_renegotiation {
+        extensions.push(ServerExtension::RenegotiationInfo(Vec::new()));
+    }
+    if cx.extended_master_secret {
+        extensions.push(ServerExtension::ExtendedMasterSecretAck);
+    }
+    if cx.encrypt_then_mac {
+        extensions.push(ServerExtension::EncryptThenMacAck);
+    }
+    if let Some(p) = &cx.alpn_protocol {
+        extensions.push(ServerExtension::Alpn(p.clone()));
+    }
+    if send_ticket {
+        extensions.push(ServerExtension::SessionTicketAck);
+    }
+    ServerHelloPayload {
+        server_version: ProtocolVersion::TLSv1_2,
+        random: Random(server_random),
+        session_id,
+        cipher_suite: suite.suite,
+        compression_method: Compression::Null,
+        extensions,
+    }
+}
+
+/// An encoded NewSessionTicket for `session` (an empty ticket if sealing fails: RFC 5077
+/// 3.3 lets a server that acknowledged the extension send one).
+fn new_session_ticket(config: &ServerConfig, session: &SessionValue) -> Vec<u8> {
+    let ticketer = config.ticketer.as_ref();
+    let ticket = ticketer
+        .and_then(|t| t.seal(&session.encode()))
+        .unwrap_or_default();
+    let lifetime = config
+        .session_lifetime
+        .as_secs()
+        .saturating_sub(now_secs().saturating_sub(session.created));
+    let lifetime_hint = u32::try_from(lifetime).unwrap_or(u32::MAX);
+    HandshakeMessagePayload::new(HandshakePayload::NewSessionTicket(
+        NewSessionTicketPayload {
+            lifetime_hint,
+            ticket,
+        },
+    ))
+    .get_encoding()
 }
 
 impl ExpectClientKx {
@@ -399,6 +619,7 @@ impl ExpectClientKx {
             transcript: self.transcript,
             secrets,
             simulated: self.simulated,
+            flow: Flow::Full(self.new_session),
         })))
     }
 }
@@ -416,6 +637,7 @@ impl ExpectCcs {
             transcript: self.transcript,
             secrets: self.secrets,
             simulated: self.simulated,
+            flow: self.flow,
         })))
     }
 }
@@ -448,8 +670,37 @@ impl ExpectFinished {
         if !ok {
             return Err(Error::FinishedMismatch);
         }
+        let new_session = match self.flow {
+            Flow::Resumed => {
+                // Our Finished went first; the client's completes the handshake.
+                cx.secrets = Some(self.secrets);
+                cx.authenticated = true;
+                cx.start_traffic()?;
+                return Ok(ServerState::Traffic);
+            }
+            Flow::Full(n) => n,
+        };
         self.transcript.add(raw);
         self.secrets.set_first_finished(expected);
+        let session = SessionValue {
+            suite: self.secrets.suite().suite,
+            master_secret: zeroize::Zeroizing::new(*self.secrets.master_secret()),
+            extended_master_secret: cx.extended_master_secret,
+            srp_group_bits: new_session.group_bits,
+            created: now_secs(),
+            username: new_session.username,
+            verifier_hash: new_session.verifier_hash,
+        };
+        if new_session.send_ticket {
+            let bytes = new_session_ticket(&new_session.config, &session);
+            self.transcript.add(&bytes);
+            cx.queue_handshake(&bytes);
+        } else if let (Some(store), false) = (
+            &new_session.config.session_storage,
+            new_session.session_id.is_empty(),
+        ) {
+            store.put(new_session.session_id, session.encode());
+        }
         cx.send_ccs()?;
         let ours = self
             .secrets

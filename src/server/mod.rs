@@ -4,12 +4,15 @@ pub(crate) mod hs;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 use zeroize::Zeroizing;
 
 use crate::conn::{ConnectionCommon, HandshakeState};
 use crate::error::Error;
+pub use crate::session::{ServerSessionMemoryCache, StoresServerSessions};
 use crate::srp::SrpGroup;
+pub use crate::ticketer::Ticketer;
 use crate::suites::{SupportedCipherSuite, ALL_CIPHER_SUITES};
 
 /// What the server knows about one user: the group, the salt and the verifier
@@ -147,6 +150,15 @@ pub struct ServerConfig {
     pub enable_encrypt_then_mac: bool,
     /// ALPN protocols we speak, in order of preference. Empty: ALPN ignored.
     pub alpn_protocols: Vec<Vec<u8>>,
+    /// Session-ID cache for abbreviated handshakes (RFC 5246 7.3). Default: in memory,
+    /// 256 sessions. `None`: no session IDs are issued.
+    pub session_storage: Option<Arc<dyn StoresServerSessions>>,
+    /// RFC 5077 session tickets. Default `None` (no tickets). Tickets are sealed with
+    /// AES-256-GCM under a rotating key (see [`Ticketer`]).
+    pub ticketer: Option<Arc<Ticketer>>,
+    /// How long after its full handshake a session may be resumed (default 2 hours).
+    /// Resumed handshakes never extend it.
+    pub session_lifetime: Duration,
 }
 
 impl core::fmt::Debug for ServerConfig {
@@ -167,6 +179,9 @@ impl core::fmt::Debug for ServerConfig {
             )
             .field("enable_encrypt_then_mac", &self.enable_encrypt_then_mac)
             .field("alpn_protocols", &self.alpn_protocols)
+            .field("session_storage", &self.session_storage.is_some())
+            .field("ticketer", &self.ticketer)
+            .field("session_lifetime", &self.session_lifetime)
             .finish_non_exhaustive()
     }
 }
@@ -269,6 +284,9 @@ impl ServerConfig {
             require_extended_master_secret: false,
             enable_encrypt_then_mac: true,
             alpn_protocols: Vec::new(),
+            session_storage: Some(ServerSessionMemoryCache::new(256)),
+            ticketer: None,
+            session_lifetime: Duration::from_secs(2 * 3600),
         })
     }
     /// Sets the secret from which simulated users' salts and verifiers are derived.
