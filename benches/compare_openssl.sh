@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Full SRP handshakes in memory, tls-srp against OpenSSL's libssl, in the same session on
+# Full and resumed SRP handshakes in memory, tls-srp against OpenSSL's libssl, in the same session on
 # the same machine: client and server CPU per handshake (medians) and the ratios
 # ours / OpenSSL. OpenSSL runs before and after ours; the better of its two runs is used,
 # as is the median of ours (machines are shared and noisy: read the ratios, not the µs).
@@ -13,28 +13,28 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 ossl=target/interop/ossl_handshake_bench
 
-"$ossl" --groups 2048,3072 -n 300 > "$out/ossl1.json"
-cargo bench --bench handshake -- 'handshake/(server|client)_cpu' 2>&1 | grep -E 'time:' || true
-"$ossl" --groups 2048,3072 -n 300 > "$out/ossl2.json"
+"$ossl" --groups 2048,3072 -n 300 --resume > "$out/ossl1.json"
+cargo bench --bench handshake -- '(handshake|resumed)/(server|client)_cpu' 2>&1 | grep -E 'time:' || true
+"$ossl" --groups 2048,3072 -n 300 --resume > "$out/ossl2.json"
 
-python3 - "$root/target/criterion/handshake" "$out/ossl1.json" "$out/ossl2.json" <<'PY'
+python3 - "$root/target/criterion" "$out/ossl1.json" "$out/ossl2.json" <<'PY'
 import json, os, sys
 crit = sys.argv[1]
 ossl = {}
+ossl_resumed = {}
 for f in sys.argv[2:]:
     for line in open(f):
         line = line.strip()
         if not line.startswith("{"):
             continue
         r = json.loads(line)
-        if r.get("mode", "full") != "full":
-            continue
+        table = ossl if r.get("mode", "full") == "full" else ossl_resumed
         g = r["group"]
-        prev = ossl.get(g)
+        prev = table.get(g)
         if prev is None or r["server_cpu_us"] + r["client_cpu_us"] < prev["server_cpu_us"] + prev["client_cpu_us"]:
-            ossl[g] = r
-def ours(kind, bits):
-    with open(os.path.join(crit, kind, str(bits), "new", "estimates.json")) as f:
+            table[g] = r
+def ours(kind, bits, group="handshake"):
+    with open(os.path.join(crit, group, kind, str(bits), "new", "estimates.json")) as f:
         return json.load(f)["median"]["point_estimate"] / 1000.0
 print()
 print("| group | side | tls-srp (µs) | OpenSSL 3.0 (µs) | ratio |")
@@ -44,4 +44,15 @@ for bits in (2048, 3072):
         o = ossl[bits][f"{side}_cpu_us"]
         t = ours(f"{side}_cpu", bits)
         print(f"| {bits} | {side} | {t:.0f} | {o:.0f} | {t / o:.2f} |")
+print()
+print("Resumed (abbreviated) handshakes, 2048-bit sessions. OpenSSL resumes by session ID")
+print("or ticket and recomputes B each time; tls-srp does no SRP arithmetic on resumption.")
+print()
+print("| side | tls-srp session ID (µs) | tls-srp ticket (µs) | OpenSSL 3.0 (µs) | ratio (ID) | ratio (ticket) |")
+print("|---|---:|---:|---:|---:|---:|")
+for side in ("server", "client"):
+    o = ossl_resumed[2048][f"{side}_cpu_us"]
+    i = ours(f"{side}_cpu", "session_id", "resumed")
+    t = ours(f"{side}_cpu", "ticket", "resumed")
+    print(f"| {side} | {i:.0f} | {t:.0f} | {o:.0f} | {i / o:.2f} | {t / o:.2f} |")
 PY

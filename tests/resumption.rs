@@ -281,7 +281,11 @@ fn deleting_the_user_ends_the_session() {
     let mut server = ServerConnection::new(scfg).unwrap();
     let out = handshake(&mut client, &mut server);
     assert_eq!(server.handshake_kind(), Some(HandshakeKind::Full));
-    assert_eq!(out.server, Some(Error::DecryptError), "simulated user fails");
+    assert_eq!(
+        out.server,
+        Some(Error::DecryptError),
+        "simulated user fails"
+    );
 }
 
 #[test]
@@ -315,7 +319,9 @@ impl ClientSessionStore for SharedStore {
 #[test]
 fn session_is_bound_to_its_username() {
     let store = store_with(USER, PASSWORD, 2048);
-    store.add_user("bob", b"bob's password", group(2048)).unwrap();
+    store
+        .add_user("bob", b"bob's password", group(2048))
+        .unwrap();
     let scfg = Arc::new(ServerConfig::new(store).unwrap());
     let shared = Arc::new(SharedStore::default());
     let mut alice = client_config();
@@ -336,7 +342,9 @@ fn session_is_bound_to_its_username() {
 #[test]
 fn server_refuses_a_session_offered_under_another_username() {
     let store = store_with(USER, PASSWORD, 2048);
-    store.add_user("bob", b"bob's password", group(2048)).unwrap();
+    store
+        .add_user("bob", b"bob's password", group(2048))
+        .unwrap();
     let scfg = Arc::new(ServerConfig::new(store).unwrap());
     let ccfg = Arc::new(client_config());
     let first = connect(&ccfg, &scfg);

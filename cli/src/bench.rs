@@ -124,6 +124,8 @@ fn configs(
     let mut ccfg = ClientConfig::new(USER, PASSWORD);
     ccfg.min_group_bits = 1024;
     ccfg.enable_encrypt_then_mac = etm;
+    // Every measured handshake is a full SRP handshake.
+    ccfg.resumption = tls_srp::Resumption::disabled();
     let scfg = ServerConfig::new(store).map_err(tls_err)?;
     Ok((Arc::new(ccfg), Arc::new(scfg)))
 }

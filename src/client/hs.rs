@@ -306,7 +306,10 @@ fn resumable(config: &ClientConfig, s: &ClientSession) -> bool {
     };
     s.value.is_fresh(now_secs(), lifetime)
         && s.value.extended_master_secret == config.enable_extended_master_secret
-        && config.cipher_suites.iter().any(|c| c.suite == s.value.suite)
+        && config
+            .cipher_suites
+            .iter()
+            .any(|c| c.suite == s.value.suite)
         && s.value.username == config.username()
 }
 

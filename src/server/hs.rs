@@ -35,8 +35,8 @@ use crate::msgs::enums::{
     AlertDescription, CipherSuite, Compression, ContentType, HandshakeType, ProtocolVersion,
 };
 use crate::msgs::handshake::{
-    ClientExtension, ClientHelloPayload, HandshakeMessagePayload, HandshakePayload, Random,
-    NewSessionTicketPayload, ServerExtension, ServerHelloPayload, SessionId,
+    ClientExtension, ClientHelloPayload, HandshakeMessagePayload, HandshakePayload,
+    NewSessionTicketPayload, Random, ServerExtension, ServerHelloPayload, SessionId,
     SrpClientKeyExchange, SrpServerKeyExchange,
 };
 use crate::session::{now_secs, SessionValue};
@@ -293,7 +293,10 @@ fn find_resumable(
         && session.username == username
         && session.extended_master_secret == cx.extended_master_secret
         && ch.cipher_suites.contains(&session.suite)
-        && config.cipher_suites.iter().any(|s| s.suite == session.suite);
+        && config
+            .cipher_suites
+            .iter()
+            .any(|s| s.suite == session.suite);
     usable.then_some(session)
 }
 
@@ -482,8 +485,8 @@ impl AwaitUser {
         } = *self;
         let session = resumable.ok_or(Error::General("no session to resume".into()))?;
         // find_resumable checked that both sides enable the session's suite.
-        let suite = crate::suites::lookup(session.suite)
-            .ok_or(PeerIncompatible::NoCipherSuitesInCommon)?;
+        let suite =
+            crate::suites::lookup(session.suite).ok_or(PeerIncompatible::NoCipherSuitesInCommon)?;
         cx.suite = Some(suite);
         let server_random = crate::rand::random_array::<32>()?;
         // Echo the client's session ID: the ID it resumed by, or (RFC 5077 3.4) whatever it

@@ -12,8 +12,8 @@ use crate::conn::{ConnectionCommon, HandshakeState};
 use crate::error::Error;
 pub use crate::session::{ServerSessionMemoryCache, StoresServerSessions};
 use crate::srp::SrpGroup;
-pub use crate::ticketer::Ticketer;
 use crate::suites::{SupportedCipherSuite, ALL_CIPHER_SUITES};
+pub use crate::ticketer::Ticketer;
 
 /// What the server knows about one user: the group, the salt and the verifier
 /// `v = g^x % N`. Never the password.
