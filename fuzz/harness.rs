@@ -484,6 +484,11 @@ fn server_config(async_lookup: bool, policy: UnknownUserPolicy) -> Arc<ServerCon
                 cfg.unknown_users = pol;
                 cfg.set_simulation_secret([7; 32]);
                 cfg.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+                // Tickets on for the synchronous configs: the session_ticket extension's
+                // contents then reach the ticket opener.
+                if !asy {
+                    cfg.ticketer = Some(tls_srp::Ticketer::new().expect("ticketer"));
+                }
                 out.push(Arc::new(cfg));
             }
         }
