@@ -507,10 +507,7 @@ mod tests {
         }
         // The most recent failures are kept.
         let last = IpAddr::V4(Ipv4Addr::from(9_999u32));
-        assert_eq!(
-            l.lock().ips.failures(&last, t, Duration::from_secs(10)),
-            1
-        );
+        assert_eq!(l.lock().ips.failures(&last, t, Duration::from_secs(10)), 1);
     }
 
     #[test]
