@@ -32,7 +32,7 @@ pub const DEFAULT_ACCEPT_TIMEOUT: Duration = Duration::from_secs(10);
 ///   [`Self::handshake_timeout`] (also applied by [`Self::accept`]). It needs the tokio time
 ///   driver (`enable_time`/`enable_all`, as `#[tokio::main]` has);
 /// - at most [`Self::max_handshakes`] handshakes at once: further connections wait for a
-///   slot, within their handshake timeout, then are dropped without a word;
+///   slot (at most the handshake timeout), then are dropped without a word;
 /// - a [`RateLimiter`] ([`Self::rate_limiter`]): failed passwords per username and client
 ///   address slow down, then lock out, further attempts (see [`crate::limits`]).
 ///
@@ -87,15 +87,18 @@ impl TlsAcceptor {
         Accept(Bounded::new(hs, self.timeout))
     }
 
-    /// Sets how long a handshake may take, from the call to `accept` or `accept_from` to
-    /// the end of the handshake (`None`: for ever). The default is [`DEFAULT_ACCEPT_TIMEOUT`].
+    /// Sets how long a handshake may take, from the call to `accept` (or from getting a
+    /// handshake slot in `accept_from`) to the end of the handshake, rate-limit delay
+    /// included (`None`: for ever). The default is [`DEFAULT_ACCEPT_TIMEOUT`].
     pub fn handshake_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.timeout = timeout;
         self
     }
 
     /// Allows at most `n` (at least 1) handshakes at once in [`Self::accept_from`]; more
-    /// wait for a slot within their handshake timeout. Default: no limit.
+    /// wait for a slot, at most the handshake timeout (then fail with `TimedOut`, the
+    /// transport dropped without a word), and then have the whole handshake timeout for
+    /// their handshake. Default: no limit.
     pub fn max_handshakes(mut self, n: usize) -> Self {
         self.slots = Some(Arc::new(Semaphore::new(n.clamp(1, Semaphore::MAX_PERMITS))));
         self
@@ -143,17 +146,22 @@ impl TlsAcceptor {
     where
         IO: AsyncRead + AsyncWrite + Unpin,
     {
-        let work = async {
-            let _slot = match &self.slots {
-                Some(slots) => Some(
-                    slots
-                        .clone()
-                        .acquire_owned()
+        // Waiting for a slot is bounded by the handshake timeout too, separately: a client
+        // that got a slot late still has the whole timeout for its handshake.
+        let _slot = match &self.slots {
+            Some(slots) => {
+                let acquire = slots.clone().acquire_owned();
+                let slot = match self.timeout {
+                    Some(t) => ::tokio::time::timeout(t, acquire)
                         .await
-                        .map_err(|_| io::Error::other("handshake slots closed"))?,
-                ),
-                None => None,
-            };
+                        .map_err(|_| timed_out())?,
+                    None => acquire.await,
+                };
+                Some(slot.map_err(|_| io::Error::other("handshake slots closed"))?)
+            }
+            None => None,
+        };
+        let work = async {
             match (&self.limiter, &self.lazy) {
                 (Some(limiter), Some(lazy)) => self.accept_limited(io, peer, limiter, lazy).await,
                 _ => {
