@@ -650,8 +650,7 @@ async fn client_side_bad_b_and_small_group_over_sockets() {
     let e = TlsConnector::from(Arc::new(client_config()))
         .connect(Some("localhost"), tcp)
         .await
-        .err()
-        .expect("small group refused");
+        .expect_err("small group refused");
     assert!(matches!(
         e.get_ref().and_then(|x| x.downcast_ref::<Error>()),
         Some(Error::PeerIncompatible(
