@@ -257,9 +257,12 @@ async fn slow_loris_is_dropped_after_the_timeout_while_others_succeed() {
     loris.write_all(&hello[..20]).await.unwrap();
     // Meanwhile a good client gets through.
     assert_eq!(login(addr, USER, PASSWORD).await, Ok(()));
-    next(&mut rx).await.unwrap();
-    // The stalled client is dropped without an alert.
-    let e = next(&mut rx).await.unwrap_err();
+    // The stalled client is dropped without an alert (its report may come first).
+    let (a, b) = (next(&mut rx).await, next(&mut rx).await);
+    let e = match (a, b) {
+        (Ok(()), Err(e)) | (Err(e), Ok(())) => e,
+        other => panic!("{other:?}"),
+    };
     assert_eq!(e.kind(), io::ErrorKind::TimedOut, "{e}");
     let mut b = [0u8; 16];
     let n = tokio::time::timeout(LIMIT, loris.read(&mut b))
@@ -351,10 +354,12 @@ async fn stalled_clients_hold_at_most_the_handshake_slots() {
     }
     assert_eq!(login(addr, USER, PASSWORD).await, Ok(()));
     next(&mut rx).await.unwrap();
-    // A fourth silent client fills the slots: a good client waits until the silent ones
-    // time out, then gets a slot and the whole timeout for its handshake.
+    // A fourth silent client fills the slots: a good client waits until the first silent
+    // ones time out, then gets a slot and the whole timeout for its handshake. (The pause
+    // only puts the good client's own wait limit well after the first three time out.)
+    tokio::time::sleep(Duration::from_millis(500)).await;
     stalled.push(TcpStream::connect(addr).await.unwrap());
-    tokio::task::yield_now().await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
     assert_eq!(login(addr, USER, PASSWORD).await, Ok(()));
     let mut timed_out = 0;
     let mut ok = 0;
