@@ -15,6 +15,7 @@ pub mod client;
 mod conn;
 pub mod crypto;
 pub mod error;
+pub mod limits;
 pub mod msgs;
 mod rand;
 pub mod record_layer;
@@ -31,6 +32,7 @@ pub mod tokio;
 pub use client::{ClientConfig, ClientConnection, Resumption};
 pub use conn::{ConnectionCommon, HandshakeKind, IoState, Reader, Writer};
 pub use error::{Error, InvalidMessage, PeerIncompatible, PeerMisbehaved};
+pub use limits::{Decision, RateLimitConfig, RateLimiter};
 pub use msgs::enums::{AlertDescription, CipherSuite, ProtocolVersion};
 pub use server::{
     InMemoryUserStore, ServerConfig, ServerConnection, ServerSessionMemoryCache,

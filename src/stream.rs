@@ -26,9 +26,27 @@
 //! alert describing it has been sent to the peer (best effort) before the error is returned.
 //! A peer that closes the transport without close_notify gives `UnexpectedEof`; a clean
 //! close_notify makes `read` return `Ok(0)`.
+//!
+//! A peer can keep a blocking handshake waiting for ever. Over TCP, bound it with
+//! [`StreamOwned::complete_handshake_within`] (one deadline for the whole handshake,
+//! however slowly the peer trickles its bytes), and keep socket read/write timeouts for
+//! the rest of the connection:
+//!
+//! ```no_run
+//! # use std::sync::Arc;
+//! # use std::time::Duration;
+//! # fn serve(config: Arc<tls_srp::ServerConfig>, sock: std::net::TcpStream) -> std::io::Result<()> {
+//! let conn = tls_srp::ServerConnection::new(config).map_err(std::io::Error::other)?;
+//! let mut tls = tls_srp::stream::StreamOwned::new(conn, sock);
+//! tls.complete_handshake_within(Duration::from_secs(10))?; // `TimedOut` if too slow
+//! tls.sock.set_read_timeout(Some(Duration::from_secs(300)))?; // idle limit afterwards
+//! # Ok(()) }
+//! ```
 
 use std::io::{self, Read, Write};
+use std::net::TcpStream;
 use std::ops::DerefMut;
+use std::time::{Duration, Instant};
 
 use crate::conn::ConnectionCommon;
 
@@ -212,6 +230,73 @@ where
             conn: &mut self.conn,
             sock: &mut self.sock,
         }
+    }
+}
+
+impl<C> StreamOwned<C, TcpStream>
+where
+    C: DerefMut<Target = ConnectionCommon>,
+{
+    /// Runs the handshake to its end within `timeout`, whatever the peer does: the socket's
+    /// read and write timeouts are set to the time left before each step and restored
+    /// afterwards. Fails with `TimedOut` once the time is up (the connection is then unusable:
+    /// drop it). Does nothing if the handshake is already over.
+    pub fn complete_handshake_within(&mut self, timeout: Duration) -> io::Result<()> {
+        let saved = (self.sock.read_timeout()?, self.sock.write_timeout()?);
+        let deadline = Instant::now().checked_add(timeout);
+        let res = self.handshake_until(deadline);
+        let restored = self
+            .sock
+            .set_read_timeout(saved.0)
+            .and_then(|()| self.sock.set_write_timeout(saved.1));
+        res.and(restored)
+    }
+
+    fn handshake_until(&mut self, deadline: Option<Instant>) -> io::Result<()> {
+        let timed_out = || io::Error::new(io::ErrorKind::TimedOut, "TLS handshake timed out");
+        while self.conn.is_handshaking() || self.conn.wants_write() {
+            if let Some(deadline) = deadline {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return Err(timed_out());
+                }
+                self.sock.set_read_timeout(Some(left))?;
+                self.sock.set_write_timeout(Some(left))?;
+            }
+            let mut s = self.as_stream();
+            let step = (|| {
+                s.write_pending()?;
+                if !s.conn.is_handshaking() {
+                    return Ok(());
+                }
+                if !s.conn.wants_read() {
+                    return Err(io::Error::other(
+                        "TLS handshake stalled: a server connection is waiting for supply_user",
+                    ));
+                }
+                if s.read_more()? == 0 {
+                    return Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "peer closed the connection during the TLS handshake",
+                    ));
+                }
+                Ok(())
+            })();
+            match step {
+                // A socket timeout shows as WouldBlock (Unix) or TimedOut (Windows).
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    return Err(timed_out())
+                }
+                Err(e) => return Err(e),
+                Ok(()) => {}
+            }
+        }
+        Ok(())
     }
 }
 

@@ -55,7 +55,7 @@ enum Cmd {
     Passwd(passwd::PasswdCmd),
     /// Serve TLS-SRP: echo, a small HTTP page, or forward to a plain TCP backend.
     #[command(
-        after_help = "Examples:\n  tls-srp serve --listen 127.0.0.1:4433 --vfile users.srpv --http\n  tls-srp serve --listen 0.0.0.0:4433 --vfile tpasswd --conf tpasswd.conf --forward 127.0.0.1:8080\n\nThe verifier file is reloaded when it changes or on SIGHUP; SIGINT/SIGTERM shut down gracefully."
+        after_help = "Examples:\n  tls-srp serve --listen 127.0.0.1:4433 --vfile users.srpv --http\n  tls-srp serve --listen 0.0.0.0:4433 --vfile tpasswd --conf tpasswd.conf --forward 127.0.0.1:8080\n\nThe verifier file is reloaded when it changes or on SIGHUP; SIGINT/SIGTERM shut down gracefully.\nFailed logins are rate-limited per username and client address (delays, then lockout that fails\nlike a wrong password); tune with --user-free-failures etc., or turn off with --no-rate-limit."
     )]
     Serve(ServeArgs),
     /// Connect to a TLS-SRP server and bridge stdin/stdout (like `openssl s_client -quiet`).
@@ -100,6 +100,34 @@ pub struct ServeArgs {
     /// Answer unknown users with unknown_psk_identity instead of failing them like a wrong password.
     #[arg(long)]
     pub reject_unknown: bool,
+    /// Seconds an established connection may stay silent in both directions (0: no limit).
+    #[arg(long, default_value_t = 300)]
+    pub idle_timeout: u64,
+    /// Most handshakes in progress at once (more wait, within their handshake timeout).
+    #[arg(long, default_value_t = 64)]
+    pub max_handshakes: usize,
+    /// Turn off the rate limiting of failed logins (RFC 5054 3.3), which is on by default.
+    #[arg(long)]
+    pub no_rate_limit: bool,
+    /// Failed logins per username answered without delay; each further one doubles the delay.
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    pub user_free_failures: u32,
+    /// Failed logins per username after which attempts fail whatever the password.
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub user_lockout: u32,
+    /// Failed logins per client address (IPv6: per /64) answered without delay.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub ip_free_failures: u32,
+    /// Failed logins per client address after which attempts fail whatever the password.
+    #[arg(long, default_value_t = 100, value_name = "N")]
+    pub ip_lockout: u32,
+    /// Longest delay before answering a rate-limited attempt, in milliseconds (kept under half
+    /// the handshake timeout).
+    #[arg(long, default_value_t = 4000, value_name = "MS")]
+    pub max_delay_ms: u64,
+    /// One failed login of each username and address is forgiven every this many seconds.
+    #[arg(long, default_value_t = 60, value_name = "SECS")]
+    pub forgive_secs: u64,
 }
 
 #[derive(Args)]

@@ -1,17 +1,23 @@
 //! `tls-srp serve` and `tls-srp connect`.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::path::Path;
+use std::pin::Pin;
 use std::sync::{Arc, RwLock};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant, SystemTime};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 use tracing::{info, warn};
 
 use tls_srp::tokio::{TlsAcceptor, TlsConnector};
-use tls_srp::{ClientConfig, ServerConfig, UnknownUserPolicy, UserRecord, UserStore};
+use tls_srp::{
+    ClientConfig, RateLimitConfig, RateLimiter, ServerConfig, UnknownUserPolicy, UserRecord,
+    UserStore,
+};
 
 use crate::vfile::VFile;
 use crate::{ConnectArgs, Fail, ServeArgs};
@@ -114,7 +120,24 @@ async fn serve_async(
     if a.reject_unknown {
         config.unknown_users = UnknownUserPolicy::Reject;
     }
-    let acceptor = TlsAcceptor::from(Arc::new(config));
+    let hs_timeout = Duration::from_secs(a.handshake_timeout.max(1));
+    let mut acceptor = TlsAcceptor::from(Arc::new(config))
+        .handshake_timeout(Some(hs_timeout))
+        .max_handshakes(a.max_handshakes.max(1));
+    if !a.no_rate_limit {
+        let limits = RateLimitConfig {
+            user_free_failures: a.user_free_failures,
+            user_lockout_failures: a.user_lockout,
+            ip_free_failures: a.ip_free_failures,
+            ip_lockout_failures: a.ip_lockout,
+            base_delay: Duration::from_millis(250).min(hs_timeout / 4),
+            max_delay: Duration::from_millis(a.max_delay_ms).min(hs_timeout / 2),
+            forgive_every: Duration::from_secs(a.forgive_secs.max(1)),
+            ..RateLimitConfig::default()
+        };
+        acceptor = acceptor.rate_limiter(Arc::new(RateLimiter::new(limits)));
+    }
+    let idle = (a.idle_timeout > 0).then(|| Duration::from_secs(a.idle_timeout));
     let listener = TcpListener::bind(a.listen).await.map_err(|e| {
         Fail::new(format!(
             "cannot listen on {}: {e}; pick another address or port with --listen",
@@ -168,7 +191,6 @@ async fn serve_async(
     }
 
     let limit = Arc::new(Semaphore::new(a.max_connections.max(1)));
-    let hs_timeout = Duration::from_secs(a.handshake_timeout.max(1));
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .map_err(|e| Fail::new(format!("cannot handle SIGTERM: {e}")))?;
     loop {
@@ -189,14 +211,14 @@ async fn serve_async(
         tokio::spawn(async move {
             let _permit = permit;
             let start = Instant::now();
-            let tls = match tokio::time::timeout(hs_timeout, acceptor.accept(tcp)).await {
-                Ok(Ok(t)) => t,
-                Ok(Err(e)) => {
-                    info!(%peer, outcome = "handshake failed", error = %e, "connection");
+            let tls = match acceptor.accept_from(tcp, Some(peer.ip())).await {
+                Ok(t) => t,
+                Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
+                    info!(%peer, outcome = "handshake timeout", "connection");
                     return;
                 }
-                Err(_) => {
-                    info!(%peer, outcome = "handshake timeout", "connection");
+                Err(e) => {
+                    info!(%peer, outcome = "handshake failed", error = %e, "connection");
                     return;
                 }
             };
@@ -206,7 +228,7 @@ async fn serve_async(
                 .negotiated_cipher_suite()
                 .map(|s| format!("{s:?}"))
                 .unwrap_or_default();
-            let res = handle(tls, &user, mode).await;
+            let res = handle(IdleLimit::new(tls, idle), &user, mode).await;
             let ms = start.elapsed().as_millis();
             match res {
                 Ok((up, down)) => {
@@ -233,7 +255,98 @@ async fn serve_async(
     Ok(())
 }
 
-type ServerTls = tls_srp::tokio::server::TlsStream<TcpStream>;
+type ServerTls = IdleLimit<tls_srp::tokio::server::TlsStream<TcpStream>>;
+
+/// A stream that fails with `TimedOut` once it has made no progress, in either direction,
+/// for `limit`: a silent client (or one that stopped reading) is dropped.
+struct IdleLimit<S> {
+    inner: S,
+    limit: Option<Duration>,
+    timer: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl<S> IdleLimit<S> {
+    fn new(inner: S, limit: Option<Duration>) -> Self {
+        let timer = limit.map(|l| Box::pin(tokio::time::sleep(l)));
+        Self {
+            inner,
+            limit,
+            timer,
+        }
+    }
+
+    /// Progress: the clock starts again.
+    fn active(&mut self) {
+        if let (Some(timer), Some(limit)) = (self.timer.as_mut(), self.limit) {
+            timer.as_mut().reset(tokio::time::Instant::now() + limit);
+        }
+    }
+
+    /// Called when the inner stream is pending: `TimedOut` once the limit is up.
+    fn poll_idle<T>(&mut self, cx: &mut Context<'_>) -> Poll<std::io::Result<T>> {
+        let expired = match self.timer.as_mut() {
+            Some(t) => t.as_mut().poll(cx).is_ready(),
+            None => false,
+        };
+        if expired {
+            return Poll::Ready(Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "connection idle for too long",
+            )));
+        }
+        Poll::Pending
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for IdleLimit<S> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let this = self.get_mut();
+        match Pin::new(&mut this.inner).poll_read(cx, buf) {
+            Poll::Ready(r) => {
+                this.active();
+                Poll::Ready(r)
+            }
+            Poll::Pending => this.poll_idle(cx),
+        }
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for IdleLimit<S> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        let this = self.get_mut();
+        match Pin::new(&mut this.inner).poll_write(cx, buf) {
+            Poll::Ready(r) => {
+                this.active();
+                Poll::Ready(r)
+            }
+            Poll::Pending => this.poll_idle(cx),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        let this = self.get_mut();
+        match Pin::new(&mut this.inner).poll_flush(cx) {
+            Poll::Ready(r) => Poll::Ready(r),
+            Poll::Pending => this.poll_idle(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        let this = self.get_mut();
+        match Pin::new(&mut this.inner).poll_shutdown(cx) {
+            Poll::Ready(r) => Poll::Ready(r),
+            Poll::Pending => this.poll_idle(cx),
+        }
+    }
+}
 
 async fn handle(mut tls: ServerTls, user: &str, mode: Mode) -> std::io::Result<(u64, u64)> {
     match mode {

@@ -403,3 +403,104 @@ fn handshake_timeout_frees_the_only_slot() {
     // Then a real client gets the slot.
     assert!(echo_ok(port, "capped", "cap-pass"));
 }
+
+/// The error our client gets from a login attempt (or `None` if it worked).
+fn login_error(port: u16, user: &str, pw: &str) -> Option<String> {
+    let sock = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let conn = tls_srp::ClientConnection::new(
+        std::sync::Arc::new(tls_srp::ClientConfig::new(user, pw)),
+        None,
+    )
+    .unwrap();
+    let mut tls = Tls::new(conn, sock);
+    match tls.handshake() {
+        Ok(()) => None,
+        Err(e) => Some(format!("{:?}", e.tls())),
+    }
+}
+
+#[test]
+fn failed_logins_are_rate_limited_and_a_lockout_fails_like_a_wrong_password() {
+    let tmp = TempDir::new("cli-rl");
+    let f = s(&tmp.path("v"));
+    add(&f, &[], "carol", "carol-pass");
+    add(&f, &[], "dave", "dave-pass");
+    let (srv, port) = serve(&[
+        "--vfile",
+        &f,
+        "--echo",
+        "--user-free-failures",
+        "0",
+        "--user-lockout",
+        "3",
+        "--max-delay-ms",
+        "50",
+        "--forgive-secs",
+        "3600",
+    ]);
+    assert_eq!(login_error(port, "carol", "carol-pass"), None);
+    let wrong = login_error(port, "carol", "not it").expect("wrong password fails");
+    assert!(wrong.contains("BadRecordMac"), "{wrong}");
+    for _ in 0..2 {
+        assert_eq!(login_error(port, "carol", "not it").as_ref(), Some(&wrong));
+    }
+    // Three failures: locked out. The right password now fails exactly as a wrong one.
+    assert_eq!(
+        login_error(port, "carol", "carol-pass").as_ref(),
+        Some(&wrong),
+        "{}",
+        srv.stderr()
+    );
+    // Other users are not affected.
+    assert!(echo_ok(port, "dave", "dave-pass"));
+}
+
+#[test]
+fn rate_limit_can_be_turned_off() {
+    let tmp = TempDir::new("cli-norl");
+    let f = s(&tmp.path("v"));
+    add(&f, &[], "erin", "erin-pass");
+    let (_srv, port) = serve(&[
+        "--vfile",
+        &f,
+        "--echo",
+        "--no-rate-limit",
+        "--user-lockout",
+        "1",
+    ]);
+    for _ in 0..3 {
+        assert!(login_error(port, "erin", "not it").is_some());
+    }
+    assert_eq!(login_error(port, "erin", "erin-pass"), None);
+}
+
+#[test]
+fn idle_connection_is_closed_after_the_idle_timeout() {
+    let tmp = TempDir::new("cli-idle");
+    let f = s(&tmp.path("v"));
+    add(&f, &[], "frank", "frank-pass");
+    let (srv, port) = serve(&["--vfile", &f, "--echo", "--idle-timeout", "1"]);
+    let sock = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let conn = tls_srp::ClientConnection::new(
+        std::sync::Arc::new(tls_srp::ClientConfig::new("frank", "frank-pass")),
+        None,
+    )
+    .unwrap();
+    let mut tls = Tls::new(conn, sock);
+    tls.handshake().unwrap();
+    tls.send(b"x\n").unwrap();
+    assert_eq!(tls.read_until(|d| !d.is_empty()).unwrap(), b"x\n");
+    // Then silence: the server drops the connection (EOF well within the client's 15 s IO
+    // timeout, which would be an error here).
+    match tls.read_until(|_| false) {
+        Ok(d) => assert!(d.is_empty()),
+        Err(e) => panic!("expected the server to close: {e:?}"),
+    }
+    assert!(
+        eventually(Duration::from_secs(20), || srv
+            .stderr()
+            .contains("idle for too long")),
+        "{}",
+        srv.stderr()
+    );
+}

@@ -7,22 +7,34 @@ use std::os::unix::io::{AsRawFd, RawFd};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use ::tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 use super::common::Stream;
-use super::handshake::{HandshakeFailure, MidHandshake};
+use super::handshake::{Bounded, HandshakeFailure, MidHandshake};
 use crate::client::{ClientConfig, ClientConnection};
 
+/// How long a client handshake may take by default: [`TlsConnector::handshake_timeout`].
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Makes TLS-SRP client connections over async transports. Cheap to clone.
+///
+/// Handshakes time out after [`DEFAULT_CONNECT_TIMEOUT`] unless set otherwise with
+/// [`Self::handshake_timeout`]; the timeout needs the tokio time driver
+/// (`enable_time`/`enable_all`, as `#[tokio::main]` has).
 #[derive(Debug, Clone)]
 pub struct TlsConnector {
     config: Arc<ClientConfig>,
+    timeout: Option<Duration>,
 }
 
 impl From<Arc<ClientConfig>> for TlsConnector {
     fn from(config: Arc<ClientConfig>) -> Self {
-        Self { config }
+        Self {
+            config,
+            timeout: Some(DEFAULT_CONNECT_TIMEOUT),
+        }
     }
 }
 
@@ -30,21 +42,27 @@ impl TlsConnector {
     /// Starts a handshake over `io`, logging in with the config's credentials.
     /// `server_name` is sent as SNI if it is a DNS name (see [`ClientConnection::new`]).
     ///
-    /// The future resolves once the handshake has completed. Bound it with
-    /// `tokio::time::timeout` if the peer may stall.
+    /// The future resolves once the handshake has completed, or fails with an error of
+    /// kind `TimedOut` once the handshake timeout (counted from this call) has passed.
     pub fn connect<IO>(&self, server_name: Option<&str>, io: IO) -> Connect<IO>
     where
         IO: AsyncRead + AsyncWrite + Unpin,
     {
-        Connect(
-            match ClientConnection::new(self.config.clone(), server_name) {
-                Ok(conn) => MidHandshake::Handshaking(Stream::new(io, conn)),
-                Err(err) => MidHandshake::Error {
-                    io,
-                    error: io::Error::other(err),
-                },
+        let hs = match ClientConnection::new(self.config.clone(), server_name) {
+            Ok(conn) => MidHandshake::Handshaking(Stream::new(io, conn)),
+            Err(err) => MidHandshake::Error {
+                io,
+                error: io::Error::other(err),
             },
-        )
+        };
+        Connect(Bounded::new(hs, self.timeout))
+    }
+
+    /// Sets how long a handshake may take (`None`: for ever; the default is
+    /// [`DEFAULT_CONNECT_TIMEOUT`]).
+    pub fn handshake_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.timeout = timeout;
+        self
     }
 
     /// The config connections are made with.
@@ -58,7 +76,7 @@ impl TlsConnector {
 /// A TLS failure is an `io::Error` of kind `InvalidData` whose inner error is a
 /// [`crate::Error`]; the alert describing it has been sent to the server first.
 #[derive(Debug)]
-pub struct Connect<IO>(MidHandshake<IO, ClientConnection>);
+pub struct Connect<IO>(Bounded<IO, ClientConnection>);
 
 impl<IO> Connect<IO> {
     /// The same handshake, but giving the transport back on failure.
@@ -68,12 +86,12 @@ impl<IO> Connect<IO> {
 
     /// The transport, unless the future has completed.
     pub fn get_ref(&self) -> Option<&IO> {
-        self.0.io_ref()
+        self.0.hs.io_ref()
     }
 
     /// The transport, mutably, unless the future has completed.
     pub fn get_mut(&mut self) -> Option<&mut IO> {
-        self.0.io_mut()
+        self.0.hs.io_mut()
     }
 }
 
@@ -90,7 +108,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Future for Connect<IO> {
 /// Like [`Connect`], but a failure comes with the transport
 /// (`None` only if polled again after completion).
 #[derive(Debug)]
-pub struct FallibleConnect<IO>(MidHandshake<IO, ClientConnection>);
+pub struct FallibleConnect<IO>(Bounded<IO, ClientConnection>);
 
 impl<IO: AsyncRead + AsyncWrite + Unpin> Future for FallibleConnect<IO> {
     type Output = Result<TlsStream<IO>, HandshakeFailure<IO>>;

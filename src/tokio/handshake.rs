@@ -5,8 +5,10 @@ use std::io;
 use std::mem;
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use ::tokio::io::{AsyncRead, AsyncWrite};
+use ::tokio::time::{Instant, Sleep};
 
 use super::common::{Session, Stream};
 
@@ -92,5 +94,68 @@ where
                 }
             }
         }
+    }
+}
+
+/// A handshake with an optional deadline. On expiry the handshake is abandoned without an
+/// alert and the error has kind `TimedOut`.
+#[derive(Debug)]
+pub(crate) struct Bounded<IO, C> {
+    pub(crate) hs: MidHandshake<IO, C>,
+    deadline: Option<Instant>,
+    /// Made on the first poll (a runtime is needed to make a `Sleep`).
+    sleep: Option<Pin<Box<Sleep>>>,
+}
+
+impl<IO, C> Bounded<IO, C> {
+    /// `hs`, to be completed within `timeout` from now (`None`: no limit).
+    pub(crate) fn new(hs: MidHandshake<IO, C>, timeout: Option<Duration>) -> Self {
+        Self {
+            hs,
+            deadline: timeout.and_then(|t| Instant::now().checked_add(t)),
+            sleep: None,
+        }
+    }
+
+    /// Whether the deadline has passed (registers the waker otherwise).
+    fn expired(&mut self, cx: &mut Context<'_>) -> bool {
+        let Some(at) = self.deadline else {
+            return false;
+        };
+        let sleep = self
+            .sleep
+            .get_or_insert_with(|| Box::pin(::tokio::time::sleep_until(at)));
+        sleep.as_mut().poll(cx).is_ready()
+    }
+}
+
+/// The error of a handshake that ran out of time.
+pub(crate) fn timed_out() -> io::Error {
+    io::Error::new(io::ErrorKind::TimedOut, "TLS handshake timed out")
+}
+
+impl<IO, C> Future for Bounded<IO, C>
+where
+    IO: AsyncRead + AsyncWrite + Unpin,
+    C: Session + Unpin,
+{
+    type Output = Result<Stream<IO, C>, HandshakeFailure<IO>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        if let Poll::Ready(out) = Pin::new(&mut this.hs).poll(cx) {
+            return Poll::Ready(out);
+        }
+        if this.expired(cx) {
+            let io = match mem::replace(&mut this.hs, MidHandshake::End) {
+                MidHandshake::Handshaking(s) | MidHandshake::SendAlert { stream: s, .. } => {
+                    Some(s.io)
+                }
+                MidHandshake::Error { io, .. } => Some(io),
+                MidHandshake::End => None,
+            };
+            return Poll::Ready(Err((timed_out(), io)));
+        }
+        Poll::Pending
     }
 }

@@ -18,8 +18,12 @@
 //! }
 //! ```
 //!
-//! Handshakes can be kept waiting by the peer for ever: wrap them in
-//! `tokio::time::timeout`. Every future here is `Unpin` when `IO` is, and dropping one
+//! Handshakes time out (error kind `TimedOut`): after [`DEFAULT_ACCEPT_TIMEOUT`] on the
+//! server and [`DEFAULT_CONNECT_TIMEOUT`] on the client unless set otherwise with
+//! `handshake_timeout` (the timeout needs the tokio time driver: `enable_time` or
+//! `enable_all`). [`TlsAcceptor::accept_from`] also applies a limit on concurrent handshakes
+//! and a [`crate::RateLimiter`]. [`LazyAcceptor`] has no timeout of its own: bound it with
+//! `tokio::time::timeout_at`. Every future here is `Unpin` when `IO` is, and dropping one
 //! drops its transport.
 //!
 //! ```no_run
@@ -43,6 +47,8 @@ mod common;
 mod handshake;
 pub mod server;
 
-pub use client::{Connect, FallibleConnect, TlsConnector};
+pub use client::{Connect, FallibleConnect, TlsConnector, DEFAULT_CONNECT_TIMEOUT};
 pub use handshake::HandshakeFailure;
-pub use server::{Accept, FallibleAccept, LazyAcceptor, StartHandshake, TlsAcceptor};
+pub use server::{
+    Accept, FallibleAccept, LazyAcceptor, StartHandshake, TlsAcceptor, DEFAULT_ACCEPT_TIMEOUT,
+};

@@ -4,51 +4,236 @@
 use std::future::Future;
 use std::io;
 use std::mem;
+use std::net::IpAddr;
 #[cfg(unix)]
 use std::os::unix::io::{AsRawFd, RawFd};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use ::tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use ::tokio::sync::Semaphore;
 
 use super::common::{tls_error, Session, Stream};
-use super::handshake::{HandshakeFailure, MidHandshake};
+use super::handshake::{timed_out, Bounded, HandshakeFailure, MidHandshake};
 use crate::error::Error;
+use crate::limits::{decoy_record, RateLimiter};
 use crate::server::{ServerConfig, ServerConnection, UserRecord};
 
+/// How long a server handshake may take by default: [`TlsAcceptor::handshake_timeout`].
+pub const DEFAULT_ACCEPT_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Accepts TLS-SRP connections over async transports, looking users up in the config's
-/// `user_store`. Cheap to clone.
+/// `user_store`. Cheap to clone (clones share the rate limiter and handshake slots).
+///
+/// Limits, all applied by [`Self::accept_from`]:
+/// - a handshake timeout, [`DEFAULT_ACCEPT_TIMEOUT`] unless set with
+///   [`Self::handshake_timeout`] (also applied by [`Self::accept`]). It needs the tokio time
+///   driver (`enable_time`/`enable_all`, as `#[tokio::main]` has);
+/// - at most [`Self::max_handshakes`] handshakes at once: further connections wait for a
+///   slot (at most the handshake timeout), then are dropped without a word;
+/// - a [`RateLimiter`] ([`Self::rate_limiter`]): failed passwords per username and client
+///   address slow down, then lock out, further attempts (see [`crate::limits`]).
 ///
 /// For a config without a store (users looked up by the application, for example in a
 /// database), use [`LazyAcceptor`] instead.
 #[derive(Debug, Clone)]
 pub struct TlsAcceptor {
     config: Arc<ServerConfig>,
+    timeout: Option<Duration>,
+    slots: Option<Arc<Semaphore>>,
+    limiter: Option<Arc<RateLimiter>>,
+    /// `config` without its store, for rate-limited handshakes (which stop for the lookup).
+    lazy: Option<Arc<ServerConfig>>,
 }
 
 impl From<Arc<ServerConfig>> for TlsAcceptor {
     fn from(config: Arc<ServerConfig>) -> Self {
-        Self { config }
+        Self {
+            config,
+            timeout: Some(DEFAULT_ACCEPT_TIMEOUT),
+            slots: None,
+            limiter: None,
+            lazy: None,
+        }
     }
+}
+
+/// Whether `e` is a failed password (the client's Finished did not verify).
+fn is_failed_password(e: &io::Error) -> bool {
+    e.get_ref()
+        .and_then(|inner| inner.downcast_ref::<Error>())
+        .is_some_and(|inner| *inner == Error::DecryptError)
 }
 
 impl TlsAcceptor {
     /// Starts a handshake with the client on `io`.
     ///
-    /// The future resolves once the handshake has completed. A client can keep it waiting
-    /// for as long as it likes: bound it with `tokio::time::timeout`.
+    /// The future resolves once the handshake has completed, or fails with an error of
+    /// kind `TimedOut` once the handshake timeout (counted from this call) has passed.
+    /// The rate limiter and the handshake slots are not used: see [`Self::accept_from`].
     pub fn accept<IO>(&self, io: IO) -> Accept<IO>
     where
         IO: AsyncRead + AsyncWrite + Unpin,
     {
-        Accept(match ServerConnection::new(self.config.clone()) {
+        let hs = match ServerConnection::new(self.config.clone()) {
             Ok(conn) => MidHandshake::Handshaking(Stream::new(io, conn)),
             Err(err) => MidHandshake::Error {
                 io,
                 error: io::Error::other(err),
             },
+        };
+        Accept(Bounded::new(hs, self.timeout))
+    }
+
+    /// Sets how long a handshake may take, from the call to `accept` (or from getting a
+    /// handshake slot in `accept_from`) to the end of the handshake, rate-limit delay
+    /// included (`None`: for ever). The default is [`DEFAULT_ACCEPT_TIMEOUT`].
+    pub fn handshake_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Allows at most `n` (at least 1) handshakes at once in [`Self::accept_from`]; more
+    /// wait for a slot, at most the handshake timeout (then fail with `TimedOut`, the
+    /// transport dropped without a word), and then have the whole handshake timeout for
+    /// their handshake. Default: no limit.
+    pub fn max_handshakes(mut self, n: usize) -> Self {
+        self.slots = Some(Arc::new(Semaphore::new(n.clamp(1, Semaphore::MAX_PERMITS))));
+        self
+    }
+
+    /// Rate-limits failed logins in [`Self::accept_from`] with `limiter` (share one limiter
+    /// between all the acceptors of a service). Default: none.
+    pub fn rate_limiter(mut self, limiter: Arc<RateLimiter>) -> Self {
+        self.lazy = self.config.user_store.as_ref().map(|_| {
+            let mut lazy = (*self.config).clone();
+            lazy.user_store = None;
+            Arc::new(lazy)
+        });
+        self.limiter = Some(limiter);
+        self
+    }
+
+    /// The rate limiter, if any.
+    pub fn limiter(&self) -> Option<&Arc<RateLimiter>> {
+        self.limiter.as_ref()
+    }
+
+    /// Accepts a client connected from `peer` (`None` if the transport has no IP address)
+    /// with every limit of this acceptor: a handshake slot, the rate limiter (whose delay
+    /// comes before the server's first flight, and whose lockout makes the handshake fail
+    /// at the client's Finished with `bad_record_mac`, like a wrong password), and the
+    /// handshake timeout over all of it. The outcome is fed back to the rate limiter.
+    ///
+    /// ```no_run
+    /// # async fn run(acceptor: tls_srp::tokio::TlsAcceptor) -> std::io::Result<()> {
+    /// let listener = tokio::net::TcpListener::bind("127.0.0.1:4433").await?;
+    /// loop {
+    ///     let (tcp, peer) = listener.accept().await?;
+    ///     let acceptor = acceptor.clone();
+    ///     tokio::spawn(async move {
+    ///         if let Ok(tls) = acceptor.accept_from(tcp, Some(peer.ip())).await {
+    ///             // serve `tls`
+    /// #           drop(tls);
+    ///         }
+    ///     });
+    /// }
+    /// # }
+    /// ```
+    pub async fn accept_from<IO>(&self, io: IO, peer: Option<IpAddr>) -> io::Result<TlsStream<IO>>
+    where
+        IO: AsyncRead + AsyncWrite + Unpin,
+    {
+        // Waiting for a slot is bounded by the handshake timeout too, separately: a client
+        // that got a slot late still has the whole timeout for its handshake.
+        let _slot = match &self.slots {
+            Some(slots) => {
+                let acquire = slots.clone().acquire_owned();
+                let slot = match self.timeout {
+                    Some(t) => ::tokio::time::timeout(t, acquire)
+                        .await
+                        .map_err(|_| timed_out())?,
+                    None => acquire.await,
+                };
+                Some(slot.map_err(|_| io::Error::other("handshake slots closed"))?)
+            }
+            None => None,
+        };
+        let work = async {
+            match (&self.limiter, &self.lazy) {
+                (Some(limiter), Some(lazy)) => self.accept_limited(io, peer, limiter, lazy).await,
+                _ => {
+                    let hs = match ServerConnection::new(self.config.clone()) {
+                        Ok(conn) => MidHandshake::Handshaking(Stream::new(io, conn)),
+                        Err(err) => return Err(io::Error::other(err)),
+                    };
+                    Accept(Bounded::new(hs, None)).await
+                }
+            }
+        };
+        match self.timeout {
+            Some(t) => ::tokio::time::timeout(t, work)
+                .await
+                .unwrap_or_else(|_| Err(timed_out())),
+            None => work.await,
+        }
+    }
+
+    async fn accept_limited<IO>(
+        &self,
+        io: IO,
+        peer: Option<IpAddr>,
+        limiter: &RateLimiter,
+        lazy: &Arc<ServerConfig>,
+    ) -> io::Result<TlsStream<IO>>
+    where
+        IO: AsyncRead + AsyncWrite + Unpin,
+    {
+        let conn = ServerConnection::new(lazy.clone()).map_err(io::Error::other)?;
+        let start = match (LazyAcceptor {
+            state: LazyState::Reading(Stream::new(io, conn)),
         })
+        .await
+        {
+            Ok(start) => start,
+            Err(e) => {
+                // A username that is not UTF-8 is never looked up: its (simulated) handshake
+                // runs to its end here and counts against the address only.
+                if is_failed_password(&e) {
+                    limiter.record_failure(None, peer);
+                }
+                return Err(e);
+            }
+        };
+        let username = start.username().to_owned();
+        let decision = limiter.check(Some(&username), peer);
+        if !decision.delay().is_zero() {
+            ::tokio::time::sleep(decision.delay()).await;
+        }
+        let real = self
+            .config
+            .user_store
+            .as_ref()
+            .and_then(|store| store.lookup(&username));
+        let record = match (decision.must_fail(), real) {
+            (true, Some(real)) => Some(decoy_record(&username, &real).map_err(io::Error::other)?),
+            (true, None) => None,
+            (false, real) => real,
+        };
+        match start.into_stream(record).await {
+            Ok(tls) => {
+                limiter.record_success(&username);
+                Ok(tls)
+            }
+            Err(e) => {
+                if is_failed_password(&e) {
+                    limiter.record_failure(Some(&username), peer);
+                }
+                Err(e)
+            }
+        }
     }
 
     /// The config connections are accepted with.
@@ -64,7 +249,7 @@ impl TlsAcceptor {
 /// [`crate::Error`] (a wrong password is [`Error::DecryptError`]); the alert describing it
 /// has been sent to the client first.
 #[derive(Debug)]
-pub struct Accept<IO>(MidHandshake<IO, ServerConnection>);
+pub struct Accept<IO>(Bounded<IO, ServerConnection>);
 
 impl<IO> Accept<IO> {
     /// The same handshake, but giving the transport back on failure.
@@ -74,12 +259,12 @@ impl<IO> Accept<IO> {
 
     /// The transport, unless the future has completed.
     pub fn get_ref(&self) -> Option<&IO> {
-        self.0.io_ref()
+        self.0.hs.io_ref()
     }
 
     /// The transport, mutably, unless the future has completed.
     pub fn get_mut(&mut self) -> Option<&mut IO> {
-        self.0.io_mut()
+        self.0.hs.io_mut()
     }
 }
 
@@ -96,7 +281,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Future for Accept<IO> {
 /// Like [`Accept`], but a failure comes with the transport
 /// (`None` only if polled again after completion).
 #[derive(Debug)]
-pub struct FallibleAccept<IO>(MidHandshake<IO, ServerConnection>);
+pub struct FallibleAccept<IO>(Bounded<IO, ServerConnection>);
 
 impl<IO: AsyncRead + AsyncWrite + Unpin> Future for FallibleAccept<IO> {
     type Output = Result<TlsStream<IO>, HandshakeFailure<IO>>;
@@ -312,7 +497,7 @@ where
     /// on with a simulated user and fails at the client's Finished, as for a wrong password).
     pub fn into_stream(self, user: Option<UserRecord>) -> Accept<IO> {
         let mut stream = self.stream;
-        Accept(match stream.conn.supply_user(user) {
+        let hs = match stream.conn.supply_user(user) {
             Ok(()) => MidHandshake::Handshaking(stream),
             Err(err) if stream.conn.wants_write() => MidHandshake::SendAlert {
                 stream,
@@ -322,7 +507,8 @@ where
                 io: stream.io,
                 error: tls_error(err),
             },
-        })
+        };
+        Accept(Bounded::new(hs, None))
     }
 }
 
