@@ -3,6 +3,7 @@
 //! `*`, GnuTLS conf indexes), revoked OpenSSL users added again (compared with
 //! `openssl srp` itself), and one-line usage errors.
 
+#[allow(unused_imports)]
 mod common;
 
 use std::process::Command;
