@@ -51,7 +51,10 @@ enum Cmd {
     #[command(after_help = "Example:\n  cargo run --release -- demo")]
     Demo,
     /// Manage verifier files (OpenSSL srpvfile or GnuTLS tpasswd).
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  tls-srp passwd add --file users.srpv alice\n  tls-srp passwd list --file users.srpv\n  tls-srp passwd verify --file users.srpv alice\n  tls-srp passwd delete --file users.srpv alice"
+    )]
     Passwd(passwd::PasswdCmd),
     /// Serve TLS-SRP: echo, a small HTTP page, or forward to a plain TCP backend.
     #[command(
@@ -64,7 +67,10 @@ enum Cmd {
     )]
     Connect(ConnectArgs),
     /// In-memory benchmarks (like `openssl speed`).
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  tls-srp bench handshake --group 2048 --seconds 5\n  tls-srp bench record --etm --json"
+    )]
     Bench(bench::BenchCmd),
 }
 
