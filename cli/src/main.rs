@@ -14,7 +14,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 
 /// A one-line error that says what to do.
 #[derive(Debug)]
@@ -51,7 +51,10 @@ enum Cmd {
     #[command(after_help = "Example:\n  cargo run --release -- demo")]
     Demo,
     /// Manage verifier files (OpenSSL srpvfile or GnuTLS tpasswd).
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  tls-srp passwd add --file users.srpv alice\n  tls-srp passwd list --file users.srpv\n  tls-srp passwd verify --file users.srpv alice\n  tls-srp passwd delete --file users.srpv alice"
+    )]
     Passwd(passwd::PasswdCmd),
     /// Serve TLS-SRP: echo, a small HTTP page, or forward to a plain TCP backend.
     #[command(
@@ -64,7 +67,10 @@ enum Cmd {
     )]
     Connect(ConnectArgs),
     /// In-memory benchmarks (like `openssl speed`).
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  tls-srp bench handshake --group 2048 --seconds 5\n  tls-srp bench record --etm --json"
+    )]
     Bench(bench::BenchCmd),
 }
 
@@ -148,8 +154,72 @@ pub struct ConnectArgs {
     pub timeout: u64,
 }
 
+/// `tls-srp passwd add`: the subcommands named on the command line, for the `--help` hint.
+fn command_path(args: &[std::ffi::OsString]) -> String {
+    let mut cmd = Cli::command();
+    let mut path = String::from("tls-srp");
+    for a in args.iter().skip(1) {
+        let Some(a) = a.to_str() else { break };
+        if a.starts_with('-') {
+            continue;
+        }
+        if !cmd.has_subcommands() {
+            break;
+        }
+        let Some(sub) = cmd.find_subcommand(a).cloned() else {
+            break;
+        };
+        path.push(' ');
+        path.push_str(sub.get_name());
+        cmd = sub;
+    }
+    path
+}
+
+/// Prints a clap error as one line that says what to do (help and version are printed as
+/// clap formats them, on stdout).
+fn usage_error(e: &clap::Error, args: &[std::ffi::OsString]) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+        let _ = e.print();
+        return ExitCode::SUCCESS;
+    }
+    let path = command_path(args);
+    let what = match e.kind() {
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand | ErrorKind::MissingSubcommand => {
+            format!("`{path}` needs a subcommand")
+        }
+        _ => {
+            // clap's text: "error: WHAT\n  details...\n\nUsage: ...\n\nFor more information...".
+            let text = e.render().to_string();
+            let mut parts: Vec<String> = Vec::new();
+            for line in text.lines() {
+                let line = line.trim();
+                if line.starts_with("Usage:") || line.starts_with("For more information") {
+                    break;
+                }
+                if let Some(tip) = line.strip_prefix("tip: ") {
+                    parts.push(format!("({tip})"));
+                } else if !line.is_empty() {
+                    parts.push(line.strip_prefix("error: ").unwrap_or(line).to_owned());
+                }
+            }
+            parts.join(" ")
+        }
+    };
+    eprintln!(
+        "tls-srp: {}; see `{path} --help`",
+        what.trim_end_matches(['.', ':'])
+    );
+    ExitCode::from(2)
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let cli = match Cli::try_parse_from(&args) {
+        Ok(c) => c,
+        Err(e) => return usage_error(&e, &args),
+    };
     let res = match cli.cmd {
         Cmd::Demo => demo::run(),
         Cmd::Passwd(p) => passwd::run(p),

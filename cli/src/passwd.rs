@@ -7,12 +7,13 @@ use clap::{Args, Subcommand};
 use tls_srp::SrpGroup;
 use zeroize::Zeroizing;
 
-use crate::vfile::{FileLock, Format, VFile};
+use crate::vfile::{bit_len, FileLock, Format, GroupRef, VFile};
 use crate::Fail;
 
 #[derive(Subcommand)]
 pub enum PasswdCmd {
-    /// Add a user (prompts twice for the password without echo).
+    /// Add a user (prompts twice for the password without echo). A user revoked by `delete`
+    /// in an OpenSSL file is re-activated with its old verifier, as `openssl srp -add` does.
     #[command(
         after_help = "Examples:\n  tls-srp passwd add --file users.srpv alice\n  echo 'long passphrase' | tls-srp passwd add --file tpasswd --format gnutls --password-stdin alice"
     )]
@@ -190,6 +191,18 @@ pub fn run(cmd: PasswdCmd) -> Result<(), Fail> {
                         common.file.display()
                     )));
                 }
+                if !replace && vf.find(&user).is_some_and(|e| e.revoked) {
+                    // `openssl srp -add` on an R record: back to V, same verifier, no password.
+                    let _lock = FileLock::acquire(&common.file)?;
+                    let mut vf = load(&common.file, common.format, common.conf.as_deref())?;
+                    if vf.revive(&user) {
+                        vf.save()?;
+                        eprintln!(
+                            "user {user:?} reactivated with the password it had before `delete` (as `openssl srp -add` does); use --replace to set a new one"
+                        );
+                        return Ok(());
+                    }
+                }
             }
             let pw = read_password(password_stdin, true)?;
             let _lock = FileLock::acquire(&common.file)?;
@@ -228,15 +241,21 @@ pub fn run(cmd: PasswdCmd) -> Result<(), Fail> {
             check_exists(&vf)?;
             println!("# {} ({} format)", file.display(), vf.format.name());
             for e in vf.entries() {
-                let bits = vf
-                    .group_of(e)
-                    .map(|g| g.bits().to_string())
-                    .unwrap_or_else(|_| "?".into());
+                let group = match vf.resolve(e)? {
+                    GroupRef::Std(g) => format!("{}-bit group", g.bits()),
+                    GroupRef::Custom { id, n, .. } => format!(
+                        "custom group {id:?} ({}-bit N, not an RFC 5054 group: not servable)",
+                        bit_len(n)
+                    ),
+                    GroupRef::AnyIndex => {
+                        "custom group \"*\" (from openssl srp -gn: not servable)".to_owned()
+                    }
+                };
                 println!(
-                    "{}\t{}\t{}-bit group\t{}-byte salt",
+                    "{}\t{}\t{}\t{}-byte salt",
                     e.name,
                     if e.revoked { "revoked" } else { "valid" },
-                    bits,
+                    group,
                     e.salt.len()
                 );
             }
@@ -252,22 +271,36 @@ pub fn run(cmd: PasswdCmd) -> Result<(), Fail> {
             let e = vf.find(&user).filter(|e| !e.revoked).ok_or_else(|| {
                 Fail::new(format!("no user {user:?} in {}", common.file.display()))
             })?;
-            let rec = vf.user_record(e)?;
+            let salt = vf.math_salt(e);
+            // The groups the verifier may have been made with: one, or for OpenSSL's `*`
+            // every I record of the file.
+            let candidates: Vec<(Option<&'static SrpGroup>, Vec<u8>, Vec<u8>)> =
+                match vf.resolve(e)? {
+                    GroupRef::Std(g) => vec![(Some(g), Vec::new(), Vec::new())],
+                    GroupRef::Custom { n, g, .. } => vec![(None, n.to_vec(), g.to_vec())],
+                    GroupRef::AnyIndex => vf
+                        .index_groups()
+                        .into_iter()
+                        .map(|(_, _, n, g)| (None, n.to_vec(), g.to_vec()))
+                        .collect(),
+                };
+            if candidates.is_empty() {
+                return Err(Fail::new(format!(
+                    "user {user:?} has group \"*\" but {} has no I record to check it against; re-add the user with --replace --group 2048",
+                    common.file.display()
+                )));
+            }
             let pw = read_password(password_stdin, false)?;
-            let v = tls_srp::srp::compute_verifier(
-                rec.group,
-                &rec.salt,
-                user.as_bytes(),
-                pw.as_bytes(),
-            );
-            let strip = |b: &[u8]| {
-                b.iter()
-                    .position(|&x| x != 0)
-                    .map_or(Vec::new(), |p| b[p..].to_vec())
-            };
-            let (a, b) = (strip(&v), strip(&rec.verifier));
-            let same =
-                a.len() == b.len() && a.iter().zip(&b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0;
+            let mut same = false;
+            for (std, n, g) in &candidates {
+                let v = match std {
+                    Some(grp) => {
+                        tls_srp::srp::compute_verifier(grp, &salt, user.as_bytes(), pw.as_bytes())
+                    }
+                    None => custom_verifier(n, g, &salt, user.as_bytes(), pw.as_bytes()),
+                };
+                same |= same_number(&v, &e.verifier);
+            }
             if same {
                 println!("password OK for {user:?}");
                 Ok(())
@@ -276,4 +309,38 @@ pub fn run(cmd: PasswdCmd) -> Result<(), Fail> {
             }
         }
     }
+}
+
+fn strip_zeros(b: &[u8]) -> &[u8] {
+    let p = b.iter().position(|&x| x != 0).unwrap_or(b.len());
+    b.get(p..).unwrap_or(&[])
+}
+
+/// Big-endian numbers equal (leading zeros ignored), compared without early exit.
+fn same_number(a: &[u8], b: &[u8]) -> bool {
+    let (a, b) = (strip_zeros(a), strip_zeros(b));
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// RFC 5054 verifier for any group (the library computes only its own groups):
+/// `x = SHA1(s | SHA1(I | ":" | P))`, `v = g^x mod N`.
+fn custom_verifier(n: &[u8], g: &[u8], salt: &[u8], user: &[u8], pw: &[u8]) -> Vec<u8> {
+    use num_bigint::BigUint;
+    use sha1::{Digest, Sha1};
+    let inner = Sha1::new()
+        .chain_update(user)
+        .chain_update(b":")
+        .chain_update(pw)
+        .finalize();
+    let x = Sha1::new()
+        .chain_update(salt)
+        .chain_update(inner)
+        .finalize();
+    let n = BigUint::from_bytes_be(n);
+    if n.bits() < 2 {
+        return Vec::new();
+    }
+    BigUint::from_bytes_be(g)
+        .modpow(&BigUint::from_bytes_be(&x), &n)
+        .to_bytes_be()
 }

@@ -43,15 +43,49 @@ pub struct Entry {
     pub group_id: String,
     /// OpenSSL info field.
     pub info: String,
+    /// The line as read, written back unchanged while the record is not modified.
+    raw: Option<String>,
+    /// 1-based line number when loaded (0 for a record added since).
+    pub line: usize,
+}
+
+/// What a user record's group id refers to.
+pub enum GroupRef<'a> {
+    /// One of the RFC 5054 groups: servable.
+    Std(&'static SrpGroup),
+    /// A group with its own N and g (OpenSSL `I` record, GnuTLS conf line) that is not one of
+    /// the RFC 5054 groups: the library does not serve it and clients refuse it.
+    Custom {
+        /// The group id (OpenSSL) or conf index (GnuTLS).
+        id: &'a str,
+        /// The line defining it (in the conf file for GnuTLS).
+        line: usize,
+        /// The prime.
+        n: &'a [u8],
+        /// The generator.
+        g: &'a [u8],
+    },
+    /// OpenSSL `*`: made by `openssl srp -gn ID` from an `I` record, without saying which one.
+    AnyIndex,
+}
+
+/// Bit length of a big-endian number.
+pub fn bit_len(n: &[u8]) -> usize {
+    let n = strip_zeros(n);
+    match n.first() {
+        Some(&b) => (n.len() - 1) * 8 + (8 - b.leading_zeros() as usize),
+        None => 0,
+    }
 }
 
 enum Line {
     User(Entry),
-    /// OpenSSL `I` record: a named group.
+    /// OpenSSL `I` record: a named group, written back byte for byte.
     Group {
         id: String,
         n: Vec<u8>,
         g: Vec<u8>,
+        raw: String,
     },
     /// Anything else (blank lines, comments, records we do not know): kept as is.
     Other(String),
@@ -70,6 +104,7 @@ enum ConfLine {
         index: String,
         n: Vec<u8>,
         g: Vec<u8>,
+        line: usize,
     },
     Other(String),
 }
@@ -214,9 +249,10 @@ impl VFile {
             conf,
             existed,
         };
-        // Every user's group must resolve (unknown group, mismatched conf).
+        // Every user's group must resolve (unknown group, mismatched conf); custom groups
+        // load (the users are listed, and skipped with a warning when serving).
         for e in vf.entries() {
-            vf.group_of(e)?;
+            vf.resolve(e)?;
         }
         let mut seen = HashMap::new();
         for (i, l) in vf.lines.iter().enumerate() {
@@ -245,26 +281,32 @@ impl VFile {
         self.entries().find(|e| e.name == name)
     }
 
-    /// The group a record refers to.
-    pub fn group_of(&self, e: &Entry) -> Result<&'static SrpGroup, Fail> {
+    /// What a record's group id refers to; an error for an id nothing defines (unknown
+    /// OpenSSL group, GnuTLS index missing from the conf).
+    pub fn resolve<'a>(&'a self, e: &'a Entry) -> Result<GroupRef<'a>, Fail> {
+        let classify = |id: &'a str, line: usize, n: &'a [u8], g: &'a [u8]| {
+            match SrpGroup::from_params(n, g) {
+                Some(std) => GroupRef::Std(std),
+                None => GroupRef::Custom { id, line, n, g },
+            }
+        };
         match self.format {
             Format::Openssl => {
-                for l in &self.lines {
-                    if let Line::Group { id, n, g } = l {
+                for (i, l) in self.lines.iter().enumerate() {
+                    if let Line::Group { id, n, g, .. } = l {
                         if *id == e.group_id {
-                            return SrpGroup::from_params(n, g).ok_or_else(|| {
-                                Fail::new(format!(
-                                    "{}: user {:?} uses custom group {:?}, which is not one of the RFC 5054 groups (not supported); re-add the user with --group",
-                                    self.path.display(), e.name, id
-                                ))
-                            });
+                            return Ok(classify(id, i + 1, n, g));
                         }
                     }
+                }
+                if e.group_id == "*" {
+                    return Ok(GroupRef::AnyIndex);
                 }
                 e.group_id
                     .parse::<u32>()
                     .ok()
                     .and_then(SrpGroup::by_bits)
+                    .map(GroupRef::Std)
                     .ok_or_else(|| {
                         Fail::new(format!(
                             "{}: user {:?} has unknown group {:?}; use 1024..8192 or define it with an I record",
@@ -279,41 +321,124 @@ impl VFile {
                     .conf
                     .as_ref()
                     .ok_or_else(|| Fail::new("no conf file".into()))?;
-                conf.group(&e.group_id).ok_or_else(|| {
-                    Fail::new(format!(
-                        "{}: user {:?} uses group index {} which {} does not define; pass the matching --conf",
-                        self.path.display(),
-                        e.name,
-                        e.group_id,
-                        conf.path.display()
-                    ))
-                })
+                conf.lookup(&e.group_id)
+                    .map(|(id, line, n, g)| classify(id, line, n, g))
+                    .ok_or_else(|| {
+                        Fail::new(format!(
+                            "{}: user {:?} uses group index {} which {} does not define; pass the matching --conf",
+                            self.path.display(),
+                            e.name,
+                            e.group_id,
+                            conf.path.display()
+                        ))
+                    })
             }
         }
+    }
+
+    /// Why a user with a custom group is not served, and what to do (one line).
+    pub fn not_servable(&self, e: &Entry) -> String {
+        let at = format!("{} line {}", self.path.display(), e.line);
+        let what = match self.resolve(e) {
+            Ok(GroupRef::Custom { id, line, n, .. }) => {
+                let place = match (&self.format, &self.conf) {
+                    (Format::Gnutls, Some(c)) => format!("{} line {line}", c.path.display()),
+                    _ => format!("I record on line {line}"),
+                };
+                format!(
+                    "uses custom group {id:?} ({}-bit N, {place}), which is not an RFC 5054 group",
+                    bit_len(n)
+                )
+            }
+            Ok(GroupRef::AnyIndex) => {
+                "uses group \"*\" (a custom group from `openssl srp -gn`), which is not an RFC 5054 group".to_owned()
+            }
+            Ok(GroupRef::Std(_)) => "is servable".to_owned(),
+            Err(f) => f.msg,
+        };
+        format!(
+            "{at}: user {:?} {what}: not served (TLS-SRP clients accept only the RFC 5054 groups); re-add it with a standard group: tls-srp passwd add --replace --group 2048 --file {} {:?}",
+            e.name,
+            self.path.display(),
+            e.name
+        )
+    }
+
+    /// The RFC 5054 group a record refers to; an error for a custom group.
+    pub fn group_of(&self, e: &Entry) -> Result<&'static SrpGroup, Fail> {
+        match self.resolve(e)? {
+            GroupRef::Std(g) => Ok(g),
+            _ => Err(Fail::new(self.not_servable(e))),
+        }
+    }
+
+    /// The salt as the SRP math uses it (OpenSSL salts lose their leading zero bytes, as
+    /// libssl loads them as numbers).
+    pub fn math_salt(&self, e: &Entry) -> Vec<u8> {
+        match self.format {
+            Format::Openssl => strip_zeros(&e.salt).to_vec(),
+            Format::Gnutls => e.salt.clone(),
+        }
+    }
+
+    /// Every `I` record of an OpenSSL file: (id, line, N, g).
+    pub fn index_groups(&self) -> Vec<(&str, usize, &[u8], &[u8])> {
+        self.lines
+            .iter()
+            .enumerate()
+            .filter_map(|(i, l)| match l {
+                Line::Group { id, n, g, .. } => {
+                    Some((id.as_str(), i + 1, n.as_slice(), g.as_slice()))
+                }
+                _ => None,
+            })
+            .collect()
     }
 
     /// The record the library needs (OpenSSL salts lose their leading zero bytes, as libssl
     /// loads them as numbers).
     pub fn user_record(&self, e: &Entry) -> Result<UserRecord, Fail> {
         let group = self.group_of(e)?;
-        let salt = match self.format {
-            Format::Openssl => strip_zeros(&e.salt).to_vec(),
-            Format::Gnutls => e.salt.clone(),
-        };
         Ok(UserRecord {
             group,
-            salt,
+            salt: self.math_salt(e),
             verifier: e.verifier.clone(),
         })
     }
 
-    /// Every valid (not revoked) user as a library record.
+    /// Every valid (not revoked) user as a library record. Users whose group is not an
+    /// RFC 5054 group are left out, with one warning each saying where and what to do.
     pub fn user_records(&self) -> Result<HashMap<String, UserRecord>, Fail> {
         let mut m = HashMap::new();
         for e in self.entries().filter(|e| !e.revoked) {
-            m.insert(e.name.clone(), self.user_record(e)?);
+            match self.resolve(e)? {
+                GroupRef::Std(_) => {
+                    m.insert(e.name.clone(), self.user_record(e)?);
+                }
+                GroupRef::Custom { .. } | GroupRef::AnyIndex => {
+                    tracing::warn!("{}", self.not_servable(e));
+                }
+            }
         }
         Ok(m)
+    }
+
+    /// Re-activates a revoked OpenSSL user with the verifier it had, as `openssl srp -add`
+    /// does for an `R` record. Returns false when there is no revoked user of that name.
+    pub fn revive(&mut self, name: &str) -> bool {
+        for l in &mut self.lines {
+            if let Line::User(e) = l {
+                if e.name == name && e.revoked {
+                    e.revoked = false;
+                    e.raw = e
+                        .raw
+                        .take()
+                        .map(|r| format!("V{}", r.get(1..).unwrap_or("")));
+                    return true;
+                }
+            }
+        }
+        false
     }
 
     /// Adds (or, with `replace`, replaces) a user. Fails on a duplicate otherwise.
@@ -353,6 +478,8 @@ impl VFile {
             salt,
             group_id,
             info: String::new(),
+            raw: None,
+            line: 0,
         };
         match pos.and_then(|p| self.lines.get_mut(p)) {
             Some(slot) => *slot = Line::User(entry),
@@ -378,6 +505,11 @@ impl VFile {
             Format::Openssl => {
                 if let Some(Line::User(e)) = self.lines.get_mut(pos) {
                     e.revoked = true;
+                    // `openssl srp -delete` changes only the record type.
+                    e.raw = e
+                        .raw
+                        .take()
+                        .map(|r| format!("R{}", r.get(1..).unwrap_or("")));
                 }
             }
             Format::Gnutls => {
@@ -391,12 +523,8 @@ impl VFile {
         let mut s = String::new();
         for l in &self.lines {
             match (l, self.format) {
-                (Line::Other(raw), _) => s.push_str(raw),
-                (Line::Group { id, n, g }, _) => s.push_str(&format!(
-                    "I\t{}\t{}\t{id}\t\t",
-                    b64::encode_openssl(n),
-                    b64::encode_openssl(g)
-                )),
+                (Line::Other(raw), _) | (Line::Group { raw, .. }, _) => s.push_str(raw),
+                (Line::User(Entry { raw: Some(raw), .. }), _) => s.push_str(raw),
                 (Line::User(e), Format::Openssl) => s.push_str(&format!(
                     "{}\t{}\t{}\t{}\t{}\t{}",
                     if e.revoked { "R" } else { "V" },
@@ -419,9 +547,12 @@ impl VFile {
         s
     }
 
-    /// Writes the file (and a changed conf first) atomically, mode 0600.
+    /// Writes the file (and a changed conf first) atomically, mode 0600. Call it holding
+    /// the [`FileLock`]: it also removes the temp files of writers that died mid-write.
     pub fn save(&mut self) -> Result<(), Fail> {
+        remove_stale_temps(&self.path);
         if let Some(conf) = &mut self.conf {
+            remove_stale_temps(&conf.path);
             if conf.dirty || !conf.existed {
                 atomic_write(&conf.path, conf.render().as_bytes())?;
                 conf.dirty = false;
@@ -468,6 +599,7 @@ fn parse_openssl_line(path: &Path, n: usize, l: String) -> Result<Line, Fail> {
             id: id.to_owned(),
             n: dec(a, "N")?,
             g: dec(b, "g")?,
+            raw: l.clone(),
         });
     }
     if id.is_empty() {
@@ -480,6 +612,8 @@ fn parse_openssl_line(path: &Path, n: usize, l: String) -> Result<Line, Fail> {
         salt: dec(b, "salt")?,
         group_id: gid.to_owned(),
         info: info.to_owned(),
+        raw: Some(l.clone()),
+        line: n,
     }))
 }
 
@@ -516,6 +650,8 @@ fn parse_gnutls_line(path: &Path, n: usize, l: String) -> Result<Line, Fail> {
         salt,
         group_id: get(3).to_owned(),
         info: String::new(),
+        raw: Some(l.clone()),
+        line: n,
     }))
 }
 
@@ -543,6 +679,7 @@ impl Conf {
                 index: (*idx).to_owned(),
                 n,
                 g,
+                line: i + 1,
             });
         }
         Ok(Conf {
@@ -553,9 +690,15 @@ impl Conf {
         })
     }
 
-    fn group(&self, index: &str) -> Option<&'static SrpGroup> {
+    /// (index, line, N, g) of conf index `index`.
+    fn lookup(&self, index: &str) -> Option<(&str, usize, &[u8], &[u8])> {
         self.lines.iter().find_map(|l| match l {
-            ConfLine::Group { index: i, n, g } if i == index => SrpGroup::from_params(n, g),
+            ConfLine::Group {
+                index: i,
+                n,
+                g,
+                line,
+            } if i == index => Some((i.as_str(), *line, n.as_slice(), g.as_slice())),
             _ => None,
         })
     }
@@ -563,7 +706,7 @@ impl Conf {
     /// The index of `group`, adding it (at srptool's usual index if free) when missing.
     fn index_for(&mut self, group: &'static SrpGroup) -> String {
         for l in &self.lines {
-            if let ConfLine::Group { index, n, g } = l {
+            if let ConfLine::Group { index, n, g, .. } = l {
                 if SrpGroup::from_params(n, g) == Some(group) {
                     return index.clone();
                 }
@@ -585,6 +728,7 @@ impl Conf {
             index: idx.to_string(),
             n: group.n().to_vec(),
             g: group.g().to_vec(),
+            line: 0,
         });
         self.dirty = true;
         idx.to_string()
@@ -595,7 +739,7 @@ impl Conf {
         for l in &self.lines {
             match l {
                 ConfLine::Other(raw) => s.push_str(raw),
-                ConfLine::Group { index, n, g } => s.push_str(&format!(
+                ConfLine::Group { index, n, g, .. } => s.push_str(&format!(
                     "{index}:{}:{}",
                     b64::encode_gnutls(n),
                     b64::encode_gnutls(g)
@@ -636,8 +780,7 @@ impl FileLock {
     }
 }
 
-/// Temp file in the same directory, fsync, rename over `path`, fsync the directory.
-pub fn atomic_write(path: &Path, data: &[u8]) -> Result<(), Fail> {
+fn dir_and_name(path: &Path) -> (PathBuf, String) {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
@@ -646,6 +789,37 @@ pub fn atomic_write(path: &Path, data: &[u8]) -> Result<(), Fail> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    (dir, name)
+}
+
+/// Removes `.NAME.tmp-PID-TAG` files left by writers killed between creating their temp
+/// file and renaming it. Writers make temp files only while holding the lock, so with the
+/// lock held every temp file is stale; as a second guard the ones whose process still
+/// runs are kept (the same file reached through another path takes another lock).
+fn remove_stale_temps(path: &Path) {
+    let (dir, name) = dir_and_name(path);
+    let prefix = format!(".{name}.tmp-");
+    let Ok(rd) = fs::read_dir(&dir) else {
+        return;
+    };
+    let me = std::process::id().to_string();
+    let proc_fs = Path::new("/proc/self").exists();
+    for ent in rd.flatten() {
+        let fname = ent.file_name();
+        let Some(rest) = fname.to_str().and_then(|f| f.strip_prefix(&prefix)) else {
+            continue;
+        };
+        let pid = rest.split('-').next().unwrap_or("");
+        let alive = pid == me || (proc_fs && Path::new("/proc").join(pid).exists());
+        if !alive {
+            let _ = fs::remove_file(ent.path());
+        }
+    }
+}
+
+/// Temp file in the same directory, fsync, rename over `path`, fsync the directory.
+pub fn atomic_write(path: &Path, data: &[u8]) -> Result<(), Fail> {
+    let (dir, name) = dir_and_name(path);
     let mut rnd = [0u8; 6];
     getrandom::fill(&mut rnd).map_err(|e| Fail::new(format!("no randomness: {e}")))?;
     let tag: String = rnd.iter().map(|b| format!("{b:02x}")).collect();

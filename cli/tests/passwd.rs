@@ -388,6 +388,8 @@ fn help_has_examples() {
     for args in [
         &["--help"][..],
         &["demo", "--help"],
+        &["passwd", "--help"],
+        &["bench", "--help"],
         &["passwd", "add", "--help"],
         &["passwd", "delete", "--help"],
         &["passwd", "list", "--help"],
