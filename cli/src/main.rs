@@ -134,6 +134,16 @@ pub struct ServeArgs {
     /// One failed login of each username and address is forgiven every this many seconds.
     #[arg(long, default_value_t = 60, value_name = "SECS")]
     pub forgive_secs: u64,
+    /// Also issue RFC 5077 session tickets (AES-256-GCM, key rotated every 6 hours); session
+    /// IDs are always offered unless --no-resumption.
+    #[arg(long)]
+    pub tickets: bool,
+    /// Never resume sessions: every connection does the full SRP exchange.
+    #[arg(long, conflicts_with = "tickets")]
+    pub no_resumption: bool,
+    /// Seconds after its full handshake a session may be resumed.
+    #[arg(long, default_value_t = 7200, value_name = "SECS")]
+    pub session_lifetime: u64,
 }
 
 #[derive(Args)]

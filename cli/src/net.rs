@@ -15,8 +15,8 @@ use tracing::{info, warn};
 
 use tls_srp::tokio::{TlsAcceptor, TlsConnector};
 use tls_srp::{
-    ClientConfig, RateLimitConfig, RateLimiter, ServerConfig, UnknownUserPolicy, UserRecord,
-    UserStore,
+    ClientConfig, HandshakeKind, RateLimitConfig, RateLimiter, ServerConfig, Ticketer,
+    UnknownUserPolicy, UserRecord, UserStore,
 };
 
 use crate::vfile::VFile;
@@ -119,6 +119,13 @@ async fn serve_async(
         ServerConfig::new(store.clone()).map_err(|e| Fail::new(format!("server config: {e}")))?;
     if a.reject_unknown {
         config.unknown_users = UnknownUserPolicy::Reject;
+    }
+    config.session_lifetime = Duration::from_secs(a.session_lifetime);
+    if a.no_resumption {
+        config.session_storage = None;
+    } else if a.tickets {
+        config.ticketer =
+            Some(Ticketer::new().map_err(|e| Fail::new(format!("session tickets: {e}")))?);
     }
     let hs_timeout = Duration::from_secs(a.handshake_timeout.max(1));
     let mut acceptor = TlsAcceptor::from(Arc::new(config))
@@ -228,14 +235,15 @@ async fn serve_async(
                 .negotiated_cipher_suite()
                 .map(|s| format!("{s:?}"))
                 .unwrap_or_default();
+            let resumed = conn.handshake_kind() == Some(HandshakeKind::Resumed);
             let res = handle(IdleLimit::new(tls, idle), &user, mode).await;
             let ms = start.elapsed().as_millis();
             match res {
                 Ok((up, down)) => {
-                    info!(%peer, user, suite, outcome = "ok", bytes_in = up, bytes_out = down, ms, "connection")
+                    info!(%peer, user, suite, resumed, outcome = "ok", bytes_in = up, bytes_out = down, ms, "connection")
                 }
                 Err(e) => {
-                    info!(%peer, user, suite, outcome = "error", error = %e, ms, "connection")
+                    info!(%peer, user, suite, resumed, outcome = "error", error = %e, ms, "connection")
                 }
             }
         });
