@@ -329,6 +329,9 @@ fn demo_runs_and_prints_commands() {
         "TLS_SRP_SHA_WITH_AES",
         "2048 bits",
         "hello demo, you said: ping",
+        "client: full SRP handshake",
+        "client: resumed session (no SRP arithmetic)",
+        "hello demo, you said: ping again",
         "curl --tlsauthtype SRP",
         "gnutls-cli",
         "tls-srp connect",
@@ -503,4 +506,54 @@ fn idle_connection_is_closed_after_the_idle_timeout() {
         "{}",
         srv.stderr()
     );
+}
+
+/// curl fetching two URLs in one run offers the first connection's session on the second
+/// (session ID, or ticket with --tickets); returns curl's verbose log.
+fn curl_twice(port: u16, user: &str, pw: &str) -> String {
+    let mut cmd = Command::new("curl");
+    cmd.args([
+        "-v",
+        "-s",
+        "--max-time",
+        "20",
+        "--tlsauthtype",
+        "SRP",
+        "--tlsuser",
+        user,
+        "--tlspassword",
+        pw,
+        "-k",
+        "-H",
+        "Connection: close",
+    ])
+    .arg(format!("https://127.0.0.1:{port}/one"))
+    .arg(format!("https://127.0.0.1:{port}/two"));
+    let (code, out, err) = run_bounded(cmd, &[], b"");
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.matches(&format!("Hello, {user}!")).count(), 2, "{out}");
+    err
+}
+
+#[test]
+fn serve_resumes_curl_sessions_by_id_and_ticket_unless_disabled() {
+    let tmp = TempDir::new("cli-serve-resume");
+    let f = s(&tmp.path("v"));
+    let p = random_password();
+    add(&f, &[], "again", &p);
+    for (flags, resumes) in [
+        (&[][..], true),
+        (&["--tickets"][..], true),
+        (&["--no-resumption"][..], false),
+    ] {
+        let mut args = vec!["--vfile", f.as_str(), "--http"];
+        args.extend_from_slice(flags);
+        let (_srv, port) = serve(&args);
+        let log = curl_twice(port, "again", &p);
+        assert_eq!(
+            log.contains("SSL re-using session ID"),
+            resumes,
+            "flags {flags:?}: curl's log:\n{log}"
+        );
+    }
 }
