@@ -63,7 +63,7 @@ enum Cmd {
     Serve(ServeArgs),
     /// Connect to a TLS-SRP server and bridge stdin/stdout (like `openssl s_client -quiet`).
     #[command(
-        after_help = "Examples:\n  tls-srp connect 127.0.0.1:4433 --user alice\n  echo hello | TLS_SRP_PASSWORD=secret tls-srp connect 127.0.0.1:4433 --user alice"
+        after_help = "Examples:\n  tls-srp connect 127.0.0.1:4433 --user alice\n  echo hello | TLS_SRP_PASSWORD=secret tls-srp connect 127.0.0.1:4433 --user alice\n  tls-srp connect 127.0.0.1:4433 --user alice --reconnect 5   # 1 full handshake, then resumed sessions"
     )]
     Connect(ConnectArgs),
     /// In-memory benchmarks (like `openssl speed`).
@@ -162,6 +162,10 @@ pub struct ConnectArgs {
     /// Seconds to wait for the connection and handshake.
     #[arg(long, default_value_t = 15)]
     pub timeout: u64,
+    /// First connect and close N times, resuming the first session (like `openssl s_client
+    /// -reconnect`); a summary line per connection says full or resumed.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub reconnect: u32,
 }
 
 /// `tls-srp passwd add`: the subcommands named on the command line, for the `--help` hint.

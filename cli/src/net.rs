@@ -449,6 +449,29 @@ async fn connect_async(a: ConnectArgs, cfg: ClientConfig) -> Result<(), Fail> {
         .rsplit_once(':')
         .map(|(h, _)| h.trim_matches(['[', ']']))
         .unwrap_or("");
+    let sni = if host.parse::<std::net::IpAddr>().is_ok() || host.is_empty() {
+        None
+    } else {
+        Some(host)
+    };
+    // One connector for every connection: they share its session store, so reconnections
+    // resume the first session (like `openssl s_client -reconnect`).
+    let connector = TlsConnector::from(Arc::new(cfg));
+    for _ in 0..a.reconnect {
+        let mut tls = handshake_once(&a, &connector, sni, limit).await?;
+        let _ = tls.shutdown().await;
+    }
+    let tls = handshake_once(&a, &connector, sni, limit).await?;
+    bridge(&a, tls).await
+}
+
+/// Connects and handshakes once; prints the one-line session summary on stderr.
+async fn handshake_once(
+    a: &ConnectArgs,
+    connector: &TlsConnector,
+    sni: Option<&str>,
+    limit: Duration,
+) -> Result<tls_srp::tokio::client::TlsStream<TcpStream>, Fail> {
     let start = Instant::now();
     let tcp = tokio::time::timeout(limit, TcpStream::connect(a.addr.as_str()))
         .await
@@ -459,12 +482,8 @@ async fn connect_async(a: ConnectArgs, cfg: ClientConfig) -> Result<(), Fail> {
                 a.addr
             ))
         })?;
-    let connector = TlsConnector::from(Arc::new(cfg));
-    let sni = if host.parse::<std::net::IpAddr>().is_ok() || host.is_empty() {
-        None
-    } else {
-        Some(host)
-    };
+    // Interactive traffic: do not let Nagle hold a short line back.
+    let _ = tcp.set_nodelay(true);
     let tls = tokio::time::timeout(limit, connector.connect(sni, tcp))
         .await
         .map_err(|_| Fail::new(format!("the handshake with {} timed out", a.addr)))?
@@ -475,8 +494,12 @@ async fn connect_async(a: ConnectArgs, cfg: ClientConfig) -> Result<(), Fail> {
             ))
         })?;
     let c = tls.get_ref().1;
+    let kind = match c.handshake_kind() {
+        Some(HandshakeKind::Resumed) => "resumed session",
+        _ => "full handshake",
+    };
     eprintln!(
-        "connected to {} as {:?}: {} {}, SRP group {} bits, EMS {}, EtM {}, handshake {:.1} ms",
+        "connected to {} as {:?}: {} {}, SRP group {} bits, EMS {}, EtM {}, {kind} {:.1} ms",
         a.addr,
         a.user,
         c.protocol_version()
@@ -490,6 +513,14 @@ async fn connect_async(a: ConnectArgs, cfg: ClientConfig) -> Result<(), Fail> {
         c.encrypt_then_mac(),
         start.elapsed().as_secs_f64() * 1000.0
     );
+    Ok(tls)
+}
+
+/// Bridges stdin/stdout to the TLS stream until the server closes.
+async fn bridge(
+    a: &ConnectArgs,
+    tls: tls_srp::tokio::client::TlsStream<TcpStream>,
+) -> Result<(), Fail> {
     let (mut rd, mut wr) = tokio::io::split(tls);
     let up = async move {
         let mut stdin = tokio::io::stdin();

@@ -557,3 +557,29 @@ fn serve_resumes_curl_sessions_by_id_and_ticket_unless_disabled() {
         );
     }
 }
+
+#[test]
+fn connect_reconnect_resumes_the_first_session() {
+    let tmp = TempDir::new("cli-reconnect");
+    let f = s(&tmp.path("v"));
+    let p = random_password();
+    add(&f, &[], "rc", &p);
+    let (_srv, port) = serve(&["--vfile", &f, "--echo"]);
+    let addr = format!("127.0.0.1:{port}");
+    let (code, out, err) = tls_srp(
+        &[
+            "connect",
+            &addr,
+            "--user",
+            "rc",
+            "--password-stdin",
+            "--reconnect",
+            "2",
+        ],
+        &format!("{p}\nline after reconnects\n"),
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("line after reconnects"), "{out}");
+    assert_eq!(err.matches("full handshake").count(), 1, "{err}");
+    assert_eq!(err.matches("resumed session").count(), 2, "{err}");
+}
