@@ -417,20 +417,19 @@ pub fn write_users_file(path: &Path, users: &[(String, String)]) {
 /// Adds a user to an OpenSSL srpvfile with `openssl srp` (2048-bit group; the password
 /// goes through `-passout env:`, which is how `-add` reads it).
 pub fn openssl_srp_add(vfile: &Path, user: &str, password: &str) {
+    openssl_srp_add_gn(vfile, user, password, 2048)
+}
+
+/// [`openssl_srp_add`] in the RFC 5054 group of `bits` bits (`-gn BITS`).
+pub fn openssl_srp_add_gn(vfile: &Path, user: &str, password: &str, bits: u32) {
+    let gn = bits.to_string();
     if !vfile.exists() {
         std::fs::write(vfile, "").expect("create vfile");
     }
     let mut cmd = Command::new("openssl");
     cmd.args(["srp", "-srpvfile"])
         .arg(vfile)
-        .args([
-            "-add",
-            "-gn",
-            "2048",
-            "-passout",
-            "env:TLS_SRP_TEST_PW",
-            user,
-        ])
+        .args(["-add", "-gn", &gn, "-passout", "env:TLS_SRP_TEST_PW", user])
         .env("TLS_SRP_TEST_PW", password);
     let (st, out, err) = run("openssl srp -add", cmd, b"", PROC_TIMEOUT);
     assert!(
