@@ -47,7 +47,7 @@ const EXPORTS: [(&str, usize, Option<&str>); 6] = [
 ];
 
 /// One export: (label, length, context, output), as [`parse_export_lines`] returns them.
-type Export = (String, usize, Option<Vec<u8>>, Vec<u8>);
+type Export = ExportLine;
 
 /// `--export LABEL,LEN[,CONTEXT]` arguments for the peers' scripts and programs.
 fn export_args() -> Vec<String> {

@@ -643,7 +643,10 @@ fn per_group(bits: u32) -> usize {
     }
 }
 
-fn group_matrix(role: &str, run: fn(&Mix, u32, &[(String, String)]) -> Vec<Option<String>>) {
+/// A cell runner: (configuration, group bits, users) → one failure (or None) per handshake.
+type CellRunner = fn(&Mix, u32, &[(String, String)]) -> Vec<Option<String>>;
+
+fn group_matrix(role: &str, run: CellRunner) {
     let mut rows = Vec::new();
     for bits in GROUPS {
         for mix in group_mixes() {

@@ -973,7 +973,10 @@ fn cleartext_handshakes(raw: &[u8]) -> Vec<(u8, Vec<u8>)> {
 }
 
 /// (session_id, extensions) of a ClientHello (`client`) or ServerHello body.
-fn hello_fields(body: &[u8], client: bool) -> Option<(Vec<u8>, Vec<(u16, usize)>)> {
+/// Hello extensions: (type, length of its data).
+pub type Extensions = Vec<(u16, usize)>;
+
+fn hello_fields(body: &[u8], client: bool) -> Option<(Vec<u8>, Extensions)> {
     let mut r = Rd(body);
     r.take(2 + 32)?;
     let sid_len = r.uint(1)?;
@@ -1229,9 +1232,12 @@ pub fn start_tlslite_server(
     (p, port)
 }
 
+/// One exported value: (label, length, context (None: no context), output).
+pub type ExportLine = (String, usize, Option<Vec<u8>>, Vec<u8>);
+
 /// Parses the peers' `EXPORT label=L len=N ctx=<hex|-> out=<hex>` lines:
 /// (label, len, context (None for `-`), output).
-pub fn parse_export_lines(lines: &[String]) -> Vec<(String, usize, Option<Vec<u8>>, Vec<u8>)> {
+pub fn parse_export_lines(lines: &[String]) -> Vec<ExportLine> {
     lines
         .iter()
         .filter_map(|l| {
