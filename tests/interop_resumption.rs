@@ -13,9 +13,10 @@
 #[path = "common/interop.rs"]
 mod interop;
 
-use std::process::{Command, Stdio};
+use std::sync::Arc;
 
 use interop::*;
+use tls_srp::{InMemoryUserStore, ServerConfig, SrpGroup};
 
 fn logs_summary(logs: &[WireLog]) -> String {
     logs.iter()
@@ -79,7 +80,7 @@ fn assert_resumed_on_wire(logs: &[WireLog], n: usize, tickets: bool) {
 /// `openssl s_server`, with tickets (the default) and with `-no_ticket` (session IDs).
 #[test]
 fn openssl_s_client_reconnect_resumes_with_s_server() {
-    let p = peers();
+    let _ = peers();
     let tmp = TempDir::new("resume-ossl");
     let vfile = tmp.path("srpvfile.txt");
     let (user, pw) = (random_username(), random_password());
@@ -88,19 +89,8 @@ fn openssl_s_client_reconnect_resumes_with_s_server() {
         let extra: &[&str] = if tickets { &[] } else { &["-no_ticket"] };
         let (_s_server, port) = start_openssl_s_server(&vfile, extra);
         let relay = Relay::start(port, 6);
-        let mut cmd = Command::new("openssl");
-        cmd.env("LD_PRELOAD", p.shim())
-            .args(["s_client", "-srpuser", &user, "-srppass"])
-            .arg(format!("pass:{pw}"))
-            .args(["-cipher", "SRP", "-tls1_2", "-reconnect", "-connect"])
-            .arg(format!("127.0.0.1:{}", relay.port));
-        let (st, out, err) = run("openssl s_client -reconnect", cmd, b"", PROC_TIMEOUT);
+        let (status, out) = s_client_reconnect(relay.port, &user, &pw, &[]);
         let logs = relay.finish();
-        assert!(st.success(), "s_client: {st}\n{out}\n{err}");
-        let status: Vec<&str> = out
-            .lines()
-            .filter(|l| l.starts_with("New, ") || l.starts_with("Reused, "))
-            .collect();
         assert_eq!(status.len(), 6, "{out}");
         assert!(status[0].starts_with("New, "), "{status:?}");
         assert!(
@@ -129,12 +119,7 @@ fn curl_two_urls_resume_with_s_server() {
         let extra: &[&str] = if tickets { &[] } else { &["-no_ticket"] };
         let (_s_server, port) = start_openssl_s_server(&vfile, extra);
         let relay = Relay::start(port, 2);
-        let mut cmd = Command::new("curl");
-        cmd.args(["-sS", "-v", "--max-time", "60", "--tlsauthtype", "SRP"])
-            .args(["--tlsuser", &user, "--tlspassword", &pw, "-k"])
-            .arg(format!("https://127.0.0.1:{}/one", relay.port))
-            .arg(format!("https://127.0.0.1:{}/two", relay.port));
-        let (st, out, err) = run("curl", cmd, b"", PROC_TIMEOUT);
+        let (st, out, err) = curl_urls(relay.port, &user, &pw, &["one", "two"]);
         let logs = relay.finish();
         assert!(st.success(), "curl: {st}\n{err}");
         // s_server -www answers HTTP/1.0 and closes, so the second URL needs a new
@@ -169,15 +154,9 @@ fn gnutls_cli_resume_with_gnutls_serv() {
         let extra: &[&str] = if tickets { &[] } else { &["--noticket"] };
         let (mut serv, port) = start_gnutls_serv(&passwd, &conf, extra);
         let relay = Relay::start(port, 2);
-        let mut cmd = Command::new("gnutls-cli");
-        cmd.args(["--srpusername", user, "--srppasswd", pw])
-            .args(["--priority", "NORMAL:-KX-ALL:+SRP", "--resume", "-p"])
-            .arg(relay.port.to_string())
-            .arg("127.0.0.1");
-        let (st, out, err) = run("gnutls-cli --resume", cmd, b"hello\n", PROC_TIMEOUT);
+        let (st, all) = gnutls_cli_resume(relay.port, user, pw, &[], b"hello\n");
         let logs = relay.finish();
-        assert!(st.success(), "gnutls-cli: {st}\n{out}\n{err}");
-        let all = format!("{out}\n{err}");
+        assert!(st.success(), "gnutls-cli: {st}\n{all}");
         assert!(all.contains("Resume Handshake was completed"), "{all}");
         assert!(all.contains("*** This is a resumed session"), "{all}");
         // gnutls-serv's own report of the second connection.
@@ -188,17 +167,6 @@ fn gnutls_cli_resume_with_gnutls_serv() {
             logs_summary(&logs)
         );
     }
-}
-
-fn tlslite_client(port: u16, user: &str, pw: &str, extra: &[&str]) -> Vec<String> {
-    let mut cmd = Command::new(venv_python());
-    cmd.arg(interop_script("tlslite/srp_client.py"))
-        .arg("--connect")
-        .arg(format!("127.0.0.1:{port}"))
-        .args(["--user", user, "--password", pw])
-        .args(extra);
-    let mut p = Proc::spawn("tlslite srp_client.py", cmd, Stdio::null());
-    p.expect_success(PROC_TIMEOUT * 2)
 }
 
 /// tlslite's client resuming (`handshakeClientSRP(session=...)`) against tlslite's server
@@ -349,4 +317,98 @@ fn relay_parser_reads_types_and_stops_at_ccs() {
     // Truncated input: no panic, what was complete is kept.
     let log = WireLog::parse(&[], &s2c[..12]);
     assert!(log.server_hs.is_empty());
+}
+
+// ---------------------------------------------------------------------------------------
+// The same resuming clients against our server: whatever our server does (full handshakes
+// until it resumes; see the planned `ServerConfig.session_storage`), the client's own
+// report must match the wire. Once our server resumes, these tests can also require it.
+
+fn our_server(user: &str, pw: &str, n: usize, handler: Handler) -> Server {
+    let store = Arc::new(InMemoryUserStore::new());
+    store
+        .add_user(user, pw.as_bytes(), SrpGroup::by_bits(2048).expect("2048"))
+        .expect("add_user");
+    Server::start(
+        Arc::new(ServerConfig::new(store).expect("ServerConfig::new")),
+        n,
+        handler,
+    )
+}
+
+fn assert_first_full(logs: &[WireLog]) {
+    let sum = logs_summary(logs);
+    assert!(
+        logs[0].server_hs.contains(&hs_type::SERVER_KEY_EXCHANGE),
+        "first connection not a full handshake:\n{sum}"
+    );
+}
+
+#[test]
+fn s_client_reconnect_to_our_server_report_matches_wire() {
+    let _ = peers();
+    let (user, pw) = (random_username(), random_password());
+    let server = our_server(&user, &pw, 6, close_handler);
+    let relay = Relay::start(server.port(), 6);
+    let (status, out) = s_client_reconnect(relay.port, &user, &pw, &[]);
+    let logs = relay.finish();
+    let results = server.join();
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    assert_eq!(status.len(), 6, "{out}");
+    assert_eq!(logs.len(), 6);
+    assert_first_full(&logs);
+    for (st, log) in status.iter().zip(&logs) {
+        assert_eq!(
+            st.starts_with("Reused, "),
+            log.abbreviated(),
+            "s_client says {st:?}, wire:\n{}",
+            logs_summary(&logs)
+        );
+    }
+    println!("s_client -reconnect → our server:\n{}", logs_summary(&logs));
+}
+
+#[test]
+fn gnutls_cli_resume_to_our_server_report_matches_wire() {
+    let _ = peers();
+    let (user, pw) = (random_username(), random_password());
+    let server = our_server(&user, &pw, 2, echo_handler);
+    let relay = Relay::start(server.port(), 2);
+    let (st, all) = gnutls_cli_resume(relay.port, &user, &pw, &[], b"hello\n");
+    let logs = relay.finish();
+    let results = server.join();
+    assert!(st.success(), "gnutls-cli: {st}\n{all}");
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    assert_eq!(logs.len(), 2);
+    assert_first_full(&logs);
+    assert_eq!(
+        all.contains("*** This is a resumed session"),
+        logs[1].abbreviated(),
+        "{all}\n{}",
+        logs_summary(&logs)
+    );
+    println!("gnutls-cli --resume → our server:\n{}", logs_summary(&logs));
+}
+
+#[test]
+fn tlslite_client_resume_to_our_server_report_matches_wire() {
+    let _ = peers();
+    let (user, pw) = (random_username(), random_password());
+    let server = our_server(&user, &pw, 3, line_handler);
+    let relay = Relay::start(server.port(), 3);
+    let lines = tlslite_client(relay.port, &user, &pw, &["--resume", "2"]);
+    let logs = relay.finish();
+    let results = server.join();
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    assert!(lines.iter().any(|l| l == "DONE ok=3 fail=0"), "{lines:?}");
+    let resumed: Vec<bool> = lines
+        .iter()
+        .filter_map(|l| l.strip_prefix("RESUMED "))
+        .map(|v| v == "1")
+        .collect();
+    assert_eq!(resumed.len(), 3, "{lines:?}");
+    assert_first_full(&logs);
+    let wire: Vec<bool> = logs.iter().map(WireLog::abbreviated).collect();
+    assert_eq!(resumed, wire, "{}", logs_summary(&logs));
+    println!("tlslite --resume → our server:\n{}", logs_summary(&logs));
 }

@@ -1277,3 +1277,105 @@ pub fn parse_finished_line(line: &str) -> Option<(Vec<u8>, Vec<u8>, bool)> {
     }
     Some((c?, s?, r?))
 }
+
+// ---------------------------------------------------------------------------------------
+// Resuming clients (peer command lines verified in tests/interop_resumption.rs)
+
+/// A [`Handler`] for clients that only handshake and close (`s_client -reconnect`,
+/// `gnutls-cli --resume` before its data): sends close_notify and drains to EOF.
+pub fn close_handler(tls: &mut Tls<ServerConnection>, _saw: &ServerSaw) -> Result<String, Fail> {
+    tls.close()?;
+    Ok(String::new())
+}
+
+/// A [`Handler`] that reads one line (or up to close_notify/EOF), echoes what it read, and
+/// closes: for clients that may or may not send data on a connection.
+pub fn echo_handler(tls: &mut Tls<ServerConnection>, _saw: &ServerSaw) -> Result<String, Fail> {
+    let got = tls.read_until(|b| b.contains(&b'\n'))?;
+    if !got.is_empty() {
+        tls.send(&got)?;
+    }
+    tls.close()?;
+    Ok(String::from_utf8_lossy(&got).into_owned())
+}
+
+/// Runs `openssl s_client -reconnect` (with the shim, TLS 1.2, SRP suites, plus `extra`)
+/// against 127.0.0.1:`port`: one full handshake, then five reconnections offering the
+/// session. Returns s_client's six status lines (`New, ...` / `Reused, ...`) in order,
+/// then its whole stdout.
+pub fn s_client_reconnect(
+    port: u16,
+    user: &str,
+    password: &str,
+    extra: &[&str],
+) -> (Vec<String>, String) {
+    let mut cmd = Command::new("openssl");
+    cmd.env("LD_PRELOAD", peers().shim())
+        .args(["s_client", "-srpuser", user, "-srppass"])
+        .arg(format!("pass:{password}"))
+        .args(["-cipher", "SRP", "-tls1_2", "-reconnect", "-connect"])
+        .arg(format!("127.0.0.1:{port}"))
+        .args(extra);
+    let (st, out, err) = run("openssl s_client -reconnect", cmd, b"", PROC_TIMEOUT);
+    assert!(st.success(), "s_client -reconnect: {st}\n{out}\n{err}");
+    let status = out
+        .lines()
+        .filter(|l| l.starts_with("New, ") || l.starts_with("Reused, "))
+        .map(str::to_owned)
+        .collect();
+    (status, out)
+}
+
+/// Runs `gnutls-cli --resume` (SRP only, `extra` appended) against 127.0.0.1:`port`,
+/// sending `stdin` after the second handshake. Returns (exit status, stdout + stderr);
+/// a resumed second connection prints `*** This is a resumed session`.
+pub fn gnutls_cli_resume(
+    port: u16,
+    user: &str,
+    password: &str,
+    extra: &[&str],
+    stdin: &[u8],
+) -> (ExitStatus, String) {
+    require_program("gnutls-cli", "--version");
+    let mut cmd = Command::new("gnutls-cli");
+    cmd.args(["--srpusername", user, "--srppasswd", password])
+        .args(["--priority", "NORMAL:-KX-ALL:+SRP", "--resume"])
+        .args(extra)
+        .arg("-p")
+        .arg(port.to_string())
+        .arg("127.0.0.1");
+    let (st, out, err) = run("gnutls-cli --resume", cmd, stdin, PROC_TIMEOUT);
+    (st, format!("{out}\n{err}"))
+}
+
+/// Runs curl (SRP, `-v`) fetching `paths` from https://127.0.0.1:`port` in one invocation
+/// (curl reuses the TLS session of the first connection for later ones). Returns (exit
+/// status, stdout, stderr); stderr has `SSL re-using session ID` per resumption attempt.
+pub fn curl_urls(
+    port: u16,
+    user: &str,
+    password: &str,
+    paths: &[&str],
+) -> (ExitStatus, String, String) {
+    let mut cmd = Command::new("curl");
+    cmd.args(["-sS", "-v", "--max-time", "60", "--tlsauthtype", "SRP"])
+        .args(["--tlsuser", user, "--tlspassword", password, "-k"]);
+    for p in paths {
+        cmd.arg(format!("https://127.0.0.1:{port}/{p}"));
+    }
+    run("curl", cmd, b"", PROC_TIMEOUT)
+}
+
+/// Runs `interop/tlslite/srp_client.py` against 127.0.0.1:`port` as `user` with `extra`
+/// arguments (e.g. `--resume 2`, `--export ...`) and returns its stdout lines (asserting
+/// exit 0; connection failures are reported in `CONN fail` lines, not by the exit status).
+pub fn tlslite_client(port: u16, user: &str, password: &str, extra: &[&str]) -> Vec<String> {
+    let mut cmd = Command::new(venv_python());
+    cmd.arg(interop_script("tlslite/srp_client.py"))
+        .arg("--connect")
+        .arg(format!("127.0.0.1:{port}"))
+        .args(["--user", user, "--password", password])
+        .args(extra);
+    let mut p = Proc::spawn("tlslite srp_client.py", cmd, Stdio::null());
+    p.expect_success(PROC_TIMEOUT * 2)
+}
