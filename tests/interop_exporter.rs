@@ -316,7 +316,9 @@ fn tlslite_client_exports_equal_ours() {
         cmd.arg(interop_script("tlslite/srp_client.py"))
             .arg("--connect")
             .arg(format!("127.0.0.1:{}", server.port()))
-            .args(["--user", &user, "--password", &pw, "--finished"])
+            // `--password=`: argparse would take a password starting with '-' for an option.
+            .args(["--user", &user, "--finished"])
+            .arg(format!("--password={pw}"))
             .args(["--suite", if ems { "aes128" } else { "aes256" }])
             .args(export_args());
         if !ems {

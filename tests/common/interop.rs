@@ -1374,7 +1374,9 @@ pub fn tlslite_client(port: u16, user: &str, password: &str, extra: &[&str]) -> 
     cmd.arg(interop_script("tlslite/srp_client.py"))
         .arg("--connect")
         .arg(format!("127.0.0.1:{port}"))
-        .args(["--user", user, "--password", password])
+        // `--password=`: argparse would take a password starting with '-' for an option.
+        .args(["--user", user])
+        .arg(format!("--password={password}"))
         .args(extra);
     let mut p = Proc::spawn("tlslite srp_client.py", cmd, Stdio::null());
     p.expect_success(PROC_TIMEOUT * 2)
