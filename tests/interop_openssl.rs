@@ -851,6 +851,64 @@ fn our_client_to_openssl_s_server_srpvfile() {
     record_matrix(TAG, &format!("{}: openssl s_server", peer_name()), &rows);
 }
 
+/// `s_client -servername -alpn` → our server (the C client covers the same with libssl).
+#[test]
+fn openssl_s_client_sni_alpn_to_our_server() {
+    let p = peers();
+    let mut rows = Vec::new();
+    for suite in [aes128(), aes256()] {
+        let users = random_users(1);
+        let (user, pw) = &users[0];
+        let mut cfg = ServerConfig::new(store_with(&users)).expect("ServerConfig::new");
+        cfg.cipher_suites = vec![suite];
+        cfg.alpn_protocols = vec![b"http/1.1".to_vec()];
+        let server = Server::start(Arc::new(cfg), 1, sni_alpn_handler);
+        let mut cmd = Command::new("openssl");
+        cmd.env("LD_PRELOAD", p.shim())
+            .args(["s_client", "-srpuser", user, "-srppass"])
+            .arg(format!("pass:{pw}"))
+            .args(["-cipher", "SRP", "-tls1_2", "-ign_eof"])
+            .args(["-servername", SNI, "-alpn", "h2,http/1.1", "-connect"])
+            .arg(format!("127.0.0.1:{}", server.port()));
+        let (st, out, err) = run(
+            "openssl s_client",
+            cmd,
+            format!("hello {user}\n").as_bytes(),
+            PROC_TIMEOUT,
+        );
+        let results = server.join();
+        let saw = match &results[..] {
+            [Ok(saw)] => saw.clone(),
+            other => panic!("our server: {other:?}; s_client {st}: {out}\n{err}"),
+        };
+        assert_eq!(
+            saw.request,
+            format!("hello {user} sni=Some({SNI:?}) alpn=Some(\"http/1.1\")")
+        );
+        assert!(
+            out.lines().any(|l| l == "ALPN protocol: http/1.1"),
+            "s_client: {out}"
+        );
+        assert!(
+            out.lines().any(|l| l.starts_with(&format!("OK {user} "))),
+            "s_client: {out}"
+        );
+        rows.push(ok_row(
+            "openssl s_client (shim) → our server",
+            suite_short(suite.suite),
+            "2048",
+            &format!("SNI {SNI}, ALPN h2,http/1.1 offered, http/1.1 accepted"),
+            1,
+            "ok: SNI seen, ALPN http/1.1 both sides",
+        ));
+    }
+    record_matrix(
+        TAG,
+        &format!("{}: s_client SNI and ALPN", peer_name()),
+        &rows,
+    );
+}
+
 // ---------------------------------------------------------------------------------------
 // Wrong passwords, both directions
 
