@@ -588,7 +588,11 @@ fn gnutls_serv_channel_bindings_equal_ours() {
             hex::decode(l.trim_start_matches(" - 'tls-unique': ").trim()).expect("hex tls-unique");
         assert_eq!(theirs_unique, unique, "tls-unique differs (ems={ems})");
         let mut result = "ok: tls-unique equal".to_owned();
-        if ems {
+        if !ems {
+            // RFC 9266 requires EMS in TLS 1.2; GnuTLS says so.
+            serv.wait_for_prefix(" - 'tls-exporter': not available", PROC_TIMEOUT);
+            result.push_str(", tls-exporter not available (no EMS)");
+        } else {
             let l = serv.wait_for_prefix(" - 'tls-exporter': ", PROC_TIMEOUT);
             let theirs = hex::decode(l.trim_start_matches(" - 'tls-exporter': ").trim())
                 .expect("hex tls-exporter");
