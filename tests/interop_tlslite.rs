@@ -418,6 +418,12 @@ fn our_client_to_tlslite_server_matrix() {
 }
 
 fn fail_row(role: &str, options: &str, ok: bool, what: String) -> MatrixRow {
+    // The random user names would make every run's table differ.
+    let what = what
+        .split(' ')
+        .map(|w| if w.starts_with("user=") { "user=U" } else { w })
+        .collect::<Vec<_>>()
+        .join(" ");
     MatrixRow {
         peer: PEER.into(),
         role: role.into(),

@@ -3,7 +3,8 @@
  *
  *   ossl_srp_client --connect 127.0.0.1:PORT (--users FILE | --user U --password P [--count N])
  *                   [--cipher NAME] [--no-ems] [--no-etm] [--strength BITS]
- *                   [--timeout SECS] [--expect-fail]
+ *                   [--timeout SECS] [--expect-fail] [--sni NAME] [--alpn P1,P2,...]
+ *                   [--export LABEL,LEN[,CONTEXT]]... [--finished]
  *
  * --users FILE: one connection per "user<TAB>password" line, in order. Otherwise --count
  * connections (default 1) as U. TLS 1.2 only, SRP suites only (--cipher, default "SRP").
@@ -14,6 +15,8 @@
  * One stdout line per connection:
  *   CONN ok user=<u> cipher=<c> ems=<0|1> etm=<0|1>
  *   CONN fail user=<u> stage=<handshake|write|read|check> alert_sent=<name> alert_received=<name> reason=<...>
+ * Before a connection's CONN ok line: "EXPORT ..." lines (--export), a "FINISHED ..." line
+ * (--finished; see peer_common.h) and, with --sni or --alpn, "INFO alpn=<proto|->".
  * Then "DONE ok=<n> fail=<m>". Exit status 0 when every connection succeeded, or with
  * --expect-fail when every connection failed in the handshake; 1 otherwise.
  *
@@ -31,7 +34,8 @@ static void usage(void)
     fprintf(stderr,
             "usage: ossl_srp_client --connect 127.0.0.1:PORT (--users FILE | --user U --password P\n"
             "       [--count N]) [--cipher NAME] [--no-ems] [--no-etm] [--strength BITS]\n"
-            "       [--timeout SECS] [--expect-fail]\n");
+            "       [--timeout SECS] [--expect-fail] [--sni NAME] [--alpn P1,P2,...]\n"
+            "       [--export LABEL,LEN[,CONTEXT]]... [--finished]\n");
     exit(2);
 }
 
@@ -43,6 +47,8 @@ static void die(const char *what)
 }
 
 static struct sockaddr_in target;
+static const char *sni_name;
+static int show_info;
 static int timeout_secs = 10;
 
 /* Returns 1 on success, 0 on failure (a CONN line is printed either way). */
@@ -76,6 +82,8 @@ static int run_one(SSL_CTX *ctx, const char *user, const char *pass, int *handsh
         return 0;
     }
     SSL_set_fd(ssl, fd);
+    if (sni_name != NULL && !SSL_set_tlsext_host_name(ssl, sni_name))
+        die("cannot set SNI");
     stage = "handshake";
     if (SSL_connect(ssl) == 1) {
         const char *cipher = SSL_get_cipher_name(ssl);
@@ -83,6 +91,14 @@ static int run_one(SSL_CTX *ctx, const char *user, const char *pass, int *handsh
         int etm = w.sh_etm;
         int n = snprintf(msg, sizeof(msg), "hello %s\n", user);
 
+        print_exports(ssl, 0);
+        if (show_info) {
+            const unsigned char *ap = NULL;
+            unsigned int al = 0;
+
+            SSL_get0_alpn_selected(ssl, &ap, &al);
+            printf("INFO alpn=%.*s\n", al ? (int)al : 1, al ? (const char *)ap : "-");
+        }
         if (ems != w.sh_ems)
             fprintf(stderr, "ossl_srp_client: EMS disagreement (extms=%d hello=%d)\n", ems,
                     w.sh_ems);
@@ -119,6 +135,7 @@ static int run_one(SSL_CTX *ctx, const char *user, const char *pass, int *handsh
 
 int main(int argc, char **argv)
 {
+    const char *alpn = NULL;
     const char *connect_to = NULL, *users = NULL, *user = NULL, *pass = NULL, *cipher = "SRP";
     int count = 1, no_ems = 0, no_etm = 0, expect_fail = 0, strength = 0;
     int i, ok = 0, fail = 0, hs_fail = 0, hf;
@@ -141,6 +158,12 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--no-ems")) no_ems = 1;
         else if (!strcmp(a, "--no-etm")) no_etm = 1;
         else if (!strcmp(a, "--expect-fail")) expect_fail = 1;
+        else if (!strcmp(a, "--sni") && v) sni_name = argv[++i], show_info = 1;
+        else if (!strcmp(a, "--alpn") && v) alpn = argv[++i], show_info = 1;
+        else if (!strcmp(a, "--export") && v) {
+            if (add_export(argv[++i]) < 0)
+                usage();
+        } else if (!strcmp(a, "--finished")) print_finished = 1;
         else usage();
     }
     if (connect_to == NULL || (users == NULL) == (user == NULL) || (user != NULL && pass == NULL))
@@ -170,6 +193,26 @@ int main(int argc, char **argv)
         SSL_CTX_set_options(ctx, SSL_OP_NO_EXTENDED_MASTER_SECRET);
     if (no_etm)
         SSL_CTX_set_options(ctx, SSL_OP_NO_ENCRYPT_THEN_MAC);
+    if (alpn != NULL) {
+        /* "a,b" -> length-prefixed wire format */
+        unsigned char wire[256];
+        size_t wl = 0, pl;
+        const char *p = alpn;
+
+        while (*p) {
+            pl = strcspn(p, ",");
+            if (pl == 0 || pl > 255 || wl + 1 + pl > sizeof(wire))
+                usage();
+            wire[wl++] = (unsigned char)pl;
+            memcpy(wire + wl, p, pl);
+            wl += pl;
+            p += pl;
+            if (*p == ',')
+                p++;
+        }
+        if (SSL_CTX_set_alpn_protos(ctx, wire, (unsigned int)wl) != 0)
+            die("cannot set ALPN");
+    }
     if (strength > 0 && !SSL_CTX_set_srp_strength(ctx, strength))
         die("cannot set SRP strength");
 

@@ -4,6 +4,7 @@
  *   ossl_srp_server (--users FILE | --vfile FILE) [--port N] [--group BITS]
  *                   [--cipher NAME] [--no-ems] [--no-etm] [--no-tickets]
  *                   [--fake-seed SEED] [--max-conns N] [--timeout SECS]
+ *                   [--export LABEL,LEN[,CONTEXT]]... [--finished] [--alpn PROTO] [--info]
  *
  * Listens on 127.0.0.1 (port 0: the kernel picks one) and prints "PORT <n>" first.
  * Users come from a file of "user<TAB>password" lines, whose verifiers we compute here
@@ -16,6 +17,11 @@
  *   CONN ok user=<u> cipher=<c> ems=<0|1> etm=<0|1> close_notify=<0|1>
  *   CONN fail user=<u|-> stage=<handshake|read|write> alert_sent=<name> alert_received=<name> reason=<openssl reason>
  * After --max-conns connections it exits 0.
+ *
+ * Before a connection's CONN ok line: with --export, "EXPORT ..." lines, with --finished a
+ * "FINISHED client=<hex> server=<hex> reused=<0|1>" line (see peer_common.h); with --info
+ * or --alpn, "INFO sni=<name|-> alpn=<proto|->" (the SNI the client sent, the protocol
+ * selected). --alpn PROTO: select PROTO if the client offers it, else no ALPN (no alert).
  *
  * Unknown users: like `openssl s_server`, the username callback returns SSL3_AL_FATAL and
  * libssl sends unknown_psk_identity; with --fake-seed SEED, SRP_VBASE_get1_by_user makes up
@@ -39,7 +45,8 @@ static void usage(void)
     fprintf(stderr,
             "usage: ossl_srp_server (--users FILE | --vfile FILE) [--port N] [--group BITS]\n"
             "       [--cipher NAME] [--no-ems] [--no-etm] [--no-tickets] [--fake-seed SEED]\n"
-            "       [--max-conns N] [--timeout SECS]\n");
+            "       [--max-conns N] [--timeout SECS] [--export LABEL,LEN[,CONTEXT]]...\n"
+            "       [--finished] [--alpn PROTO] [--info]\n");
     exit(2);
 }
 
@@ -116,6 +123,33 @@ static int srp_user_cb(SSL *ssl, int *ad, void *arg)
     return ret;
 }
 
+static const char *alpn_proto;
+static int show_info;
+
+/* Selects --alpn's protocol when the client offers it; otherwise no ALPN, no alert. */
+static int alpn_cb(SSL *ssl, const unsigned char **out, unsigned char *outlen,
+                   const unsigned char *in, unsigned int inlen, void *arg)
+{
+    size_t want = strlen(alpn_proto);
+    unsigned int off = 0;
+
+    (void)ssl;
+    (void)arg;
+    while (off < inlen) {
+        unsigned int l = in[off];
+
+        if (off + 1 + l > inlen)
+            break;
+        if (l == want && memcmp(in + off + 1, alpn_proto, want) == 0) {
+            *out = in + off + 1;
+            *outlen = (unsigned char)l;
+            return SSL_TLSEXT_ERR_OK;
+        }
+        off += 1 + l;
+    }
+    return SSL_TLSEXT_ERR_NOACK;
+}
+
 static void serve_one(SSL_CTX *ctx, int fd)
 {
     struct conn_watch w;
@@ -136,6 +170,17 @@ static void serve_one(SSL_CTX *ctx, int fd)
         int etm = w.sh_etm;
 
         user = SSL_get_srp_username(ssl);
+        print_exports(ssl, 1);
+        if (show_info) {
+            const unsigned char *ap = NULL;
+            unsigned int al = 0;
+            const char *sni = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+
+            SSL_get0_alpn_selected(ssl, &ap, &al);
+            printf("INFO sni=%s alpn=%.*s\n", sni ? sni : "-", al ? (int)al : 1,
+                   al ? (const char *)ap : "-");
+            fflush(stdout);
+        }
         if (ems != w.sh_ems)
             fprintf(stderr, "ossl_srp_server: EMS disagreement (extms=%d hello=%d)\n", ems,
                     w.sh_ems);
@@ -190,6 +235,12 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--no-ems")) no_ems = 1;
         else if (!strcmp(a, "--no-etm")) no_etm = 1;
         else if (!strcmp(a, "--no-tickets")) no_tickets = 1;
+        else if (!strcmp(a, "--export") && v) {
+            if (add_export(argv[++i]) < 0)
+                usage();
+        } else if (!strcmp(a, "--finished")) print_finished = 1;
+        else if (!strcmp(a, "--alpn") && v) alpn_proto = argv[++i], show_info = 1;
+        else if (!strcmp(a, "--info")) show_info = 1;
         else usage();
     }
     if ((users == NULL) == (vfile == NULL))
@@ -235,6 +286,8 @@ int main(int argc, char **argv)
         SSL_CTX_set_options(ctx, SSL_OP_NO_ENCRYPT_THEN_MAC);
     if (no_tickets)
         SSL_CTX_set_options(ctx, SSL_OP_NO_TICKET);
+    if (alpn_proto != NULL)
+        SSL_CTX_set_alpn_select_cb(ctx, alpn_cb, NULL);
     SSL_CTX_set_srp_username_callback(ctx, srp_user_cb);
     SSL_CTX_set_srp_cb_arg(ctx, vb);
 

@@ -201,4 +201,97 @@ static int ssl_close(SSL *ssl)
     return r == 1;
 }
 
+/*
+ * Keying material exports requested with --export LABEL,LEN[,CONTEXT] (repeatable). A
+ * third field, even empty, means "with context" (RFC 5705 use_context = 1); without it no
+ * context is used.
+ */
+#define MAX_EXPORTS 8
+struct export_req {
+    const char *label;
+    size_t len;
+    int use_context;
+    const char *context;
+};
+static struct export_req exports[MAX_EXPORTS];
+static int n_exports;
+static int print_finished; /* --finished: print both Finished verify_data (tls-unique) */
+
+/* Parses one --export argument (kept by pointer: argv outlives the program's work). */
+static int add_export(char *spec)
+{
+    char *c1 = strchr(spec, ','), *c2, *end;
+    unsigned long len;
+
+    if (c1 == NULL || n_exports >= MAX_EXPORTS)
+        return -1;
+    *c1 = '\0';
+    c2 = strchr(c1 + 1, ',');
+    if (c2 != NULL)
+        *c2 = '\0';
+    len = strtoul(c1 + 1, &end, 10);
+    if (*end != '\0' || len == 0 || len > 1024)
+        return -1;
+    exports[n_exports].label = spec;
+    exports[n_exports].len = len;
+    exports[n_exports].use_context = c2 != NULL;
+    exports[n_exports].context = c2 != NULL ? c2 + 1 : "";
+    n_exports++;
+    return 0;
+}
+
+static void print_hex(const unsigned char *p, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        printf("%02x", p[i]);
+}
+
+/*
+ * After a handshake: one "EXPORT label=L len=N ctx=<hex|-> out=<hex>" line per --export
+ * (SSL_export_keying_material), and with --finished one "FINISHED client=<hex>
+ * server=<hex>" line (SSL_get_finished / SSL_get_peer_finished: this side's and the peer's
+ * latest Finished; in a full handshake the client's is RFC 5929 tls-unique).
+ */
+static void print_exports(SSL *ssl, int is_server)
+{
+    unsigned char out[1024], own[64], peer[64];
+    size_t on, pn;
+    int i;
+
+    for (i = 0; i < n_exports; i++) {
+        const struct export_req *e = &exports[i];
+        size_t cl = strlen(e->context);
+
+        printf("EXPORT label=%s len=%zu ctx=", e->label, e->len);
+        if (e->use_context)
+            print_hex((const unsigned char *)e->context, cl);
+        else
+            printf("-");
+        printf(" out=");
+        if (SSL_export_keying_material(ssl, out, e->len, e->label, strlen(e->label),
+                                       (const unsigned char *)e->context, cl,
+                                       e->use_context) == 1)
+            print_hex(out, e->len);
+        else
+            printf("error");
+        printf("\n");
+    }
+    if (print_finished) {
+        on = SSL_get_finished(ssl, own, sizeof(own));
+        pn = SSL_get_peer_finished(ssl, peer, sizeof(peer));
+        if (on > sizeof(own))
+            on = 0;
+        if (pn > sizeof(peer))
+            pn = 0;
+        printf("FINISHED client=");
+        print_hex(is_server ? peer : own, is_server ? pn : on);
+        printf(" server=");
+        print_hex(is_server ? own : peer, is_server ? on : pn);
+        printf(" reused=%d\n", SSL_session_reused(ssl));
+    }
+    fflush(stdout);
+}
+
 #endif

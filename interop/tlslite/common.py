@@ -73,3 +73,79 @@ def conn_info(conn):
         int(bool(conn.session.extendedMasterSecret)),
         int(bool(conn.encryptThenMAC)),
     )
+
+
+# --- keying material exporters, Finished capture (tls-unique), resumption -----------------
+
+import struct
+
+from tlslite import messages as _messages
+from tlslite.mathtls import PRF_1_2
+
+_finished_seen = []
+
+
+def hook_finished():
+    """Records the verify_data of every Finished message this process creates or parses,
+    in order (tlslite keeps no copy). In a TLS 1.2 handshake the first one is RFC 5929
+    tls-unique: the client's in a full handshake, the server's in a resumed one."""
+    if getattr(_messages.Finished, "_interop_hooked", False):
+        return
+    create, parse = _messages.Finished.create, _messages.Finished.parse
+
+    def create_hook(self, verify_data):
+        r = create(self, verify_data)
+        _finished_seen.append(bytes(self.verify_data))
+        return r
+
+    def parse_hook(self, p):
+        r = parse(self, p)
+        _finished_seen.append(bytes(self.verify_data))
+        return r
+
+    _messages.Finished.create = create_hook
+    _messages.Finished.parse = parse_hook
+    _messages.Finished._interop_hooked = True
+
+
+def reset_finished():
+    del _finished_seen[:]
+
+
+def finished_line(is_client, resumed):
+    """`FINISHED client=<hex> server=<hex> reused=<0|1>` (the format of the C peers)."""
+    seen = list(_finished_seen[:2])
+    while len(seen) < 2:
+        seen.append(b"")
+    first, second = seen
+    # Full handshake: the client's Finished comes first; resumed: the server's.
+    client, server = (second, first) if resumed else (first, second)
+    return "FINISHED client=%s server=%s reused=%d" % (client.hex(), server.hex(), int(bool(resumed)))
+
+
+def parse_export(spec):
+    """`LABEL,LEN[,CONTEXT]` -> (label, length, context or None)."""
+    parts = spec.split(",", 2)
+    if len(parts) < 2:
+        raise ValueError("--export LABEL,LEN[,CONTEXT]")
+    return parts[0], int(parts[1]), (parts[2] if len(parts) == 3 else None)
+
+
+def export_lines(conn, exports):
+    """One `EXPORT label=L len=N ctx=<hex|-> out=<hex>` line per export. Without a context
+    it is tlslite's own `keyingMaterialExporter`; with one (which that method does not
+    take) it is tlslite's TLS 1.2 PRF over the RFC 5705 seed
+    client_random + server_random + uint16(len(context)) + context."""
+    lines = []
+    for label, length, ctx in exports:
+        lab = bytearray(label.encode("utf-8"))
+        if ctx is None:
+            outb = conn.keyingMaterialExporter(lab, length)
+            ctx_hex = "-"
+        else:
+            c = ctx.encode("utf-8")
+            seed = conn._clientRandom + conn._serverRandom + bytearray(struct.pack(">H", len(c)) + c)
+            outb = PRF_1_2(conn.session.masterSecret, lab, seed, length)
+            ctx_hex = c.hex()
+        lines.append("EXPORT label=%s len=%d ctx=%s out=%s" % (label, length, ctx_hex, bytes(outb).hex()))
+    return lines

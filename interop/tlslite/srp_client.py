@@ -3,7 +3,8 @@
 
     srp_client.py --connect 127.0.0.1:PORT (--users FILE | --user U --password P [--count N])
                   [--suite aes128|aes256|both] [--no-ems] [--no-etm] [--timeout SECONDS]
-                  [--sni NAME]
+                  [--sni NAME] [--export LABEL,LEN[,CONTEXT]]... [--finished]
+                  [--resume N]
 
 FILE has `user<TAB>password` lines (UTF-8), one connection per line, in order.
 Per connection: `handshakeClientSRP`, send `hello <user>`, read the reply, check that it is
@@ -12,6 +13,12 @@ negotiation, close. Prints per connection
     CONN ok user=U cipher=C ems=E etm=T
     CONN fail user=U stage=handshake|write|read|check alert_sent=A alert_received=B reason=R
 then `DONE ok=<n> fail=<m>`. Exit status 0 (failures are reported, not fatal).
+
+Before each CONN ok line: `EXPORT label=L len=N ctx=<hex|-> out=<hex>` per --export,
+`FINISHED client=<hex> server=<hex> reused=<0|1>` with --finished (tls-unique is the first
+Finished of the handshake), and with --resume, `RESUMED <0|1>`.
+--resume N: after each user's connection, N more connections offering its session
+(`handshakeClientSRP(session=...)`: session ID, and the ticket if the server sent one).
 """
 
 import argparse
@@ -20,17 +27,27 @@ import sys
 
 from tlslite.api import TLSConnection
 
-from common import SUITES, conn_info, describe_error, out, read_line, settings
+from common import (SUITES, conn_info, describe_error, export_lines, finished_line,
+                    hook_finished, out, parse_export, read_line, reset_finished, settings)
 
 
-def one(host, port, user, password, s, timeout, sni=None):
+def one(host, port, user, password, s, timeout, sni=None, extra=None, session=None):
+    """One connection; returns (CONN line, ok, session)."""
+    extra = extra or {}
     sock = socket.create_connection((host, port), timeout=timeout)
     sock.settimeout(timeout)
     conn = TLSConnection(sock)
     stage = "handshake"
+    reset_finished()
     try:
-        conn.handshakeClientSRP(user, password, settings=s, serverName=sni)
+        conn.handshakeClientSRP(user, password, settings=s, serverName=sni, session=session)
         info = conn_info(conn)
+        for l in export_lines(conn, extra.get("exports", [])):
+            out(l)
+        if extra.get("finished"):
+            out(finished_line(True, conn.resumed))
+        if extra.get("resume") is not None:
+            out("RESUMED %d" % int(bool(conn.resumed)))
         stage = "write"
         conn.write(("hello %s\n" % user).encode("utf-8"))
         stage = "read"
@@ -40,9 +57,9 @@ def one(host, port, user, password, s, timeout, sni=None):
         if reply != want:
             raise ValueError("reply %r, want %r" % (reply, want))
         conn.close()
-        return "CONN ok user=%s cipher=%s" % (user, info), True
+        return "CONN ok user=%s cipher=%s" % (user, info), True, conn.session
     except Exception as e:
-        return "CONN fail user=%s stage=%s %s" % (user, stage, describe_error(e)), False
+        return "CONN fail user=%s stage=%s %s" % (user, stage, describe_error(e)), False, None
     finally:
         try:
             sock.close()
@@ -62,7 +79,14 @@ def main():
     ap.add_argument("--no-etm", action="store_true")
     ap.add_argument("--timeout", type=float, default=15.0)
     ap.add_argument("--sni", help="server name to send (SNI)")
+    ap.add_argument("--export", action="append", default=[],
+                    help="LABEL,LEN[,CONTEXT]: print exported keying material")
+    ap.add_argument("--finished", action="store_true", help="print the Finished messages")
+    ap.add_argument("--resume", type=int, help="reconnect N times resuming each session")
     a = ap.parse_args()
+    hook_finished()
+    extra = {"exports": [parse_export(e) for e in a.export], "finished": a.finished,
+             "resume": a.resume}
     host, _, port = a.connect.rpartition(":")
     if host != "127.0.0.1":
         sys.exit("connect to 127.0.0.1 only")
@@ -76,12 +100,16 @@ def main():
     s = settings(a.suite, not a.no_ems, not a.no_etm)
     ok = fail = 0
     for user, password in users:
-        line, good = one(host, int(port), user, password, s, a.timeout, a.sni)
-        out(line)
-        if good:
-            ok += 1
-        else:
-            fail += 1
+        session = None
+        for i in range(1 + (a.resume or 0)):
+            line, good, new = one(host, int(port), user, password, s, a.timeout, a.sni,
+                                  extra, session)
+            out(line)
+            if good:
+                ok += 1
+                session = new
+            else:
+                fail += 1
     out("DONE ok=%d fail=%d" % (ok, fail))
     return 0
 

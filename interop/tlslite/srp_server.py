@@ -3,6 +3,7 @@
 
     srp_server.py --users FILE [--port N] [--suite aes128|aes256|both] [--no-ems] [--no-etm]
                   [--max-conns N] [--timeout SECONDS] [--alpn PROTO]...
+                  [--export LABEL,LEN[,CONTEXT]]... [--finished] [--session-cache] [--tickets]
 
 FILE has `user<TAB>password<TAB>group-bits` lines (UTF-8); the verifiers are made with
 tlslite's own `VerifierDB.makeVerifier` (16-byte random salts) in an in-memory VerifierDB.
@@ -12,15 +13,22 @@ Prints `PORT <n>`, then per connection:
 Per connection: handshake, read a line, answer `OK <user> <cipher> ems=<e> etm=<t> <line>`
 (the line protocol of interop/peers/; <cipher> is the OpenSSL name),
 close (close_notify). Exits 0 after --max-conns connections.
+
+Before each CONN ok line: `EXPORT ...` per --export and `FINISHED ...` with --finished (the
+formats of srp_client.py), and `RESUMED <0|1>` with --session-cache or --tickets.
+--session-cache: resume by session ID (tlslite `SessionCache`); --tickets: RFC 5077 tickets
+(`HandshakeSettings.ticketKeys`, a random key).
 """
 
 import argparse
+import os
 import socket
 import sys
 
-from tlslite.api import TLSConnection, VerifierDB
+from tlslite.api import SessionCache, TLSConnection, VerifierDB
 
-from common import GROUPS, SUITES, conn_info, describe_error, out, read_line, settings
+from common import (GROUPS, SUITES, conn_info, describe_error, export_lines, finished_line,
+                    hook_finished, out, parse_export, read_line, reset_finished, settings)
 
 
 def main():
@@ -34,7 +42,15 @@ def main():
     ap.add_argument("--timeout", type=float, default=15.0)
     ap.add_argument("--alpn", action="append", default=[],
                     help="ALPN protocol to accept (repeatable); adds sni= and alpn= to CONN ok")
+    ap.add_argument("--export", action="append", default=[],
+                    help="LABEL,LEN[,CONTEXT]: print exported keying material")
+    ap.add_argument("--finished", action="store_true", help="print the Finished messages")
+    ap.add_argument("--session-cache", action="store_true", help="session-ID resumption")
+    ap.add_argument("--tickets", action="store_true", help="RFC 5077 session tickets")
     a = ap.parse_args()
+    hook_finished()
+    exports = [parse_export(e) for e in a.export]
+    cache = SessionCache() if a.session_cache else None
 
     db = VerifierDB()
     db.create()
@@ -58,6 +74,8 @@ def main():
     out("PORT %d" % lsock.getsockname()[1])
 
     s = settings(a.suite, not a.no_ems, not a.no_etm)
+    if a.tickets:
+        s.ticketKeys = [bytearray(os.urandom(32))]
     for _ in range(a.max_conns):
         try:
             sock, _addr = lsock.accept()
@@ -67,12 +85,20 @@ def main():
         sock.settimeout(a.timeout)
         conn = TLSConnection(sock)
         stage = "handshake"
+        reset_finished()
         try:
+            kw = {"verifierDB": db, "settings": s}
             if a.alpn:
-                conn.handshakeServer(verifierDB=db, settings=s,
-                                     alpn=[bytearray(p.encode("ascii")) for p in a.alpn])
-            else:
-                conn.handshakeServer(verifierDB=db, settings=s)
+                kw["alpn"] = [bytearray(p.encode("ascii")) for p in a.alpn]
+            if cache is not None:
+                kw["sessionCache"] = cache
+            conn.handshakeServer(**kw)
+            for l in export_lines(conn, exports):
+                out(l)
+            if a.finished:
+                out(finished_line(False, conn.resumed))
+            if a.session_cache or a.tickets:
+                out("RESUMED %d" % int(bool(conn.resumed)))
             user = conn.session.srpUsername
             if not isinstance(user, str):
                 user = bytes(user).decode("utf-8")

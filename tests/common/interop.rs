@@ -417,20 +417,19 @@ pub fn write_users_file(path: &Path, users: &[(String, String)]) {
 /// Adds a user to an OpenSSL srpvfile with `openssl srp` (2048-bit group; the password
 /// goes through `-passout env:`, which is how `-add` reads it).
 pub fn openssl_srp_add(vfile: &Path, user: &str, password: &str) {
+    openssl_srp_add_gn(vfile, user, password, 2048)
+}
+
+/// [`openssl_srp_add`] in the RFC 5054 group of `bits` bits (`-gn BITS`).
+pub fn openssl_srp_add_gn(vfile: &Path, user: &str, password: &str, bits: u32) {
+    let gn = bits.to_string();
     if !vfile.exists() {
         std::fs::write(vfile, "").expect("create vfile");
     }
     let mut cmd = Command::new("openssl");
     cmd.args(["srp", "-srpvfile"])
         .arg(vfile)
-        .args([
-            "-add",
-            "-gn",
-            "2048",
-            "-passout",
-            "env:TLS_SRP_TEST_PW",
-            user,
-        ])
+        .args(["-add", "-gn", &gn, "-passout", "env:TLS_SRP_TEST_PW", user])
         .env("TLS_SRP_TEST_PW", password);
     let (st, out, err) = run("openssl srp -add", cmd, b"", PROC_TIMEOUT);
     assert!(
@@ -873,4 +872,512 @@ pub fn record_matrix(file_tag: &str, title: &str, rows: &[MatrixRow]) {
     if let Err(e) = std::fs::write(&path, text) {
         eprintln!("cannot write {}: {e}", path.display());
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// A recording TCP relay (for resumption tests: what crossed the wire in cleartext)
+
+/// Handshake message type numbers (RFC 5246 / RFC 5077) a resumption test looks for.
+pub mod hs_type {
+    /// ClientHello.
+    pub const CLIENT_HELLO: u8 = 1;
+    /// ServerHello.
+    pub const SERVER_HELLO: u8 = 2;
+    /// NewSessionTicket (RFC 5077).
+    pub const NEW_SESSION_TICKET: u8 = 4;
+    /// ServerKeyExchange (carries the SRP N, g, s, B).
+    pub const SERVER_KEY_EXCHANGE: u8 = 12;
+    /// ServerHelloDone.
+    pub const SERVER_HELLO_DONE: u8 = 14;
+    /// ClientKeyExchange (carries A).
+    pub const CLIENT_KEY_EXCHANGE: u8 = 16;
+}
+
+/// What one relayed connection showed in cleartext.
+#[derive(Clone, Debug, Default)]
+pub struct WireLog {
+    /// Handshake message types the client sent before its first ChangeCipherSpec.
+    pub client_hs: Vec<u8>,
+    /// Handshake message types the server sent before its first ChangeCipherSpec.
+    pub server_hs: Vec<u8>,
+    /// The session_id of the ClientHello.
+    pub client_hello_session_id: Vec<u8>,
+    /// The session_id of the ServerHello.
+    pub server_hello_session_id: Vec<u8>,
+    /// Extensions of the ClientHello: (type, length of its data).
+    pub client_hello_extensions: Vec<(u16, usize)>,
+    /// Extensions of the ServerHello: (type, length of its data).
+    pub server_hello_extensions: Vec<(u16, usize)>,
+    /// Bytes relayed client → server and server → client.
+    pub bytes: (usize, usize),
+}
+
+impl WireLog {
+    /// True when the server sent no ServerKeyExchange (an abbreviated handshake).
+    pub fn abbreviated(&self) -> bool {
+        !self.server_hs.is_empty() && !self.server_hs.contains(&hs_type::SERVER_KEY_EXCHANGE)
+    }
+    /// True when the server sent a NewSessionTicket before its ChangeCipherSpec.
+    pub fn ticket_issued(&self) -> bool {
+        self.server_hs.contains(&hs_type::NEW_SESSION_TICKET)
+    }
+    /// True when the ClientHello carried a non-empty session_ticket extension (35).
+    pub fn client_offered_ticket(&self) -> bool {
+        self.client_hello_extensions
+            .iter()
+            .any(|&(t, l)| t == 35 && l > 0)
+    }
+}
+
+/// Reads big-endian `n`-byte integers and slices from a byte string, never panicking.
+struct Rd<'a>(&'a [u8]);
+
+impl<'a> Rd<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        if self.0.len() < n {
+            return None;
+        }
+        let (a, b) = self.0.split_at(n);
+        self.0 = b;
+        Some(a)
+    }
+    fn uint(&mut self, n: usize) -> Option<usize> {
+        Some(
+            self.take(n)?
+                .iter()
+                .fold(0usize, |a, &b| (a << 8) | usize::from(b)),
+        )
+    }
+}
+
+/// The handshake messages (type, body) sent in cleartext before the first
+/// ChangeCipherSpec, from one direction's raw bytes.
+fn cleartext_handshakes(raw: &[u8]) -> Vec<(u8, Vec<u8>)> {
+    let mut hs = Vec::new();
+    let mut r = Rd(raw);
+    while let (Some(ct), Some(_ver), Some(len)) = (r.uint(1), r.take(2), r.uint(2)) {
+        let Some(frag) = r.take(len) else { break };
+        match ct {
+            20 => break, // ChangeCipherSpec: what follows is encrypted
+            22 => hs.extend_from_slice(frag),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    let mut r = Rd(&hs);
+    while let (Some(t), Some(len)) = (r.uint(1), r.uint(3)) {
+        let Some(body) = r.take(len) else { break };
+        out.push((t as u8, body.to_vec()));
+    }
+    out
+}
+
+/// (session_id, extensions) of a ClientHello (`client`) or ServerHello body.
+/// Hello extensions: (type, length of its data).
+pub type Extensions = Vec<(u16, usize)>;
+
+fn hello_fields(body: &[u8], client: bool) -> Option<(Vec<u8>, Extensions)> {
+    let mut r = Rd(body);
+    r.take(2 + 32)?;
+    let sid_len = r.uint(1)?;
+    let sid = r.take(sid_len)?.to_vec();
+    if client {
+        let n = r.uint(2)?;
+        r.take(n)?;
+        let n = r.uint(1)?;
+        r.take(n)?;
+    } else {
+        r.take(3)?;
+    }
+    let mut exts = Vec::new();
+    if let Some(total) = r.uint(2) {
+        let mut e = Rd(r.take(total)?);
+        while let (Some(t), Some(l)) = (e.uint(2), e.uint(2)) {
+            e.take(l)?;
+            exts.push((t as u16, l));
+        }
+    }
+    Some((sid, exts))
+}
+
+impl WireLog {
+    /// Parses what a relay recorded in each direction.
+    pub fn parse(c2s: &[u8], s2c: &[u8]) -> WireLog {
+        let mut log = WireLog {
+            bytes: (c2s.len(), s2c.len()),
+            ..WireLog::default()
+        };
+        for (t, body) in cleartext_handshakes(c2s) {
+            log.client_hs.push(t);
+            if t == hs_type::CLIENT_HELLO && log.client_hs.len() == 1 {
+                if let Some((sid, exts)) = hello_fields(&body, true) {
+                    log.client_hello_session_id = sid;
+                    log.client_hello_extensions = exts;
+                }
+            }
+        }
+        for (t, body) in cleartext_handshakes(s2c) {
+            log.server_hs.push(t);
+            if t == hs_type::SERVER_HELLO && log.server_hs.len() == 1 {
+                if let Some((sid, exts)) = hello_fields(&body, false) {
+                    log.server_hello_session_id = sid;
+                    log.server_hello_extensions = exts;
+                }
+            }
+        }
+        log
+    }
+}
+
+/// A loopback TCP relay: listens on 127.0.0.1 (kernel-chosen port), forwards each of up
+/// to `max_conns` connections to 127.0.0.1:`target` in both directions, and records the
+/// first 256 KiB of each direction. Every socket has [`IO_TIMEOUT`]; accepting stops
+/// after `max_conns` or [`PROC_TIMEOUT`] without a new connection.
+pub struct Relay {
+    /// The port clients connect to.
+    pub port: u16,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    handle: Option<JoinHandle<Vec<WireLog>>>,
+}
+
+const RELAY_KEEP: usize = 256 * 1024;
+
+fn pump(mut from: TcpStream, mut to: TcpStream) -> Vec<u8> {
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 16384];
+    loop {
+        match from.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                let chunk = &buf[..n];
+                if seen.len() < RELAY_KEEP {
+                    let keep = chunk.len().min(RELAY_KEEP - seen.len());
+                    seen.extend_from_slice(&chunk[..keep]);
+                }
+                if to.write_all(chunk).is_err() {
+                    break;
+                }
+            }
+        }
+    }
+    let _ = to.shutdown(std::net::Shutdown::Write);
+    seen
+}
+
+impl Relay {
+    /// Starts relaying to 127.0.0.1:`target`.
+    pub fn start(target: u16, max_conns: usize) -> Relay {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+        let port = listener.local_addr().expect("local_addr").port();
+        listener.set_nonblocking(true).expect("set_nonblocking");
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stop2 = stop.clone();
+        let handle = thread::spawn(move || {
+            let mut conns = Vec::new();
+            let mut deadline = Instant::now() + PROC_TIMEOUT;
+            while conns.len() < max_conns
+                && Instant::now() < deadline
+                && !stop2.load(std::sync::atomic::Ordering::Relaxed)
+            {
+                let client = match listener.accept() {
+                    Ok((s, _)) => s,
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                        thread::sleep(Duration::from_millis(2));
+                        continue;
+                    }
+                    Err(_) => break,
+                };
+                deadline = Instant::now() + PROC_TIMEOUT;
+                let Ok(server) = TcpStream::connect(("127.0.0.1", target)) else {
+                    break;
+                };
+                let _ = client.set_nonblocking(false);
+                for s in [&client, &server] {
+                    let _ = s.set_read_timeout(Some(IO_TIMEOUT));
+                    let _ = s.set_write_timeout(Some(IO_TIMEOUT));
+                    let _ = s.set_nodelay(true);
+                }
+                let (Ok(c2), Ok(s2)) = (client.try_clone(), server.try_clone()) else {
+                    break;
+                };
+                let up = thread::spawn(move || pump(client, server));
+                let down = thread::spawn(move || pump(s2, c2));
+                conns.push((up, down));
+            }
+            conns
+                .into_iter()
+                .map(|(up, down)| {
+                    let c2s = up.join().unwrap_or_default();
+                    let s2c = down.join().unwrap_or_default();
+                    WireLog::parse(&c2s, &s2c)
+                })
+                .collect()
+        });
+        Relay {
+            port,
+            stop,
+            handle: Some(handle),
+        }
+    }
+
+    /// Stops accepting, waits for the relayed connections to end (bounded by the socket
+    /// timeouts) and returns one log per connection, in the order they were accepted.
+    /// Call it after the client is done: a connection not yet accepted is not relayed.
+    pub fn finish(mut self) -> Vec<WireLog> {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.handle
+            .take()
+            .expect("finished twice")
+            .join()
+            .expect("relay thread panicked")
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// GnuTLS server helpers (for the exporter and resumption tests)
+
+/// Writes `tpasswd.conf` (`srptool --create-conf`) and `tpasswd` with `users` in the
+/// 2048-bit group (index 3), made by `srptool` under `setsid -w` (it reads the password
+/// with getpass(3), which uses stdin without a controlling terminal). Returns the paths.
+pub fn gnutls_srp_files(dir: &TempDir, users: &[(String, String)]) -> (PathBuf, PathBuf) {
+    let conf = dir.path("tpasswd.conf");
+    let passwd = dir.path("tpasswd");
+    let mut cmd = Command::new("srptool");
+    cmd.arg("--create-conf").arg(&conf);
+    let (st, out, err) = run("srptool --create-conf", cmd, b"", PROC_TIMEOUT);
+    assert!(st.success(), "srptool --create-conf: {st} {out} {err}");
+    for (user, password) in users {
+        let mut cmd = Command::new("setsid");
+        cmd.args(["-w", "srptool", "--passwd"])
+            .arg(&passwd)
+            .arg("--passwd-conf")
+            .arg(&conf)
+            .args(["-u", user, "-i", "3"]);
+        let (st, out, err) = run(
+            "srptool",
+            cmd,
+            format!("{password}\n").as_bytes(),
+            PROC_TIMEOUT,
+        );
+        assert!(st.success(), "srptool -u {user}: {st} {out} {err}");
+    }
+    (passwd, conf)
+}
+
+/// Starts `gnutls-serv --echo` (SRP only, plus `extra`) on a free port (it cannot report
+/// a kernel-chosen one; retried on another port if it fails to bind). It binds every
+/// interface (no option for one); tests connect on 127.0.0.1 only. Stdout is
+/// line-buffered (`stdbuf -oL`) so per-connection reports arrive as they happen.
+pub fn start_gnutls_serv(passwd: &Path, conf: &Path, extra: &[&str]) -> (Proc, u16) {
+    require_program("gnutls-serv", "--version");
+    for _attempt in 0..5 {
+        let port = free_port();
+        let mut cmd = Command::new("stdbuf");
+        cmd.args([
+            "-oL",
+            "gnutls-serv",
+            "--echo",
+            "--priority",
+            "NORMAL:-KX-ALL:+SRP",
+        ])
+        .args(extra)
+        .arg("--srppasswd")
+        .arg(passwd)
+        .arg("--srppasswdconf")
+        .arg(conf)
+        .arg("-p")
+        .arg(port.to_string());
+        let p = Proc::spawn("gnutls-serv", cmd, Stdio::null());
+        let ready = format!("IPv4 0.0.0.0 port {port}...done");
+        let deadline = Instant::now() + PROC_TIMEOUT;
+        while Instant::now() < deadline {
+            let err = p.stderr();
+            if err.contains(&ready) {
+                return (p, port);
+            }
+            if err.contains("ailed") || err.contains("rror") {
+                break;
+            }
+            thread::sleep(Duration::from_millis(10));
+        }
+    }
+    panic!("gnutls-serv did not start on a free port");
+}
+
+/// Starts `interop/tlslite/srp_server.py` (users: `user<TAB>password<TAB>bits` lines
+/// written to `dir`) with `extra` arguments; returns it and its port.
+pub fn start_tlslite_server(
+    dir: &TempDir,
+    users: &[(String, String)],
+    bits: u32,
+    extra: &[&str],
+) -> (Proc, u16) {
+    let file = dir.path("tlslite-users.txt");
+    let mut s = String::new();
+    for (u, p) in users {
+        s.push_str(&format!("{u}\t{p}\t{bits}\n"));
+    }
+    std::fs::write(&file, s).expect("write users");
+    let mut cmd = Command::new(venv_python());
+    cmd.arg(interop_script("tlslite/srp_server.py"))
+        .arg("--users")
+        .arg(&file)
+        .args(extra);
+    let mut p = Proc::spawn("tlslite srp_server.py", cmd, Stdio::null());
+    let line = p.wait_for_prefix("PORT ", PROC_TIMEOUT);
+    let port = line["PORT ".len()..]
+        .trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("bad {line:?}"));
+    (p, port)
+}
+
+/// One exported value: (label, length, context (None: no context), output).
+pub type ExportLine = (String, usize, Option<Vec<u8>>, Vec<u8>);
+
+/// Parses the peers' `EXPORT label=L len=N ctx=<hex|-> out=<hex>` lines:
+/// (label, len, context (None for `-`), output).
+pub fn parse_export_lines(lines: &[String]) -> Vec<ExportLine> {
+    lines
+        .iter()
+        .filter_map(|l| {
+            let rest = l.strip_prefix("EXPORT ")?;
+            let mut label = None;
+            let mut len = None;
+            let mut ctx = None;
+            let mut out = None;
+            for kv in rest.split(' ') {
+                let (k, v) = kv.split_once('=')?;
+                match k {
+                    "label" => label = Some(v.to_owned()),
+                    "len" => len = v.parse().ok(),
+                    "ctx" => ctx = Some(if v == "-" { None } else { hex::decode(v).ok() }),
+                    "out" => out = hex::decode(v).ok(),
+                    _ => {}
+                }
+            }
+            Some((label?, len?, ctx?, out?))
+        })
+        .collect()
+}
+
+/// Parses a `FINISHED client=<hex> server=<hex> reused=<0|1>` line: (client, server, reused).
+pub fn parse_finished_line(line: &str) -> Option<(Vec<u8>, Vec<u8>, bool)> {
+    let rest = line.strip_prefix("FINISHED ")?;
+    let mut c = None;
+    let mut s = None;
+    let mut r = None;
+    for kv in rest.split(' ') {
+        match kv.split_once('=')? {
+            ("client", v) => c = hex::decode(v).ok(),
+            ("server", v) => s = hex::decode(v).ok(),
+            ("reused", v) => r = Some(v == "1"),
+            _ => {}
+        }
+    }
+    Some((c?, s?, r?))
+}
+
+// ---------------------------------------------------------------------------------------
+// Resuming clients (peer command lines verified in tests/interop_resumption.rs)
+
+/// A [`Handler`] for clients that only handshake and close (`s_client -reconnect`,
+/// `gnutls-cli --resume` before its data): sends close_notify and drains to EOF.
+pub fn close_handler(tls: &mut Tls<ServerConnection>, _saw: &ServerSaw) -> Result<String, Fail> {
+    tls.close()?;
+    Ok(String::new())
+}
+
+/// A [`Handler`] that reads one line (or up to close_notify/EOF), echoes what it read, and
+/// closes: for clients that may or may not send data on a connection.
+pub fn echo_handler(tls: &mut Tls<ServerConnection>, _saw: &ServerSaw) -> Result<String, Fail> {
+    let got = tls.read_until(|b| b.contains(&b'\n'))?;
+    if !got.is_empty() {
+        tls.send(&got)?;
+    }
+    tls.close()?;
+    Ok(String::from_utf8_lossy(&got).into_owned())
+}
+
+/// Runs `openssl s_client -reconnect` (with the shim, TLS 1.2, SRP suites, plus `extra`)
+/// against 127.0.0.1:`port`: one full handshake, then five reconnections offering the
+/// session. Returns s_client's six status lines (`New, ...` / `Reused, ...`) in order,
+/// then its whole stdout.
+pub fn s_client_reconnect(
+    port: u16,
+    user: &str,
+    password: &str,
+    extra: &[&str],
+) -> (Vec<String>, String) {
+    let mut cmd = Command::new("openssl");
+    cmd.env("LD_PRELOAD", peers().shim())
+        .args(["s_client", "-srpuser", user, "-srppass"])
+        .arg(format!("pass:{password}"))
+        .args(["-cipher", "SRP", "-tls1_2", "-reconnect", "-connect"])
+        .arg(format!("127.0.0.1:{port}"))
+        .args(extra);
+    let (st, out, err) = run("openssl s_client -reconnect", cmd, b"", PROC_TIMEOUT);
+    assert!(st.success(), "s_client -reconnect: {st}\n{out}\n{err}");
+    let status = out
+        .lines()
+        .filter(|l| l.starts_with("New, ") || l.starts_with("Reused, "))
+        .map(str::to_owned)
+        .collect();
+    (status, out)
+}
+
+/// Runs `gnutls-cli --resume` (SRP only, `extra` appended) against 127.0.0.1:`port`,
+/// sending `stdin` after the second handshake. Returns (exit status, stdout + stderr);
+/// a resumed second connection prints `*** This is a resumed session`.
+pub fn gnutls_cli_resume(
+    port: u16,
+    user: &str,
+    password: &str,
+    extra: &[&str],
+    stdin: &[u8],
+) -> (ExitStatus, String) {
+    require_program("gnutls-cli", "--version");
+    let mut cmd = Command::new("gnutls-cli");
+    cmd.args(["--srpusername", user, "--srppasswd", password])
+        .args(["--priority", "NORMAL:-KX-ALL:+SRP", "--resume"])
+        .args(extra)
+        .arg("-p")
+        .arg(port.to_string())
+        .arg("127.0.0.1");
+    let (st, out, err) = run("gnutls-cli --resume", cmd, stdin, PROC_TIMEOUT);
+    (st, format!("{out}\n{err}"))
+}
+
+/// Runs curl (SRP, `-v`) fetching `paths` from https://127.0.0.1:`port` in one invocation
+/// (curl reuses the TLS session of the first connection for later ones). Returns (exit
+/// status, stdout, stderr); stderr has `SSL re-using session ID` per resumption attempt.
+pub fn curl_urls(
+    port: u16,
+    user: &str,
+    password: &str,
+    paths: &[&str],
+) -> (ExitStatus, String, String) {
+    let mut cmd = Command::new("curl");
+    cmd.args(["-sS", "-v", "--max-time", "60", "--tlsauthtype", "SRP"])
+        .args(["--tlsuser", user, "--tlspassword", password, "-k"]);
+    for p in paths {
+        cmd.arg(format!("https://127.0.0.1:{port}/{p}"));
+    }
+    run("curl", cmd, b"", PROC_TIMEOUT)
+}
+
+/// Runs `interop/tlslite/srp_client.py` against 127.0.0.1:`port` as `user` with `extra`
+/// arguments (e.g. `--resume 2`, `--export ...`) and returns its stdout lines (asserting
+/// exit 0; connection failures are reported in `CONN fail` lines, not by the exit status).
+pub fn tlslite_client(port: u16, user: &str, password: &str, extra: &[&str]) -> Vec<String> {
+    let mut cmd = Command::new(venv_python());
+    cmd.arg(interop_script("tlslite/srp_client.py"))
+        .arg("--connect")
+        .arg(format!("127.0.0.1:{port}"))
+        // `--password=`: argparse would take a password starting with '-' for an option.
+        .args(["--user", user])
+        .arg(format!("--password={password}"))
+        .args(extra);
+    let mut p = Proc::spawn("tlslite srp_client.py", cmd, Stdio::null());
+    p.expect_success(PROC_TIMEOUT * 2)
 }
