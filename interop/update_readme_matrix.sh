@@ -7,7 +7,7 @@
 #     interop/MATRIX.md. Nothing outside the markers is touched.
 #
 #   cargo test --test interop_openssl --test interop_gnutls --test interop_tlslite \
-#       --test interop_exporter
+#       --test interop_exporter --test interop_resumption
 #   interop/update_readme_matrix.sh
 #
 # Fails (exit 1) if a matrix file is missing or the README has no markers. Idempotent.
@@ -27,6 +27,7 @@ SOURCES = [
     ("gnutls", "GnuTLS 3.7.9 (gnutls-cli, gnutls-serv)", "interop_gnutls.rs"),
     ("tlslite", "tlslite-ng 0.8.2", "interop_tlslite.rs"),
     ("exporter", "Keying material exporters and tls-unique (RFC 5705, RFC 5929, RFC 9266)", "interop_exporter.rs"),
+    ("resumption", "Session resumption (session IDs and RFC 5077 tickets), checked on the wire", "interop_resumption.rs"),
 ]
 START, END = "<!-- interop-matrix:start -->", "<!-- interop-matrix:end -->"
 

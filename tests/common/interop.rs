@@ -605,6 +605,8 @@ pub struct ServerSaw {
     pub etm: bool,
     /// What the handler read (the request line, or the HTTP request head).
     pub request: String,
+    /// The handshake resumed an earlier session.
+    pub resumed: bool,
 }
 
 /// What a connection handler does after the handshake: gets the connection, returns the
@@ -692,6 +694,7 @@ fn serve_one(
         ems: tls.conn.extended_master_secret(),
         etm: tls.conn.encrypt_then_mac(),
         request: String::new(),
+        resumed: tls.conn.handshake_kind() == Some(tls_srp::HandshakeKind::Resumed),
     };
     saw.request = handler(&mut tls, &saw)?;
     Ok(saw)
