@@ -40,6 +40,9 @@ pub(crate) struct SessionValue {
     /// Server: SHA-256 of the verifier the session was made with (a later lookup of the
     /// user must give the same verifier). Client: zeros.
     pub(crate) verifier_hash: [u8; 32],
+    /// Server: the SNI host name of the full handshake (empty if none); a session resumes
+    /// only under the same name (RFC 6066 3). Client: empty (its store is keyed by name).
+    pub(crate) server_name: String,
 }
 
 impl core::fmt::Debug for SessionValue {
@@ -58,7 +61,7 @@ impl SessionValue {
     }
 
     /// `version(1) suite(2) ems(1) group_bits(4) created(8) master_secret(48)
-    /// verifier_hash(32) username<1..255>`.
+    /// verifier_hash(32) username<1..255> server_name<0..255>`.
     pub(crate) fn encode(&self) -> Zeroizing<Vec<u8>> {
         let mut out = Zeroizing::new(Vec::with_capacity(97 + self.username.len()));
         out.push(SESSION_ENCODING_V1);
@@ -71,6 +74,9 @@ impl SessionValue {
         let name = self.username.as_bytes();
         out.push(name.len().min(255) as u8);
         out.extend_from_slice(&name[..name.len().min(255)]);
+        let sni = self.server_name.as_bytes();
+        out.push(sni.len().min(255) as u8);
+        out.extend_from_slice(&sni[..sni.len().min(255)]);
         out
     }
 
@@ -93,6 +99,8 @@ impl SessionValue {
         let verifier_hash: [u8; 32] = r.take(32)?.try_into().ok()?;
         let name_len = usize::from(*r.take(1)?.first()?);
         let username = String::from_utf8(r.take(name_len)?.to_vec()).ok()?;
+        let sni_len = usize::from(*r.take(1)?.first()?);
+        let server_name = String::from_utf8(r.take(sni_len)?.to_vec()).ok()?;
         if r.any_left() || username.is_empty() {
             return None;
         }
@@ -104,6 +112,7 @@ impl SessionValue {
             created,
             username,
             verifier_hash,
+            server_name,
         })
     }
 }
@@ -341,6 +350,7 @@ mod tests {
             created: 1_700_000_000,
             username: "alice".into(),
             verifier_hash: [9; 32],
+            server_name: "device.local".into(),
         }
     }
 

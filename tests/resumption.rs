@@ -560,3 +560,27 @@ fn wrong_master_secret_on_resumption_fails_and_is_forgotten() {
     let run = connect(&ccfg, &scfg);
     assert_full(&run);
 }
+
+#[test]
+fn session_is_bound_to_its_server_name() {
+    let (_, scfg) = configs(true);
+    // A client store that offers the session whatever the server name.
+    let shared = Arc::new(SharedStore::default());
+    let mut c = client_config();
+    c.resumption = Resumption::store(shared.clone());
+    let ccfg = Arc::new(c);
+    let run = |name: &str| {
+        let mut client = ClientConnection::new(ccfg.clone(), Some(name)).unwrap();
+        let mut server = ServerConnection::new(scfg.clone()).unwrap();
+        let out = handshake(&mut client, &mut server);
+        assert!(out.ok(), "{out:?}");
+        assert_eq!(server.server_name(), Some(name));
+        server.handshake_kind().unwrap()
+    };
+    assert_eq!(run("device.local"), HandshakeKind::Full);
+    assert_eq!(run("device.local"), HandshakeKind::Resumed);
+    // Offered under another SNI name: RFC 6066 3, full handshake.
+    assert!(shared.0.lock().unwrap().is_some());
+    assert_eq!(run("other.example"), HandshakeKind::Full);
+    assert_eq!(run("other.example"), HandshakeKind::Resumed);
+}

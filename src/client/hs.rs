@@ -105,6 +105,7 @@ impl Sessions {
                 created,
                 username: self.key.username.clone(),
                 verifier_hash: [0; 32],
+                server_name: String::new(),
             },
             session_id,
             ticket,

@@ -266,7 +266,7 @@ fn expect_client_hello(
 }
 
 /// The session the client offers (ticket first, then session ID), if we may resume it:
-/// ours, fresh, for the same username, with a suite the client offers and we enable, and
+/// ours, fresh, for the same username and SNI host name, with a suite the client offers and we enable, and
 /// with the same extended_master_secret choice as this connection (RFC 7627 5.3: any
 /// mismatch means a full handshake).
 fn find_resumable(
@@ -291,6 +291,7 @@ fn find_resumable(
     let lifetime = config.session_lifetime.as_secs();
     let usable = session.is_fresh(now_secs(), lifetime)
         && session.username == username
+        && session.server_name == cx.sni.as_deref().unwrap_or_default()
         && session.extended_master_secret == cx.extended_master_secret
         && ch.cipher_suites.contains(&session.suite)
         && config
@@ -697,6 +698,7 @@ impl ExpectFinished {
             created: now_secs(),
             username: new_session.username,
             verifier_hash: new_session.verifier_hash,
+            server_name: cx.sni.clone().unwrap_or_default(),
         };
         if new_session.send_ticket {
             let bytes = new_session_ticket(&new_session.config, &session);
