@@ -318,7 +318,12 @@ impl Proc {
                 Err(_) => break,
             }
         }
+        // The stderr reader may still be copying after stdout's EOF: wait for it too
+        // (bounded by the same deadline), or a fast exit loses its error message.
         for r in self.readers.drain(..) {
+            while !r.is_finished() && Instant::now() < end {
+                thread::sleep(Duration::from_millis(2));
+            }
             if r.is_finished() {
                 let _ = r.join();
             }
