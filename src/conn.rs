@@ -54,6 +54,9 @@ impl IoState {
     }
 }
 
+/// Slots of chunk queue kept when it is drained (more are released).
+const IDLE_CHUNK_SLOTS: usize = 4;
+
 /// A queue of byte chunks, consumed from the front.
 #[derive(Debug, Default)]
 pub(crate) struct ChunkVecBuffer {
@@ -106,6 +109,11 @@ impl ChunkVecBuffer {
             self.len -= avail;
             self.offset = 0;
             self.chunks.pop_front();
+        }
+        if self.chunks.is_empty() && self.chunks.capacity() > IDLE_CHUNK_SLOTS {
+            // A burst (a handshake flight, a large write) grew the queue: give it back
+            // once drained. Small queues are kept so the busy path does not reallocate.
+            self.chunks = VecDeque::new();
         }
     }
     /// One write call with the queued chunks (vectored).

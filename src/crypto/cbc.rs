@@ -518,15 +518,17 @@ fn extract_mac(data: &[u8], mac_start: usize, min_start: usize) -> [u8; MAC_LEN]
     }
     // mac[t] = rotated[(rotation + t) % 20]: rotate left by `rotation` (< 20 < 32), one
     // bit of it at a time.
-    let mut shift = 1;
-    while shift < 32 {
-        let take = 0u8.wrapping_sub((rotation & shift as u64 != 0) as u8); // SECRET mask
-        let before = rotated;
-        for (t, out) in rotated.iter_mut().enumerate() {
-            let moved = before[(t + shift) % MAC_LEN];
-            *out = (moved & take) | (*out & !take);
+    for bit in 0..5 {
+        // SECRET mask, all ones or zero. `black_box` keeps the optimiser from knowing that:
+        // when it knew (a mask built from a `bool`), LLVM compiled this masked select into
+        // a conditional jump over the rotation, a branch on the MAC's secret position.
+        let shift = 1usize << bit; // PUBLIC
+        let take = core::hint::black_box(0u8.wrapping_sub(((rotation >> bit) & 1) as u8));
+        let mut moved = rotated;
+        moved.rotate_left(shift % MAC_LEN); // PUBLIC amount
+        for (out, m) in rotated.iter_mut().zip(moved.iter()) {
+            *out ^= (m ^ *out) & take;
         }
-        shift <<= 1;
     }
     rotated
 }

@@ -14,20 +14,75 @@ use crate::error::{Error, InvalidMessage};
 /// Buffers bytes from the transport and yields whole records. The buffer never holds more
 /// than one maximal record plus what one `read_tls` call may add (bounded).
 ///
-/// The storage (`MAX_WIRE_SIZE` bytes) is allocated and zeroed once, on the first read,
-/// so that a peer sending one byte at a time costs a copy of that byte, not a new buffer.
+/// # Memory
+///
+/// An idle connection should not pin a record-sized buffer, and a busy one should not
+/// allocate per record. So:
+///
+/// - the storage is allocated (zeroed) on demand: [`SMALL_BUF`] bytes at first, grown
+///   once to `MAX_WIRE_SIZE` when a record's header announces more than that, or when
+///   the buffered bytes fill it;
+/// - when every record has been popped and nothing else is buffered, the storage is
+///   released; a read that fails (`WouldBlock`) or hits EOF with nothing buffered
+///   releases it too. While it holds a partial record it is kept, so a bulk transfer,
+///   whose reads seldom end exactly on a record boundary, keeps one buffer;
+/// - a large buffer left holding only a few bytes of a partial record after a read that
+///   did not fill it (the transport ran dry) is cut back to [`SMALL_BUF`].
+///
+/// A peer sending one byte at a time costs a copy of that byte, not a new buffer (partial
+/// data keeps the buffer); a peer sending small complete records, each in its own read,
+/// costs one small allocation per read.
 #[derive(Debug, Default)]
 pub struct MessageDeframer {
-    /// Storage; `buf[..used]` holds the received bytes not yet popped.
+    /// Storage; `buf[..used]` holds the received bytes not yet popped. Its length is 0,
+    /// `SMALL_BUF` or `MAX_WIRE_SIZE`.
     buf: Vec<u8>,
     /// How many bytes of `buf` are in use.
     used: usize,
+    /// The last read filled all the room it had: more data is probably waiting, so a
+    /// large buffer holding a partial record is not cut back.
+    busy: bool,
 }
 
+/// Size of the storage when it is (re)allocated for a read: holds the records of a
+/// handshake flight and small application data without growing.
+pub const SMALL_BUF: usize = 4096;
+
 impl MessageDeframer {
-    /// A new, empty deframer.
+    /// A new, empty deframer. Allocates nothing until the first read.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Makes room for at least `min_room` more bytes (within `MAX_WIRE_SIZE`), and for
+    /// the whole record being received once its header has arrived.
+    fn grow(&mut self, min_room: usize) {
+        let len = self.buf.len();
+        let pending = self.buf.get(..self.used).unwrap_or_default();
+        // A malformed header is reported by `pop`; here it only means no record end.
+        let record_end = check_header(pending)
+            .ok()
+            .flatten()
+            .map_or(0, |l| HEADER_SIZE.saturating_add(l));
+        let mut want = if len == 0 { SMALL_BUF } else { len };
+        if self.used.saturating_add(min_room) > want || record_end > want {
+            want = MAX_WIRE_SIZE;
+        }
+        if want > len {
+            self.buf.resize(want, 0);
+        }
+    }
+
+    /// Frees the storage if nothing is buffered.
+    fn release_if_empty(&mut self) {
+        if self.used == 0 && self.buf.capacity() > 0 {
+            self.buf = Vec::new();
+        }
+    }
+
+    /// Whether storage is allocated (for tests and memory accounting).
+    pub fn capacity(&self) -> usize {
+        self.buf.capacity()
     }
 
     /// Reads from `rd` into the buffer: at most enough to complete a maximal record
@@ -38,14 +93,22 @@ impl MessageDeframer {
         if used >= MAX_WIRE_SIZE {
             return Err(io::Error::other("message buffer full"));
         }
-        if self.buf.len() < MAX_WIRE_SIZE {
-            self.buf.resize(MAX_WIRE_SIZE, 0);
-        }
-        let space = self.buf.get_mut(used..MAX_WIRE_SIZE).unwrap_or_default();
+        self.grow(1);
+        let space = self.buf.get_mut(used..).unwrap_or_default();
         let room = space.len();
         // A reader that claims more than it was given is not trusted past the space it had.
-        let got = rd.read(space)?.min(room);
+        let got = match rd.read(space) {
+            Ok(n) => n.min(room),
+            Err(e) => {
+                // Typically `WouldBlock`: nothing is waiting, do not keep a buffer for it.
+                self.busy = false;
+                self.release_if_empty();
+                return Err(e);
+            }
+        };
         self.used = used.saturating_add(got);
+        self.busy = got > 0 && got == room;
+        self.release_if_empty();
         Ok(got)
     }
 
@@ -56,6 +119,10 @@ impl MessageDeframer {
         if bytes.len() > MAX_WIRE_SIZE.saturating_sub(self.used) {
             return Err(io::Error::other("message buffer full"));
         }
+        if bytes.is_empty() {
+            return Ok(0);
+        }
+        self.grow(bytes.len());
         self.read(&mut rd)
     }
 
@@ -81,6 +148,12 @@ impl MessageDeframer {
         // Move what follows the record to the front.
         self.buf.copy_within(end..self.used, 0);
         self.used = self.used.saturating_sub(end);
+        self.release_if_empty();
+        if !self.busy && self.used > 0 && self.used <= SMALL_BUF / 2 && self.buf.len() > SMALL_BUF {
+            // The transport ran dry after a large record: keep no more than the rest needs.
+            self.buf.truncate(SMALL_BUF);
+            self.buf.shrink_to_fit();
+        }
         Ok(Some(OpaqueMessage {
             typ,
             version,
@@ -295,7 +368,11 @@ mod tests {
             }
         }
         let mut d = MessageDeframer::new();
-        assert_eq!(d.read(&mut Liar).unwrap(), MAX_WIRE_SIZE);
+        // The first read gets the small buffer, the next one the rest of a maximal one.
+        assert_eq!(d.read(&mut Liar).unwrap(), SMALL_BUF);
+        assert_eq!(d.read(&mut Liar).unwrap(), MAX_WIRE_SIZE - SMALL_BUF);
+        assert_eq!(d.buffered(), MAX_WIRE_SIZE);
+        assert!(d.read(&mut Liar).is_err());
         assert_eq!(d.buffered(), MAX_WIRE_SIZE);
     }
 
@@ -314,5 +391,123 @@ mod tests {
             io::ErrorKind::WouldBlock
         );
         assert_eq!(d.buffered(), 2);
+    }
+
+    /// A reader that hands out its bytes, then fails with `WouldBlock` (a drained socket).
+    struct Socket<'a>(&'a [u8]);
+
+    impl io::Read for Socket<'_> {
+        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+            if self.0.is_empty() {
+                return Err(io::ErrorKind::WouldBlock.into());
+            }
+            let n = out.len().min(self.0.len());
+            let (head, rest) = self.0.split_at(n);
+            out[..n].copy_from_slice(head);
+            self.0 = rest;
+            Ok(n)
+        }
+    }
+
+    fn drain(d: &mut MessageDeframer) -> Vec<OpaqueMessage> {
+        let mut out = Vec::new();
+        while let Some(m) = d.pop().unwrap() {
+            out.push(m);
+        }
+        out
+    }
+
+    #[test]
+    fn storage_released_when_idle() {
+        let mut d = MessageDeframer::new();
+        assert_eq!(d.capacity(), 0);
+        // A small record read whole: popped, then nothing is kept.
+        let small = record(23, [3, 3], &[7; 100]);
+        assert_eq!(d.read(&mut Socket(&small)).unwrap(), small.len());
+        assert!(d.capacity() >= SMALL_BUF);
+        assert_eq!(drain(&mut d).len(), 1);
+        assert_eq!(d.capacity(), 0);
+        // A read that would block, with nothing buffered, keeps nothing either.
+        let e = d.read(&mut Socket(&[])).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::WouldBlock);
+        assert_eq!(d.capacity(), 0);
+        // A maximal record grows the storage; once consumed, it is released.
+        let big = record(23, [3, 3], &vec![9; MAX_CIPHERTEXT_LEN]);
+        let mut sock = Socket(&big);
+        while d.buffered() < big.len() {
+            assert!(d.read(&mut sock).unwrap() > 0);
+        }
+        assert!(d.capacity() >= MAX_WIRE_SIZE);
+        let got = drain(&mut d);
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].payload.len(), MAX_CIPHERTEXT_LEN);
+        assert_eq!(d.capacity(), 0);
+        // EOF with nothing buffered.
+        assert_eq!(d.read(&mut &[][..]).unwrap(), 0);
+        assert_eq!(d.capacity(), 0);
+    }
+
+    #[test]
+    fn partial_record_keeps_storage_but_a_large_buffer_shrinks() {
+        // A maximal record followed by 3 bytes of the next header, then the socket is dry.
+        let mut wire = record(23, [3, 3], &vec![1; 16 * 1024 + 48]);
+        let next = record(21, [3, 3], &[2, 40]);
+        wire.extend_from_slice(&next[..3]);
+        let mut d = MessageDeframer::new();
+        let mut sock = Socket(&wire);
+        while d.buffered() < wire.len() {
+            assert!(d.read(&mut sock).unwrap() > 0);
+        }
+        assert!(d.read(&mut sock).is_err());
+        assert_eq!(drain(&mut d).len(), 1);
+        assert_eq!(d.buffered(), 3);
+        assert!(d.capacity() >= 3 && d.capacity() <= SMALL_BUF);
+        // The rest arrives: the record comes out intact.
+        d.extend(&next[3..]).unwrap();
+        let got = drain(&mut d);
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].payload, [2, 40]);
+        assert_eq!(d.capacity(), 0);
+    }
+
+    #[test]
+    fn bulk_reads_keep_storage() {
+        // A stream of records that does not fit one read: every read ends inside a
+        // record, so the storage is never emptied and never reallocated until the end.
+        for body in [1000usize, 16 * 1024 + 48] {
+            let one = record(23, [3, 3], &vec![3; body]);
+            let count = 40;
+            let stream: Vec<u8> = one
+                .iter()
+                .copied()
+                .cycle()
+                .take(one.len() * count)
+                .collect();
+            let mut sock = Socket(&stream);
+            let mut d = MessageDeframer::new();
+            let mut n = 0;
+            let mut storage = None;
+            let mut reallocations = 0;
+            while n < count {
+                if d.read(&mut sock).is_err() {
+                    break;
+                }
+                n += drain(&mut d).len();
+                if d.buffered() > 0 {
+                    let p = d.buf.as_ptr();
+                    if storage.is_some_and(|q| q != p) {
+                        reallocations += 1;
+                    }
+                    storage = Some(p);
+                }
+            }
+            assert_eq!(n, count);
+            // At most the one growth from the small buffer to a maximal one.
+            assert!(
+                reallocations <= 1,
+                "body {body}: {reallocations} reallocations"
+            );
+            assert_eq!(d.capacity(), 0);
+        }
     }
 }

@@ -56,6 +56,11 @@ impl HandshakeJoiner {
             return Ok(None);
         }
         let bytes: Vec<u8> = self.buf.drain(..end).collect();
+        if self.buf.is_empty() {
+            // Handshake messages come in a few flights: keep no storage in between (an
+            // established connection would otherwise hold its largest flight's size).
+            self.buf = Vec::new();
+        }
         let msg = HandshakeMessagePayload::read_bytes(&bytes)?;
         Ok(Some((msg, bytes)))
     }
