@@ -162,7 +162,9 @@ fn analyse(samples: &[(usize, u64)]) -> Report {
 }
 
 fn print(name: &str, classes: [&str; 2], r: &Report, informative: bool) {
-    let verdict = if informative {
+    let verdict = if SMOKE.load(std::sync::atomic::Ordering::Relaxed) {
+        "(smoke run)"
+    } else if informative {
         "(expected to differ; not a leak test)"
     } else if r.t_max.abs() < THRESHOLD {
         "ok: no leak detected"
@@ -477,6 +479,9 @@ fn finished_check(samples: usize, rng: &mut Rng) {
 
 // ------------------------------------------------------------------------------------------
 
+/// Set for a smoke run: verdicts are not printed.
+static SMOKE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut scale: f64 = std::env::var("DUDECT_SCALE")
@@ -501,7 +506,20 @@ fn main() {
         }
         i += 1;
     }
-    let n = |base: f64| ((base * scale) as usize).max(1000);
+    // `cargo bench` passes --bench; `cargo test --all-targets` runs this binary without it
+    // (in the test profile): then a smoke run only checks that every case still runs.
+    let smoke = !args.iter().any(|a| a == "--bench") && std::env::var("DUDECT_SCALE").is_err();
+    SMOKE.store(smoke, std::sync::atomic::Ordering::Relaxed);
+    if smoke {
+        println!(
+            "dudect: smoke run (not under `cargo bench`): a few samples per case, the statistics \
+             mean nothing here; measure with `cargo bench --bench dudect`"
+        );
+    }
+    let n = |base: f64| match smoke {
+        true => 200,
+        false => ((base * scale) as usize).max(1000),
+    };
     let wanted = |name: &str| filter.as_deref().is_none_or(|f| name.contains(f));
     let mut rng = Rng::new();
     println!(

@@ -393,7 +393,9 @@ impl AwaitUser {
             None => match self.config.unknown_users {
                 UnknownUserPolicy::Reject => return Err(Error::UnknownUser),
                 // A clone, as a store lookup of a known user makes one.
-                UnknownUserPolicy::Simulate => (core::hint::black_box(simulated_record.clone()), true),
+                UnknownUserPolicy::Simulate => {
+                    (core::hint::black_box(simulated_record.clone()), true)
+                }
             },
         };
         if record.salt.is_empty() || record.salt.len() > 255 {
