@@ -23,6 +23,22 @@ pub(crate) fn now_secs() -> u64 {
         .unwrap_or(0)
 }
 
+/// Binds a client session to the credentials that made it: a PRF of the username and
+/// password under a random per-process key (so a stored session never carries a plain
+/// hash of the password).
+pub(crate) fn client_binding(username: &str, password: &[u8]) -> [u8; 32] {
+    static KEY: std::sync::OnceLock<[u8; 32]> = std::sync::OnceLock::new();
+    // If the system RNG failed, a fixed key still binds the password.
+    let key = KEY.get_or_init(|| crate::rand::random_array().unwrap_or([0x5c; 32]));
+    let mut seed = Zeroizing::new(Vec::with_capacity(username.len() + 1 + password.len()));
+    seed.extend_from_slice(username.as_bytes());
+    seed.push(0);
+    seed.extend_from_slice(password);
+    let mut out = [0u8; 32];
+    crate::crypto::prf::prf(&mut out, key, b"tls-srp client session binding", &seed);
+    out
+}
+
 /// Encoding version of [`SessionValue`]; bump when the layout changes.
 const SESSION_ENCODING_V1: u8 = 1;
 
@@ -38,7 +54,9 @@ pub(crate) struct SessionValue {
     pub(crate) created: u64,
     pub(crate) username: String,
     /// Server: SHA-256 of the verifier the session was made with (a later lookup of the
-    /// user must give the same verifier). Client: zeros.
+    /// user must give the same verifier). Client: a keyed hash of the username and password
+    /// the session was made with (see `client_binding`), so that a config with another
+    /// password sharing the store cannot resume it.
     pub(crate) verifier_hash: [u8; 32],
     /// Server: the SNI host name of the full handshake (empty if none); a session resumes
     /// only under the same name (RFC 6066 3). Client: empty (its store is keyed by name).
@@ -291,12 +309,14 @@ pub(crate) struct ClientSession {
     pub(crate) session_id: Vec<u8>,
     /// The RFC 5077 ticket, if the server issued one.
     pub(crate) ticket: Vec<u8>,
-    /// Server's ticket lifetime hint (seconds; 0 = unspecified).
+    /// Server's ticket lifetime hint (seconds; 0 = unspecified), counted from `received`.
     pub(crate) lifetime_hint: u32,
+    /// When the ticket (or, without one, the session) was received (seconds since the epoch).
+    pub(crate) received: u64,
 }
 
 impl ClientSession {
-    /// `value<2> session_id<1> ticket<2> lifetime_hint(4)`.
+    /// `value<2> session_id<1> ticket<2> lifetime_hint(4) received(8)`.
     pub(crate) fn encode(&self) -> Zeroizing<Vec<u8>> {
         let value = self.value.encode();
         let mut out = Zeroizing::new(Vec::with_capacity(
@@ -310,6 +330,7 @@ impl ClientSession {
         out.extend_from_slice(&(t.len() as u16).to_be_bytes());
         out.extend_from_slice(t);
         out.extend_from_slice(&self.lifetime_hint.to_be_bytes());
+        out.extend_from_slice(&self.received.to_be_bytes());
         out
     }
 
@@ -325,6 +346,7 @@ impl ClientSession {
         let tlen = usize::from(u16::from_be_bytes(r.take(2)?.try_into().ok()?));
         let ticket = r.take(tlen)?.to_vec();
         let lifetime_hint = u32::from_be_bytes(r.take(4)?.try_into().ok()?);
+        let received = u64::from_be_bytes(r.take(8)?.try_into().ok()?);
         if r.any_left() {
             return None;
         }
@@ -333,6 +355,7 @@ impl ClientSession {
             session_id,
             ticket,
             lifetime_hint,
+            received,
         })
     }
 }
@@ -379,12 +402,14 @@ mod tests {
             session_id: vec![1; 32],
             ticket: vec![2; 100],
             lifetime_hint: 7200,
+            received: 1_700_000_100,
         };
         let enc = s.encode();
         let back = ClientSession::decode(&enc).expect("decodes");
         assert_eq!(back.session_id, s.session_id);
         assert_eq!(back.ticket, s.ticket);
         assert_eq!(back.lifetime_hint, 7200);
+        assert_eq!(back.received, 1_700_000_100);
         for cut in 0..enc.len() {
             assert!(ClientSession::decode(&enc[..cut]).is_none());
         }

@@ -584,3 +584,79 @@ fn session_is_bound_to_its_server_name() {
     assert_eq!(run("other.example"), HandshakeKind::Full);
     assert_eq!(run("other.example"), HandshakeKind::Resumed);
 }
+
+#[test]
+fn a_shared_store_never_lets_another_password_resume() {
+    let (_, scfg) = configs(true);
+    let store = tls_srp::ClientSessionMemoryCache::new(4);
+    let mut good = client_config();
+    good.resumption = Resumption::store(store.clone());
+    let good = Arc::new(good);
+    assert_full(&connect(&good, &scfg));
+    // Same username, same store, wrong password: the stored session is not offered, so the
+    // handshake is a full one and fails as a wrong password does.
+    let mut bad = ClientConfig::new(USER, "not the password");
+    bad.resumption = Resumption::store(store.clone());
+    let mut client = ClientConnection::new(Arc::new(bad), Some("localhost")).unwrap();
+    let mut server = ServerConnection::new(scfg.clone()).unwrap();
+    let out = handshake(&mut client, &mut server);
+    assert_eq!(client.handshake_kind(), Some(HandshakeKind::Full));
+    assert!(out.client.is_some() && out.server.is_some(), "{out:?}");
+    // A config with the right password (a different instance) may resume it.
+    let mut again = client_config();
+    again.resumption = Resumption::store(store);
+    assert_resumed(&connect(&Arc::new(again), &scfg));
+}
+
+#[test]
+fn raising_the_group_floor_drops_smaller_sessions() {
+    let scfg = Arc::new(ServerConfig::new(store_with(USER, PASSWORD, 1536)).unwrap());
+    let store = tls_srp::ClientSessionMemoryCache::new(4);
+    let mut low = client_config();
+    low.min_group_bits = 1536;
+    low.resumption = Resumption::store(store.clone());
+    let low = Arc::new(low);
+    assert_full(&connect(&low, &scfg));
+    assert_resumed(&connect(&low, &scfg));
+    let mut strict = client_config();
+    strict.resumption = Resumption::store(store);
+    let mut client = ClientConnection::new(Arc::new(strict), Some("localhost")).unwrap();
+    let mut server = ServerConnection::new(scfg).unwrap();
+    let out = handshake(&mut client, &mut server);
+    // Not resumed; the full handshake then meets the 2048-bit floor.
+    assert_eq!(client.handshake_kind(), Some(HandshakeKind::Full));
+    assert!(matches!(
+        out.client,
+        Some(Error::PeerIncompatible(
+            tls_srp::PeerIncompatible::SrpGroupTooSmall { .. }
+        ))
+    ));
+}
+
+#[test]
+fn no_server_name_no_resumption() {
+    let (ccfg, scfg) = configs(true);
+    for _ in 0..2 {
+        let mut client = ClientConnection::new(ccfg.clone(), None).unwrap();
+        let mut server = ServerConnection::new(scfg.clone()).unwrap();
+        let mut hello = None;
+        let out = handshake_altered(
+            &mut client,
+            &mut server,
+            |b| {
+                for m in handshake_messages(&b) {
+                    if let HandshakePayload::ClientHello(ch) = m.payload {
+                        hello.get_or_insert(ch);
+                    }
+                }
+                b
+            },
+            |b| b,
+        );
+        assert!(out.ok(), "{out:?}");
+        assert_eq!(client.handshake_kind(), Some(HandshakeKind::Full));
+        let hello = hello.unwrap();
+        assert!(hello.session_id.0.is_empty());
+        assert!(hello.session_ticket().is_none());
+    }
+}

@@ -449,11 +449,9 @@ async fn connect_async(a: ConnectArgs, cfg: ClientConfig) -> Result<(), Fail> {
         .rsplit_once(':')
         .map(|(h, _)| h.trim_matches(['[', ']']))
         .unwrap_or("");
-    let sni = if host.parse::<std::net::IpAddr>().is_ok() || host.is_empty() {
-        None
-    } else {
-        Some(host)
-    };
+    // The library sends SNI only for DNS names, and keys stored sessions by this name (IP
+    // literals included): with no name at all it would not resume.
+    let sni = (!host.is_empty()).then_some(host);
     // One connector for every connection: they share its session store, so reconnections
     // resume the first session (like `openssl s_client -reconnect`).
     let connector = TlsConnector::from(Arc::new(cfg));

@@ -67,6 +67,8 @@ pub(crate) struct Sessions {
     /// A ticket received in this handshake, with its lifetime hint.
     new_ticket: Option<(Vec<u8>, u32)>,
     group_bits: u32,
+    /// The credentials binding (`session::client_binding`) of this config.
+    binding: [u8; 32],
 }
 
 impl Sessions {
@@ -75,20 +77,21 @@ impl Sessions {
         let Some(store) = &self.store else {
             return;
         };
-        let (created, resumed_id) = match (&self.offered, cx.handshake_kind) {
-            (Some(s), Some(HandshakeKind::Resumed)) => (s.value.created, s.session_id.clone()),
-            _ => (now_secs(), Vec::new()),
+        let now = now_secs();
+        let resumed = cx.handshake_kind == Some(HandshakeKind::Resumed);
+        let (created, resumed_id) = match (&self.offered, resumed) {
+            (Some(s), true) => (s.value.created, s.session_id.clone()),
+            _ => (now, Vec::new()),
         };
-        let (ticket, lifetime_hint) = match (self.new_ticket.take(), &self.offered) {
-            (Some((t, h)), _) => (t, h),
+        let (ticket, lifetime_hint, received) = match (self.new_ticket.take(), &self.offered) {
+            // RFC 5077 3.3: the hint counts from when the ticket is received.
+            (Some((t, h)), _) => (t, h, now),
             // Resumed without a new ticket: keep offering the one we have.
-            (None, Some(s)) if cx.handshake_kind == Some(HandshakeKind::Resumed) => {
-                (s.ticket.clone(), s.lifetime_hint)
-            }
-            (None, _) => (Vec::new(), 0),
+            (None, Some(s)) if resumed => (s.ticket.clone(), s.lifetime_hint, s.received),
+            (None, _) => (Vec::new(), 0, now),
         };
-        let session_id = match cx.handshake_kind {
-            Some(HandshakeKind::Resumed) if !resumed_id.is_empty() => resumed_id,
+        let session_id = match resumed {
+            true if !resumed_id.is_empty() => resumed_id,
             _ => core::mem::take(&mut self.server_session_id),
         };
         if ticket.is_empty() && session_id.is_empty() {
@@ -104,12 +107,13 @@ impl Sessions {
                 srp_group_bits: self.group_bits,
                 created,
                 username: self.key.username.clone(),
-                verifier_hash: [0; 32],
+                verifier_hash: self.binding,
                 server_name: String::new(),
             },
             session_id,
             ticket,
             lifetime_hint,
+            received,
         };
         store.put(&self.key, session.encode());
     }
@@ -122,8 +126,11 @@ impl Sessions {
     }
 }
 
-/// How long a client keeps offering a session whose server gave no lifetime hint.
+/// How long a client keeps offering a ticket or session ID after receiving it when the
+/// server gave no lifetime hint (and the most it trusts a hint for).
 const DEFAULT_CLIENT_SESSION_LIFETIME: u64 = 24 * 3600;
+/// The oldest session (from its full handshake) a client offers, however often renewed.
+const MAX_CLIENT_SESSION_AGE: u64 = 7 * 24 * 3600;
 
 pub(crate) struct ExpectServerHello {
     config: Arc<ClientConfig>,
@@ -210,8 +217,15 @@ pub(crate) fn start(
     }
     let client_random = crate::rand::random_array::<32>()?;
 
+    // Without a server name there is nothing to key sessions by: no resumption (offering
+    // one server's session to another would link the two connections).
+    let store = config
+        .resumption
+        .store
+        .clone()
+        .filter(|_| server_name.is_some_and(|n| !n.is_empty()));
     let mut sessions = Sessions {
-        store: config.resumption.store.clone(),
+        store,
         key: ClientSessionKey {
             server_name: server_name.unwrap_or_default().to_owned(),
             username: config.username().to_owned(),
@@ -223,13 +237,14 @@ pub(crate) fn start(
         server_session_id: Vec::new(),
         new_ticket: None,
         group_bits: 0,
+        binding: crate::session::client_binding(config.username(), config.password()),
     };
     let stored = sessions
         .store
         .as_ref()
         .and_then(|st| st.get(&sessions.key))
         .and_then(|bytes| ClientSession::decode(&bytes))
-        .filter(|s| resumable(&config, s));
+        .filter(|s| resumable(&config, s, &sessions.binding));
     let mut ticket_ext = None;
     if let Some(s) = stored {
         if config.resumption.tickets && !s.ticket.is_empty() {
@@ -242,7 +257,7 @@ pub(crate) fn start(
             sessions.offered = Some(s);
         }
     }
-    if config.resumption.tickets && config.resumption.store.is_some() {
+    if config.resumption.tickets && sessions.store.is_some() {
         sessions.sent_ticket_ext = true;
         ticket_ext.get_or_insert_with(Vec::new);
     }
@@ -297,15 +312,22 @@ pub(crate) fn start(
     )))
 }
 
-/// Whether a stored session may be offered with this config: fresh, a suite we still
-/// offer, and the same extended_master_secret setting (RFC 7627 5.3: a session without it
-/// is not resumed by a client that offers it).
-fn resumable(config: &ClientConfig, s: &ClientSession) -> bool {
+/// Whether a stored session may be offered with this config: made with the same username
+/// and password (a store may be shared between configs), fresh, a group no smaller than our
+/// minimum, a suite we still offer, and the same extended_master_secret setting (RFC 7627
+/// 5.3: a session without it is not resumed by a client that offers it).
+fn resumable(config: &ClientConfig, s: &ClientSession, binding: &[u8; 32]) -> bool {
+    use subtle::ConstantTimeEq;
     let lifetime = match s.lifetime_hint {
         0 => DEFAULT_CLIENT_SESSION_LIFETIME,
         hint => u64::from(hint).min(DEFAULT_CLIENT_SESSION_LIFETIME),
     };
-    s.value.is_fresh(now_secs(), lifetime)
+    let now = now_secs();
+    let fresh = now >= s.received.saturating_sub(60) && now.saturating_sub(s.received) < lifetime;
+    bool::from(s.value.verifier_hash.ct_eq(binding))
+        && fresh
+        && s.value.is_fresh(now, MAX_CLIENT_SESSION_AGE)
+        && s.value.srp_group_bits >= config.min_group_bits
         && s.value.extended_master_secret == config.enable_extended_master_secret
         && config
             .cipher_suites

@@ -134,7 +134,8 @@ pub struct ClientConnection {
 
 impl ClientConnection {
     /// Starts a handshake; the ClientHello is queued for `write_tls` at once.
-    /// `server_name` is sent as SNI if it is a DNS name and SNI is enabled.
+    /// `server_name` is sent as SNI if it is a DNS name and SNI is enabled, and keys the
+    /// session store (IP literals too): with `None`, no session is offered or stored.
     pub fn new(config: Arc<ClientConfig>, server_name: Option<&str>) -> Result<Self, Error> {
         let mut cx = ConnectionCommon::new_common_state();
         let state = hs::start(config, server_name, &mut cx)?;
