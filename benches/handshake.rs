@@ -52,7 +52,7 @@ fn setup(bits: u32, mode: Mode) -> Setup {
     // Builds the fixed-base tables and (when resuming) the session, outside measurements.
     one_handshake(&s);
     if mode != Mode::Full {
-        let mut client = ClientConnection::new(s.client.clone(), None).unwrap();
+        let mut client = ClientConnection::new(s.client.clone(), Some("bench.local")).unwrap();
         let mut server = ServerConnection::new(s.server.clone()).unwrap();
         run(&mut client, &mut server);
         assert_eq!(client.handshake_kind(), Some(HandshakeKind::Resumed));
@@ -88,7 +88,7 @@ fn pump(from: &mut ConnectionCommon, to: &mut ConnectionCommon, to_time: &mut Du
 fn one_handshake(s: &Setup) -> (Duration, Duration) {
     let (mut ct, mut st) = (Duration::ZERO, Duration::ZERO);
     let t = Instant::now();
-    let mut client = ClientConnection::new(s.client.clone(), None).unwrap();
+    let mut client = ClientConnection::new(s.client.clone(), Some("bench.local")).unwrap();
     ct += t.elapsed();
     let t = Instant::now();
     let mut server = ServerConnection::new(s.server.clone()).unwrap();
