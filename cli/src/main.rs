@@ -141,6 +141,11 @@ pub struct ServeArgs {
     /// Never resume sessions: every connection does the full SRP exchange.
     #[arg(long, conflicts_with = "tickets")]
     pub no_resumption: bool,
+    /// File holding the server secret from which unknown users' salts are derived, so they
+    /// stay the same across restarts like real users' (created, mode 0600, if missing).
+    /// Default: VFILE.secret next to the verifier file.
+    #[arg(long, value_name = "FILE")]
+    pub secret_file: Option<PathBuf>,
     /// Seconds after its full handshake a session may be resumed.
     #[arg(long, default_value_t = 7200, value_name = "SECS")]
     pub session_lifetime: u64,

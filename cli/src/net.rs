@@ -120,6 +120,13 @@ async fn serve_async(
     if a.reject_unknown {
         config.unknown_users = UnknownUserPolicy::Reject;
     }
+    let secret_path = a.secret_file.clone().unwrap_or_else(|| {
+        let mut p = a.vfile.clone().into_os_string();
+        p.push(".secret");
+        p.into()
+    });
+    let secret = load_or_create_secret(&secret_path)?;
+    config.set_simulation_secret(*secret);
     config.session_lifetime = Duration::from_secs(a.session_lifetime);
     if a.no_resumption {
         config.session_storage = None;
@@ -538,4 +545,72 @@ async fn bridge(
     up.abort();
     res.map(|_| ())
         .map_err(|e| Fail::new(format!("connection to {} failed: {e}", a.addr)))
+}
+
+/// The server secret for simulated (unknown) users, kept in `path` as 64 hex digits so that
+/// their salts survive restarts (RFC 5054 2.5.1.3: an unknown user must look like a real one,
+/// whose salt never changes). Created with mode 0600 if missing, without ever replacing a file
+/// another process created meanwhile (temp file + hard link).
+fn load_or_create_secret(path: &std::path::Path) -> Result<zeroize::Zeroizing<[u8; 32]>, Fail> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let parse = |text: &str| -> Option<zeroize::Zeroizing<[u8; 32]>> {
+        let t = text.trim();
+        if t.len() != 64 {
+            return None;
+        }
+        let mut out = zeroize::Zeroizing::new([0u8; 32]);
+        for (i, b) in out.iter_mut().enumerate() {
+            *b = u8::from_str_radix(t.get(2 * i..2 * i + 2)?, 16).ok()?;
+        }
+        Some(out)
+    };
+    let read = || -> Result<zeroize::Zeroizing<[u8; 32]>, Fail> {
+        let text = zeroize::Zeroizing::new(std::fs::read_to_string(path).map_err(|e| {
+            Fail::new(format!(
+                "cannot read the server secret {}: {e}; check its permissions",
+                path.display()
+            ))
+        })?);
+        parse(&text).ok_or_else(|| {
+            Fail::new(format!(
+                "{} is not a server secret (64 hex digits expected); restore it from a backup, \
+                 or delete it to make a new one (unknown users' salts will change once)",
+                path.display()
+            ))
+        })
+    };
+    if path.exists() {
+        return read();
+    }
+    let mut raw = zeroize::Zeroizing::new([0u8; 32]);
+    getrandom::fill(&mut raw[..]).map_err(|e| Fail::new(format!("no randomness: {e}")))?;
+    let hex: zeroize::Zeroizing<String> =
+        zeroize::Zeroizing::new(raw.iter().map(|b| format!("{b:02x}")).collect::<String>() + "\n");
+    let tmp = {
+        let mut t = path.as_os_str().to_owned();
+        t.push(format!(".tmp-{}", std::process::id()));
+        std::path::PathBuf::from(t)
+    };
+    let made = (|| -> std::io::Result<()> {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&tmp)?;
+        f.write_all(hex.as_bytes())?;
+        f.sync_all()?;
+        std::fs::hard_link(&tmp, path)
+    })();
+    let _ = std::fs::remove_file(&tmp);
+    match made {
+        Ok(()) => Ok(raw),
+        // Another process made it first: use theirs.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => read(),
+        Err(e) => Err(Fail::new(format!(
+            "cannot create the server secret {}: {e}; check the directory's permissions or \
+             pass --secret-file",
+            path.display()
+        ))),
+    }
 }

@@ -583,3 +583,87 @@ fn connect_reconnect_resumes_the_first_session() {
     assert_eq!(err.matches("full handshake").count(), 1, "{err}");
     assert_eq!(err.matches("resumed session").count(), 2, "{err}");
 }
+
+/// The salt `serve` on `port` sends for `user` (from its ServerKeyExchange; the handshake is
+/// then abandoned).
+fn salt_for(port: u16, user: &str) -> Vec<u8> {
+    use tls_srp::msgs::codec::{Codec, Reader};
+    use tls_srp::msgs::handshake::{
+        HandshakeMessagePayload, HandshakePayload, SrpServerKeyExchange,
+    };
+    let mut cfg = tls_srp::ClientConfig::new(user, "irrelevant");
+    cfg.resumption = tls_srp::Resumption::disabled();
+    let mut conn = tls_srp::ClientConnection::new(std::sync::Arc::new(cfg), None).unwrap();
+    let mut sock = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    sock.set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    while conn.wants_write() {
+        conn.write_tls(&mut sock).unwrap();
+    }
+    let mut wire = Vec::new();
+    let mut hs = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let n = sock.read(&mut buf).unwrap();
+        assert!(n > 0, "server closed before its ServerKeyExchange");
+        wire.extend_from_slice(&buf[..n]);
+        // Reassemble the handshake records received so far.
+        hs.clear();
+        let mut rest = &wire[..];
+        while rest.len() >= 5 {
+            let len = u16::from_be_bytes([rest[3], rest[4]]) as usize;
+            if rest.len() < 5 + len {
+                break;
+            }
+            if rest[0] == 22 {
+                hs.extend_from_slice(&rest[5..5 + len]);
+            }
+            rest = &rest[5 + len..];
+        }
+        let mut r = Reader::init(&hs);
+        while let Ok(m) = HandshakeMessagePayload::read(&mut r) {
+            if let HandshakePayload::ServerKeyExchange(body) = m.payload {
+                return SrpServerKeyExchange::read_bytes(&body).unwrap().s;
+            }
+        }
+    }
+}
+
+#[test]
+fn unknown_users_keep_their_salt_across_restarts() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = TempDir::new("cli-simsecret");
+    let f = s(&tmp.path("v"));
+    add(&f, &[], "real", &random_password());
+    let secret = tmp.path("v.secret");
+    assert!(!secret.exists());
+    let (srv, port) = serve(&["--vfile", &f, "--echo", "--no-rate-limit"]);
+    let (ghost1, real1) = (salt_for(port, "ghost"), salt_for(port, "real"));
+    assert_eq!(salt_for(port, "ghost"), ghost1, "stable across connections");
+    drop(srv);
+    let text = std::fs::read_to_string(&secret).expect("secret file created next to the vfile");
+    assert_eq!(text.trim().len(), 64);
+    assert_eq!(
+        std::fs::metadata(&secret).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let (srv, port) = serve(&["--vfile", &f, "--echo", "--no-rate-limit"]);
+    assert_eq!(salt_for(port, "ghost"), ghost1, "stable across restarts");
+    assert_eq!(salt_for(port, "real"), real1);
+    assert_ne!(salt_for(port, "ghost2"), ghost1);
+    drop(srv);
+    assert_eq!(
+        std::fs::read_to_string(&secret).unwrap(),
+        text,
+        "reused, not rewritten"
+    );
+    // A damaged secret file: a one-line error, nothing served.
+    std::fs::write(&secret, "not hex\n").unwrap();
+    let (code, _out, err) = tls_srp(
+        &["serve", "--listen", "127.0.0.1:0", "--vfile", &f, "--echo"],
+        "",
+    );
+    assert_ne!(code, 0);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("not a server secret"), "{err}");
+}
