@@ -72,10 +72,16 @@ impl core::fmt::Debug for SessionValue {
     }
 }
 
+/// Whether something stamped at `then` is younger than `lifetime_secs` at `now` (and not
+/// from the future, allowing a minute of clock step).
+pub(crate) fn is_fresh_since(then: u64, now: u64, lifetime_secs: u64) -> bool {
+    now >= then.saturating_sub(60) && now.saturating_sub(then) < lifetime_secs
+}
+
 impl SessionValue {
     /// Whether the session is younger than `lifetime_secs` (and not from the future).
     pub(crate) fn is_fresh(&self, now: u64, lifetime_secs: u64) -> bool {
-        now >= self.created.saturating_sub(60) && now.saturating_sub(self.created) < lifetime_secs
+        is_fresh_since(self.created, now, lifetime_secs)
     }
 
     /// `version(1) suite(2) ems(1) group_bits(4) created(8) master_secret(48)

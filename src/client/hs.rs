@@ -323,7 +323,7 @@ fn resumable(config: &ClientConfig, s: &ClientSession, binding: &[u8; 32]) -> bo
         hint => u64::from(hint).min(DEFAULT_CLIENT_SESSION_LIFETIME),
     };
     let now = now_secs();
-    let fresh = now >= s.received.saturating_sub(60) && now.saturating_sub(s.received) < lifetime;
+    let fresh = crate::session::is_fresh_since(s.received, now, lifetime);
     bool::from(s.value.verifier_hash.ct_eq(binding))
         && fresh
         && s.value.is_fresh(now, MAX_CLIENT_SESSION_AGE)
@@ -460,16 +460,13 @@ impl ExpectServerHello {
             sessions.group_bits = offered.value.srp_group_bits;
             cx.srp_group_bits = Some(offered.value.srp_group_bits);
             cx.handshake_kind = Some(HandshakeKind::Resumed);
-            let next = Box::new(ExpectCcs {
+            return Ok(ExpectCcs {
                 transcript: self.transcript,
                 secrets,
                 resumed: true,
                 sessions,
-            });
-            return Ok(match next.sessions.ticket_acked {
-                true => ClientState::ExpectNewTicket(next),
-                false => ClientState::ExpectCcs(next),
-            });
+            }
+            .into_state());
         }
         sessions.server_session_id = sh.session_id.0.clone();
         cx.handshake_kind = Some(HandshakeKind::Full);
@@ -590,21 +587,26 @@ impl ExpectServerHelloDone {
         self.transcript.add(&bytes);
         cx.queue_handshake(&bytes);
         cx.flush_handshake()?;
-        let ticket_acked = self.sessions.ticket_acked;
-        let next = Box::new(ExpectCcs {
+        Ok(ExpectCcs {
             transcript: self.transcript,
             secrets,
             sessions: self.sessions,
             resumed: false,
-        });
-        Ok(match ticket_acked {
-            true => ClientState::ExpectNewTicket(next),
-            false => ClientState::ExpectCcs(next),
-        })
+        }
+        .into_state())
     }
 }
 
 impl ExpectCcs {
+    /// The state after the server's hello (resumed) or our Finished (full): a
+    /// NewSessionTicket first if the server announced one, else its ChangeCipherSpec.
+    fn into_state(self) -> ClientState {
+        match self.sessions.ticket_acked {
+            true => ClientState::ExpectNewTicket(Box::new(self)),
+            false => ClientState::ExpectCcs(Box::new(self)),
+        }
+    }
+
     /// RFC 5077 3.3: the NewSessionTicket the server announced, before its CCS.
     fn handle_ticket(
         mut self: Box<Self>,

@@ -681,46 +681,40 @@ impl ExpectFinished {
         if !ok {
             return Err(Error::FinishedMismatch);
         }
-        let new_session = match self.flow {
-            Flow::Resumed => {
-                // Our Finished went first; the client's completes the handshake.
-                cx.secrets = Some(self.secrets);
-                cx.authenticated = true;
-                cx.start_traffic()?;
-                return Ok(ServerState::Traffic);
+        // Resumed: our Finished went first and the client's completes the handshake. Full:
+        // the session is stored or ticketed, then our CCS and Finished.
+        if let Flow::Full(new_session) = self.flow {
+            self.transcript.add(raw);
+            self.secrets.set_first_finished(expected);
+            let session = SessionValue {
+                suite: self.secrets.suite().suite,
+                master_secret: zeroize::Zeroizing::new(*self.secrets.master_secret()),
+                extended_master_secret: cx.extended_master_secret,
+                srp_group_bits: new_session.group_bits,
+                created: now_secs(),
+                username: new_session.username,
+                verifier_hash: new_session.verifier_hash,
+                server_name: cx.sni.clone().unwrap_or_default(),
+            };
+            if new_session.send_ticket {
+                let bytes = new_session_ticket(&new_session.config, &session);
+                self.transcript.add(&bytes);
+                cx.queue_handshake(&bytes);
+            } else if let (Some(store), false) = (
+                &new_session.config.session_storage,
+                new_session.session_id.is_empty(),
+            ) {
+                store.put(new_session.session_id, session.encode());
             }
-            Flow::Full(n) => n,
-        };
-        self.transcript.add(raw);
-        self.secrets.set_first_finished(expected);
-        let session = SessionValue {
-            suite: self.secrets.suite().suite,
-            master_secret: zeroize::Zeroizing::new(*self.secrets.master_secret()),
-            extended_master_secret: cx.extended_master_secret,
-            srp_group_bits: new_session.group_bits,
-            created: now_secs(),
-            username: new_session.username,
-            verifier_hash: new_session.verifier_hash,
-            server_name: cx.sni.clone().unwrap_or_default(),
-        };
-        if new_session.send_ticket {
-            let bytes = new_session_ticket(&new_session.config, &session);
-            self.transcript.add(&bytes);
+            cx.send_ccs()?;
+            let ours = self
+                .secrets
+                .verify_data(Side::Server, &self.transcript.current_hash());
+            let bytes = HandshakeMessagePayload::new(HandshakePayload::Finished(ours.to_vec()))
+                .get_encoding();
             cx.queue_handshake(&bytes);
-        } else if let (Some(store), false) = (
-            &new_session.config.session_storage,
-            new_session.session_id.is_empty(),
-        ) {
-            store.put(new_session.session_id, session.encode());
+            cx.flush_handshake()?;
         }
-        cx.send_ccs()?;
-        let ours = self
-            .secrets
-            .verify_data(Side::Server, &self.transcript.current_hash());
-        let bytes =
-            HandshakeMessagePayload::new(HandshakePayload::Finished(ours.to_vec())).get_encoding();
-        cx.queue_handshake(&bytes);
-        cx.flush_handshake()?;
         cx.secrets = Some(self.secrets);
         cx.authenticated = true;
         cx.start_traffic()?;
