@@ -4,6 +4,7 @@
 mod common;
 
 use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
 use std::process::{Command, Stdio};
 
 use common::*;
@@ -185,29 +186,9 @@ fn gnutls_file_written_by_us_works_with_gnutls_serv_and_connect() {
     let (u, p) = ("gnu-user".to_owned(), random_password());
     let (code, _, err) = add(&f, &["--format", "gnutls", "--conf", &conf], &u, &p);
     assert_eq!(code, 0, "{err}");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut cmd = Command::new("gnutls-serv");
-    cmd.args([
-        "--srppasswd",
-        &f,
-        "--srppasswdconf",
-        &conf,
-        "-p",
-        &port.to_string(),
-        "--echo",
-    ])
-    .args(["--priority", "NORMAL:-KX-ALL:+SRP:-VERS-ALL:+VERS-TLS1.2"]);
-    let _srv = Proc::spawn("gnutls-serv", cmd, Stdio::null());
-    // Its stdout is block-buffered in a pipe: wait for the port instead of its banner.
-    assert!(eventually(PROC_TIMEOUT, || std::net::TcpStream::connect((
-        "127.0.0.1",
-        port
-    ))
-    .is_ok()));
+    // A free port, retried if another process takes it first (the shared helper waits for
+    // gnutls-serv to report that it listens).
+    let (_srv, port) = interop::start_gnutls_serv(Path::new(&f), Path::new(&conf), &[]);
     // gnutls-serv binds every interface: we only ever connect to 127.0.0.1.
     let mut cmd = bin();
     cmd.args(["connect", &format!("127.0.0.1:{port}"), "--user", &u])
