@@ -31,13 +31,13 @@ use std::time::Instant;
 
 use aes::cipher::{BlockModeEncrypt, KeyIvInit};
 use hmac::{KeyInit, Mac};
-use tls_srp::crypto::cbc::{new_decrypter, DirectionKeys};
-use tls_srp::msgs::enums::{ContentType, ProtocolVersion};
-use tls_srp::msgs::message::OpaqueMessage;
+use tls_srp::internal::crypto::cbc::{new_decrypter, DirectionKeys};
+use tls_srp::internal::msgs::enums::{ContentType, ProtocolVersion};
+use tls_srp::internal::msgs::message::OpaqueMessage;
 use tls_srp::suites::TLS_SRP_SHA_WITH_AES_128_CBC_SHA;
 use tls_srp::{
-    ClientConfig, ClientConnection, ConnectionCommon, InMemoryUserStore, ServerConfig,
-    ServerConnection, SrpGroup,
+    ClientConfig, ClientConnection, ConnectionCommon, InMemoryUserStore, RateLimitConfig,
+    RateLimiter, ServerConfig, ServerConnection, SideData, SrpGroup,
 };
 
 // ------------------------------------------------------------------------------------------
@@ -344,10 +344,21 @@ fn server_config(ems: bool) -> Arc<ServerConfig> {
         .expect("user");
     let mut cfg = ServerConfig::new(store).expect("config");
     cfg.enable_extended_master_secret = ems;
+    // Thousands of connections are prepared before they are measured: no caps. The rate
+    // limiter stays on the measured path (every attempt starts and is counted, for both
+    // classes alike), with thresholds that never delay or lock out.
+    cfg.handshake_slots = None;
+    cfg.rate_limiter = Some(Arc::new(RateLimiter::new(RateLimitConfig {
+        user_free_failures: u32::MAX,
+        user_lockout_failures: u32::MAX,
+        ip_free_failures: u32::MAX,
+        ip_lockout_failures: u32::MAX,
+        ..RateLimitConfig::default()
+    })));
     Arc::new(cfg)
 }
 
-fn take_tls(c: &mut ConnectionCommon) -> Vec<u8> {
+fn take_tls<D0: SideData>(c: &mut ConnectionCommon<D0>) -> Vec<u8> {
     let mut buf = Vec::new();
     while c.wants_write() {
         c.write_tls(&mut buf).expect("write_tls");
@@ -355,7 +366,7 @@ fn take_tls(c: &mut ConnectionCommon) -> Vec<u8> {
     buf
 }
 
-fn feed(c: &mut ConnectionCommon, mut bytes: &[u8]) {
+fn feed<D0: SideData>(c: &mut ConnectionCommon<D0>, mut bytes: &[u8]) {
     while !bytes.is_empty() {
         if c.read_tls(&mut bytes).expect("read_tls") == 0 {
             break;
@@ -384,7 +395,10 @@ fn handshake_first_flight(samples: usize, rng: &mut Rng) {
         |c, _| {
             let mut cl = client(hello_user(c), "a wrong password");
             let hello = take_tls(&mut cl);
-            (ServerConnection::new(cfg.clone()).expect("server"), hello)
+            (
+                ServerConnection::new(cfg.clone(), None).expect("server"),
+                hello,
+            )
         },
         |(mut srv, hello)| {
             feed(&mut srv, &hello);
@@ -409,7 +423,7 @@ fn up_to_final_flight(
     alter_hello: bool,
 ) -> (ServerConnection, Vec<u8>) {
     let mut cl = client(user, pw);
-    let mut srv = ServerConnection::new(cfg.clone()).expect("server");
+    let mut srv = ServerConnection::new(cfg.clone(), None).expect("server");
     let mut hello = take_tls(&mut cl);
     if alter_hello {
         // Change the server name the server sees: its transcript differs from the

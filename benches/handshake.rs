@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use tls_srp::{
     ClientConfig, ClientConnection, ConnectionCommon, HandshakeKind, InMemoryUserStore, Resumption,
-    ServerConfig, ServerConnection, SrpGroup, Ticketer,
+    ServerConfig, ServerConnection, SideData, SrpGroup, Ticketer,
 };
 
 struct Setup {
@@ -53,7 +53,7 @@ fn setup(bits: u32, mode: Mode) -> Setup {
     one_handshake(&s);
     if mode != Mode::Full {
         let mut client = ClientConnection::new(s.client.clone(), Some("bench.local")).unwrap();
-        let mut server = ServerConnection::new(s.server.clone()).unwrap();
+        let mut server = ServerConnection::new(s.server.clone(), None).unwrap();
         run(&mut client, &mut server);
         assert_eq!(client.handshake_kind(), Some(HandshakeKind::Resumed));
     }
@@ -70,7 +70,11 @@ fn run(client: &mut ClientConnection, server: &mut ServerConnection) -> (Duratio
 }
 
 /// Moves bytes from one side to the other, timing only the receiver's processing.
-fn pump(from: &mut ConnectionCommon, to: &mut ConnectionCommon, to_time: &mut Duration) {
+fn pump<D0: SideData, D1: SideData>(
+    from: &mut ConnectionCommon<D0>,
+    to: &mut ConnectionCommon<D1>,
+    to_time: &mut Duration,
+) {
     let mut buf = Vec::new();
     while from.wants_write() {
         from.write_tls(&mut buf).unwrap();
@@ -91,7 +95,7 @@ fn one_handshake(s: &Setup) -> (Duration, Duration) {
     let mut client = ClientConnection::new(s.client.clone(), Some("bench.local")).unwrap();
     ct += t.elapsed();
     let t = Instant::now();
-    let mut server = ServerConnection::new(s.server.clone()).unwrap();
+    let mut server = ServerConnection::new(s.server.clone(), None).unwrap();
     st += t.elapsed();
     let (c2, s2) = run(&mut client, &mut server);
     black_box((&client, &server));

@@ -24,7 +24,7 @@ use tokio::io::AsyncReadExt;
 use tokio::net::{TcpListener, TcpStream};
 
 use tls_srp::tokio::{TlsAcceptor, TlsConnector};
-use tls_srp::{ClientConfig, InMemoryUserStore, ServerConfig, SrpGroup};
+use tls_srp::{ClientConfig, HandshakeSlots, InMemoryUserStore, ServerConfig, SrpGroup};
 
 const USER: &str = "idle";
 const PASSWORD: &str = "idle connection password";
@@ -151,9 +151,12 @@ fn main() {
     store
         .add_user(USER, PASSWORD.as_bytes(), group)
         .expect("user");
-    let acceptor = TlsAcceptor::from(Arc::new(ServerConfig::new(store).expect("config")))
-        .handshake_timeout(Some(Duration::from_secs(600)))
-        .max_handshakes(256);
+    let mut config = ServerConfig::new(store).expect("config");
+    // Every client comes from 127.0.0.1: raise the per-address cap with the total one.
+    config.handshake_slots = Some(HandshakeSlots::new(256, 256));
+    config.handshake_timeout = Some(Duration::from_secs(600));
+    config.client_hello_timeout = Some(Duration::from_secs(600));
+    let acceptor = TlsAcceptor::from(Arc::new(config));
 
     let rt = runtime();
     let established = Arc::new(AtomicUsize::new(0));
@@ -165,7 +168,7 @@ fn main() {
             while let Ok((tcp, peer)) = listener.accept().await {
                 let (acceptor, established) = (acceptor.clone(), established.clone());
                 tokio::spawn(async move {
-                    let Ok(mut tls) = acceptor.accept_from(tcp, Some(peer.ip())).await else {
+                    let Ok(mut tls) = acceptor.accept(tcp, Some(peer.ip())).await else {
                         eprintln!("a handshake failed");
                         return;
                     };

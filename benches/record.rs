@@ -13,18 +13,21 @@ use std::io::Read;
 use std::sync::Arc;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use tls_srp::crypto::cbc::{new_decrypter, new_encrypter, DirectionKeys};
-use tls_srp::msgs::enums::{ContentType, ProtocolVersion};
-use tls_srp::msgs::message::PlainMessage;
+use tls_srp::internal::crypto::cbc::{new_decrypter, new_encrypter, DirectionKeys};
+use tls_srp::internal::msgs::enums::{ContentType, ProtocolVersion};
+use tls_srp::internal::msgs::message::PlainMessage;
 use tls_srp::suites::{
     SupportedCipherSuite, TLS_SRP_SHA_WITH_AES_128_CBC_SHA, TLS_SRP_SHA_WITH_AES_256_CBC_SHA,
 };
 use tls_srp::{
     ClientConfig, ClientConnection, ConnectionCommon, InMemoryUserStore, ServerConfig,
-    ServerConnection, SrpGroup,
+    ServerConnection, SideData, SrpGroup,
 };
 
-fn pump(from: &mut ConnectionCommon, to: &mut ConnectionCommon) {
+fn pump<D0: SideData, D1: SideData>(
+    from: &mut ConnectionCommon<D0>,
+    to: &mut ConnectionCommon<D1>,
+) {
     let mut buf = Vec::new();
     while from.wants_write() {
         from.write_tls(&mut buf).unwrap();
@@ -45,7 +48,8 @@ fn connected() -> (ClientConnection, ServerConnection) {
     let mut ccfg = ClientConfig::new("bench", "bench password");
     ccfg.min_group_bits = 1024;
     let mut client = ClientConnection::new(Arc::new(ccfg), Some("localhost")).unwrap();
-    let mut server = ServerConnection::new(Arc::new(ServerConfig::new(store).unwrap())).unwrap();
+    let mut server =
+        ServerConnection::new(Arc::new(ServerConfig::new(store).unwrap()), None).unwrap();
     while client.is_handshaking() || server.is_handshaking() {
         pump(&mut client, &mut server);
         pump(&mut server, &mut client);

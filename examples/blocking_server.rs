@@ -16,8 +16,8 @@ use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
 
-use tls_srp::stream::StreamOwned;
-use tls_srp::{InMemoryUserStore, ServerConfig, ServerConnection, SrpGroup};
+use tls_srp::stream::Acceptor;
+use tls_srp::{InMemoryUserStore, ServerConfig, SrpGroup};
 
 fn main() -> Result<(), Box<dyn Error>> {
     let mut args = std::env::args().skip(1);
@@ -29,16 +29,17 @@ fn main() -> Result<(), Box<dyn Error>> {
     let store = InMemoryUserStore::new();
     let group = SrpGroup::by_bits(2048).ok_or("no 2048-bit group")?;
     store.add_user(&user, password.as_bytes(), group)?;
-    let config = Arc::new(ServerConfig::new(Arc::new(store))?);
+    // Rate limiting, handshake caps and deadlines are on by default (see ServerConfig).
+    let acceptor = Acceptor::new(Arc::new(ServerConfig::new(Arc::new(store))?));
 
     let listener = TcpListener::bind(("127.0.0.1", port))?;
     println!("listening on 127.0.0.1:{port} for user {user:?}");
     for sock in listener.incoming() {
         let sock = sock?;
-        let config = config.clone();
+        let acceptor = acceptor.clone();
         std::thread::spawn(move || {
             let peer = sock.peer_addr().map(|a| a.to_string()).unwrap_or_default();
-            match serve(config, sock) {
+            match serve(&acceptor, sock) {
                 Ok(user) => println!("{peer}: {user} done"),
                 Err(e) => println!("{peer}: {e}"),
             }
@@ -48,10 +49,11 @@ fn main() -> Result<(), Box<dyn Error>> {
 }
 
 /// Runs one connection; returns the user's name.
-fn serve(config: Arc<ServerConfig>, sock: TcpStream) -> Result<String, Box<dyn Error>> {
-    let mut tls = StreamOwned::new(ServerConnection::new(config)?, sock);
+fn serve(acceptor: &Acceptor, sock: TcpStream) -> Result<String, Box<dyn Error>> {
+    // The handshake runs here, within the config's deadlines; a wrong password fails it.
+    let mut tls = acceptor.accept(sock)?;
     let mut buf = [0u8; 4096];
-    let n = tls.read(&mut buf)?; // the handshake runs here; a wrong password fails it
+    let n = tls.read(&mut buf)?;
     let user = tls.conn.username().unwrap_or_default().to_owned();
 
     let first = buf.get(..n).unwrap_or_default();

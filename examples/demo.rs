@@ -38,7 +38,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let server = std::thread::spawn(move || -> Result<(), String> {
         for _ in 0..2 {
             let (sock, _) = listener.accept().map_err(|e| e.to_string())?;
-            let conn = ServerConnection::new(server_config.clone()).map_err(|e| e.to_string())?;
+            let conn =
+                ServerConnection::new(server_config.clone(), None).map_err(|e| e.to_string())?;
             let mut tls = StreamOwned::new(conn, sock);
             let mut line = String::new();
             match BufReader::new(&mut tls).read_line(&mut line) {

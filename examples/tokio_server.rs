@@ -13,6 +13,7 @@
 
 use std::collections::HashMap;
 use std::error::Error;
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -44,7 +45,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
         let (tcp, peer) = listener.accept().await?;
         let (config, users) = (config.clone(), users.clone());
         tokio::spawn(async move {
-            match serve(config, users, tcp).await {
+            match serve(config, users, tcp, peer.ip()).await {
                 Ok(user) => println!("{peer}: {user} done"),
                 Err(e) => println!("{peer}: {e}"),
             }
@@ -62,13 +63,14 @@ async fn serve(
     config: Arc<ServerConfig>,
     users: Users,
     tcp: TcpStream,
+    peer: IpAddr,
 ) -> Result<String, Box<dyn Error>> {
-    // One deadline for the whole handshake, however slowly the client goes.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    let start = tokio::time::timeout_at(deadline, LazyAcceptor::new(config, tcp)).await??;
+    // The config's deadlines bound the handshake, however slowly the client goes; the
+    // client's address goes to the rate limiter with the username.
+    let start = LazyAcceptor::new(config, tcp, Some(peer)).await?;
     let record = lookup(&users, start.username()).await;
     // An unknown user (None) fails like a wrong password, without saying which it was.
-    let mut tls = tokio::time::timeout_at(deadline, start.into_stream(record)).await??;
+    let mut tls = start.into_stream(record).await?;
     let user = tls.get_ref().1.username().unwrap_or_default().to_owned();
 
     let mut buf = vec![0u8; 4096];

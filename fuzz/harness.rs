@@ -21,27 +21,27 @@
 
 use std::sync::{Arc, OnceLock};
 
-use tls_srp::crypto::cbc::{new_decrypter, new_encrypter, DirectionKeys};
-use tls_srp::msgs::alert::AlertMessagePayload;
-use tls_srp::msgs::codec::{Bounds, Codec};
-use tls_srp::msgs::deframer::MessageDeframer;
-use tls_srp::msgs::enums::{
+use tls_srp::internal::crypto::cbc::{new_decrypter, new_encrypter, DirectionKeys};
+use tls_srp::internal::msgs::alert::AlertMessagePayload;
+use tls_srp::internal::msgs::codec::{Bounds, Codec};
+use tls_srp::internal::msgs::deframer::MessageDeframer;
+use tls_srp::internal::msgs::enums::{
     CipherSuite, Compression, ContentType, ExtensionType, HandshakeType, ProtocolVersion,
 };
-use tls_srp::msgs::handshake::{
+use tls_srp::internal::msgs::handshake::{
     ClientExtension, ClientHelloPayload, HandshakeMessagePayload, HandshakePayload,
     NewSessionTicketPayload, Random, ServerExtension, ServerHelloPayload, SessionId,
     SrpClientKeyExchange, SrpServerKeyExchange,
 };
-use tls_srp::msgs::joiner::HandshakeJoiner;
-use tls_srp::msgs::message::{
+use tls_srp::internal::msgs::joiner::HandshakeJoiner;
+use tls_srp::internal::msgs::message::{
     OpaqueMessage, PlainMessage, HEADER_SIZE, MAX_CIPHERTEXT_LEN, MAX_FRAGMENT_LEN,
     MAX_HANDSHAKE_SIZE, MAX_WIRE_SIZE,
 };
 use tls_srp::suites::{TLS_SRP_SHA_WITH_AES_128_CBC_SHA, TLS_SRP_SHA_WITH_AES_256_CBC_SHA};
 use tls_srp::{
     ClientConfig, ClientConnection, ConnectionCommon, Error, InMemoryUserStore, ServerConfig,
-    ServerConnection, SrpGroup, UnknownUserPolicy,
+    ServerConnection, SideData, SrpGroup, UnknownUserPolicy,
 };
 
 /// The user known to the fuzzed server, and the credentials of the fuzzed client.
@@ -148,12 +148,12 @@ pub fn codec_roundtrip(data: &[u8]) {
     // Extension lists as they appear in hellos (`Extension extensions<0..2^16-1>`).
     let list = Bounds::u16(0, 0xffff, "extensions");
     if let Ok(exts) =
-        list.read_list::<ClientExtension>(&mut tls_srp::msgs::codec::Reader::init(data))
+        list.read_list::<ClientExtension>(&mut tls_srp::internal::msgs::codec::Reader::init(data))
     {
         let mut enc = Vec::new();
         list.encode_list(&mut enc, &exts);
         let again = list
-            .read_list::<ClientExtension>(&mut tls_srp::msgs::codec::Reader::init(&enc))
+            .read_list::<ClientExtension>(&mut tls_srp::internal::msgs::codec::Reader::init(&enc))
             .expect("re-encoded client extensions decode");
         assert_eq!(again, exts, "client extensions change in a round trip");
         let has_server_name = exts
@@ -168,12 +168,12 @@ pub fn codec_roundtrip(data: &[u8]) {
         }
     }
     if let Ok(exts) =
-        list.read_list::<ServerExtension>(&mut tls_srp::msgs::codec::Reader::init(data))
+        list.read_list::<ServerExtension>(&mut tls_srp::internal::msgs::codec::Reader::init(data))
     {
         let mut enc = Vec::new();
         list.encode_list(&mut enc, &exts);
         let again = list
-            .read_list::<ServerExtension>(&mut tls_srp::msgs::codec::Reader::init(&enc))
+            .read_list::<ServerExtension>(&mut tls_srp::internal::msgs::codec::Reader::init(&enc))
             .expect("re-encoded server extensions decode");
         assert_eq!(again, exts, "server extensions change in a round trip");
         assert_eq!(
@@ -483,6 +483,20 @@ fn server_config(async_lookup: bool, policy: UnknownUserPolicy) -> Arc<ServerCon
                 cfg.simulated_group = group_1024();
                 cfg.unknown_users = pol;
                 cfg.set_simulation_secret([7; 32]);
+                // The rate limiter runs (attempts start and settle) but never delays or
+                // locks out, and no deadline applies: each input behaves the same whatever
+                // came before it and however slowly it runs.
+                cfg.rate_limiter = Some(Arc::new(tls_srp::RateLimiter::new(
+                    tls_srp::RateLimitConfig {
+                        user_free_failures: u32::MAX,
+                        user_lockout_failures: u32::MAX,
+                        ip_free_failures: u32::MAX,
+                        ip_lockout_failures: u32::MAX,
+                        ..Default::default()
+                    },
+                )));
+                cfg.client_hello_timeout = None;
+                cfg.handshake_timeout = None;
                 cfg.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
                 // Tickets on for the synchronous configs: the session_ticket extension's
                 // contents then reach the ticket opener.
@@ -528,7 +542,7 @@ fn check_error(e: &Error) {
 }
 
 /// Moves every queued TLS byte of `conn` into `out`, checking that output stays bounded.
-fn sink(conn: &mut ConnectionCommon, out: &mut Vec<u8>) {
+fn sink<D0: SideData>(conn: &mut ConnectionCommon<D0>, out: &mut Vec<u8>) {
     while conn.wants_write() {
         let before = out.len();
         conn.write_tls(out).expect("writing to a Vec");
@@ -539,7 +553,7 @@ fn sink(conn: &mut ConnectionCommon, out: &mut Vec<u8>) {
 
 /// After `process_new_packets` failed with `e`: checks the error's kind, that it is
 /// sticky, and that nothing more is queued.
-fn check_failed(conn: &mut ConnectionCommon, out: &mut Vec<u8>, e: Error) {
+fn check_failed<D0: SideData>(conn: &mut ConnectionCommon<D0>, out: &mut Vec<u8>, e: Error) {
     check_error(&e);
     assert_eq!(
         conn.process_new_packets().err(),
@@ -552,7 +566,7 @@ fn check_failed(conn: &mut ConnectionCommon, out: &mut Vec<u8>, e: Error) {
 }
 
 /// Reads and discards received plaintext so that the plaintext buffer never fills.
-fn drain_plaintext(conn: &mut ConnectionCommon) {
+fn drain_plaintext<D0: SideData>(conn: &mut ConnectionCommon<D0>) {
     let mut buf = [0u8; 4096];
     while let Ok(k) = std::io::Read::read(&mut conn.reader(), &mut buf) {
         if k == 0 {
@@ -565,13 +579,13 @@ fn drain_plaintext(conn: &mut ConnectionCommon) {
 /// `write_tls`, read plaintext, and `lookup` (which answers a paused server's user lookup
 /// and returns true if it did). Checks: no panic, errors are sticky and of an allowed
 /// kind, the output stays bounded, a lookup is asked for at most once.
-fn drive<C>(
+fn drive<C, D0: SideData>(
     conn: &mut C,
     sizes: &[usize],
     stream: &[u8],
     mut lookup: impl FnMut(&mut C) -> Result<bool, Error>,
 ) where
-    C: core::ops::DerefMut<Target = ConnectionCommon>,
+    C: core::ops::DerefMut<Target = ConnectionCommon<D0>>,
 {
     let mut out = Vec::new();
     let mut lookups = 0;
@@ -617,8 +631,8 @@ pub fn server(data: &[u8]) {
         UnknownUserPolicy::Simulate
     };
     let (sizes, stream) = split_chunks(data);
-    let mut conn =
-        ServerConnection::new(server_config(async_lookup, policy)).expect("server connection");
+    let mut conn = ServerConnection::new(server_config(async_lookup, policy), None)
+        .expect("server connection");
     drive(&mut conn, &sizes, stream, |conn: &mut ServerConnection| {
         let Some(user) = conn.pending_user_lookup().map(str::to_owned) else {
             return Ok(false);

@@ -1,18 +1,27 @@
-//! The sans-IO connection shared by both roles.
+//! The sans-IO connection, the same for both roles.
 //!
 //! Bytes from the peer go in with [`ConnectionCommon::read_tls`], are turned into records by
 //! the deframer, opened by the record layer, and dispatched: handshake messages (reassembled
-//! by the joiner) and ChangeCipherSpec to the handshake state machine of the role, alerts
-//! and application data here. Everything we send is queued as whole records for
-//! [`ConnectionCommon::write_tls`].
+//! by the joiner) and ChangeCipherSpec to the role's handshake [`State`], alerts and
+//! application data here. Everything we send is queued as whole records for
+//! [`ConnectionCommon::write_tls`]. This module never names a role: it drives the handshake
+//! through the [`State`] trait and asks the role's data ([`SideData`]) the few things that
+//! differ.
+//!
+//! A handshake state may pause (the rate limiter's delay, an application's user lookup).
+//! Records already read stay buffered meanwhile and are processed as soon as the pause is
+//! over, before any new read: [`ConnectionCommon::paused_until`] says until when, and
+//! `process_new_packets` goes on once that instant has passed.
 //!
 //! Errors are sticky: the first one is kept, its alert (if any) is queued once, and every
 //! later call to `process_new_packets` returns it again.
 
-use std::collections::VecDeque;
 use std::io;
+use std::time::{Duration, Instant};
 
+use crate::common_state::{HandshakeKind, Negotiated, RecordIo};
 use crate::error::{Error, InvalidMessage, PeerMisbehaved};
+use crate::hs::{Context, HsInput, Pause, State};
 use crate::msgs::alert::AlertMessagePayload;
 use crate::msgs::codec::Codec;
 use crate::msgs::deframer::MessageDeframer;
@@ -20,16 +29,6 @@ use crate::msgs::enums::{AlertDescription, AlertLevel, CipherSuite, ContentType,
 use crate::msgs::handshake::HandshakeMessagePayload;
 use crate::msgs::joiner::HandshakeJoiner;
 use crate::msgs::message::{PlainMessage, MAX_FRAGMENT_LEN};
-use crate::record_layer::RecordLayer;
-use crate::suites::SupportedCipherSuite;
-
-/// How much plaintext we buffer (received but unread, or written before it can be sent)
-/// before refusing more: back-pressure instead of unbounded memory.
-pub(crate) const DEFAULT_BUFFER_LIMIT: usize = 64 * 1024;
-
-/// A peer may send this many warning alerts, empty records or refused renegotiations in a
-/// row before we give up on it.
-const MAX_WARNINGS_IN_A_ROW: u32 = 16;
 
 /// What [`ConnectionCommon::process_new_packets`] left for the caller to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,348 +53,148 @@ impl IoState {
     }
 }
 
-/// Slots of chunk queue kept when it is drained (more are released).
-const IDLE_CHUNK_SLOTS: usize = 4;
+/// The role-only data of a connection: [`crate::client::ClientConnectionData`] or
+/// [`crate::server::ServerConnectionData`]. Sealed.
+pub trait SideData: sealed::Role + core::fmt::Debug + Send + Sync + 'static {}
 
-/// A queue of byte chunks, consumed from the front.
-#[derive(Debug, Default)]
-pub(crate) struct ChunkVecBuffer {
-    chunks: VecDeque<Vec<u8>>,
-    /// Bytes of the front chunk already consumed.
-    offset: usize,
-    len: usize,
-}
+pub(crate) mod sealed {
+    use crate::error::Error;
+    use crate::msgs::enums::HandshakeType;
 
-impl ChunkVecBuffer {
-    pub(crate) fn len(&self) -> usize {
-        self.len
+    /// What a handshake message of the peer means to a role when it asks for renegotiation.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Renegotiation {
+        /// An ordinary message for the handshake state.
+        NotARequest,
+        /// Ignored (RFC 5246 7.4.1.1: a HelloRequest during a handshake).
+        Ignore,
+        /// Refused with a no_renegotiation warning (RFC 5746 4.5): we never renegotiate.
+        Refuse,
     }
-    pub(crate) fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-    pub(crate) fn append(&mut self, bytes: Vec<u8>) {
-        if !bytes.is_empty() {
-            self.len += bytes.len();
-            self.chunks.push_back(bytes);
+
+    /// The hooks through which the connection asks a role what differs between roles.
+    pub trait Role {
+        /// What a handshake message of type `typ` is, while the handshake runs or after.
+        fn renegotiation(typ: HandshakeType, handshaking: bool) -> Renegotiation;
+
+        /// The connection failed with `error`: the role settles its accounts and may name
+        /// the error more precisely (never with a different alert).
+        fn on_fatal_error(&mut self, error: Error) -> Error {
+            error
         }
-    }
-    /// Copies out up to `buf.len()` bytes.
-    pub(crate) fn read(&mut self, buf: &mut [u8]) -> usize {
-        let mut done = 0;
-        while done < buf.len() {
-            let Some(front) = self.chunks.front() else {
-                break;
-            };
-            let avail = &front[self.offset..];
-            let n = avail.len().min(buf.len() - done);
-            buf[done..done + n].copy_from_slice(&avail[..n]);
-            done += n;
-            self.consume(n);
-        }
-        done
-    }
-    fn consume(&mut self, mut n: usize) {
-        while n > 0 {
-            let Some(front) = self.chunks.front() else {
-                return;
-            };
-            let avail = front.len() - self.offset;
-            if n < avail {
-                self.offset += n;
-                self.len -= n;
-                return;
-            }
-            n -= avail;
-            self.len -= avail;
-            self.offset = 0;
-            self.chunks.pop_front();
-        }
-        if self.chunks.is_empty() && self.chunks.capacity() > IDLE_CHUNK_SLOTS {
-            // A burst (a handshake flight, a large write) grew the queue: give it back
-            // once drained. Small queues are kept so the busy path does not reallocate.
-            self.chunks = VecDeque::new();
-        }
-    }
-    /// One write call with the queued chunks (vectored).
-    pub(crate) fn write_to(&mut self, wr: &mut dyn io::Write) -> io::Result<usize> {
-        if self.is_empty() {
-            return Ok(0);
-        }
-        let mut slices = Vec::with_capacity(self.chunks.len().min(64));
-        for (i, c) in self.chunks.iter().take(64).enumerate() {
-            slices.push(io::IoSlice::new(if i == 0 { &c[self.offset..] } else { c }));
-        }
-        let n = wr.write_vectored(&slices)?;
-        self.consume(n);
-        Ok(n)
+
+        /// The handshake has completed.
+        fn on_handshake_complete(&mut self) {}
     }
 }
 
-/// Which role a connection plays, with the role's handshake state.
-pub(crate) enum HandshakeState {
-    Client(crate::client::hs::ClientState),
-    Server(crate::server::hs::ServerState),
-}
+pub(crate) use sealed::{Renegotiation, Role};
 
-/// An input to a handshake state.
-pub(crate) enum HsInput {
-    /// A handshake message, decoded, with its exact bytes for the transcript.
-    Handshake(HandshakeMessagePayload, Vec<u8>),
-    /// A ChangeCipherSpec record.
-    ChangeCipherSpec,
-}
-
-/// The state both roles share, which the handshake states read and write.
-#[derive(Debug)]
-pub(crate) struct CommonState {
-    pub(crate) record_layer: RecordLayer,
-    sendable_tls: ChunkVecBuffer,
-    received_plaintext: ChunkVecBuffer,
-    sendable_plaintext: ChunkVecBuffer,
-    /// Handshake bytes of the flight being built; cut into records by `flush_handshake`.
-    pending_handshake: Vec<u8>,
-    /// Record version for what we send: TLS 1.0 for the ClientHello, TLS 1.2 afterwards.
-    pub(crate) record_version: Option<ProtocolVersion>,
-    pub(crate) may_send_application_data: bool,
-    pub(crate) may_receive_application_data: bool,
-    has_received_close_notify: bool,
-    has_sent_close_notify: bool,
-    has_seen_eof: bool,
-    sent_fatal_alert: bool,
-    warnings_in_a_row: u32,
-    buffer_limit: usize,
-    pub(crate) suite: Option<&'static SupportedCipherSuite>,
-    pub(crate) extended_master_secret: bool,
-    pub(crate) encrypt_then_mac: bool,
-    pub(crate) alpn_protocol: Option<Vec<u8>>,
-    pub(crate) srp_group_bits: Option<u32>,
-    /// Server: the username once authenticated (or, before that, as requested).
-    pub(crate) username: Option<String>,
-    pub(crate) authenticated: bool,
-    /// Server: SNI host name received.
-    pub(crate) sni: Option<String>,
-    /// Secrets kept for exporters (zeroized on drop).
-    pub(crate) secrets: Option<crate::tls12::ConnectionSecrets>,
-    /// Full or abbreviated, once the ServerHello is sent or received.
-    pub(crate) handshake_kind: Option<HandshakeKind>,
-}
-
-/// Which kind of handshake a connection made.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum HandshakeKind {
-    /// A full SRP handshake (ServerKeyExchange, ClientKeyExchange, SRP arithmetic).
-    Full,
-    /// An abbreviated handshake resuming an earlier session (RFC 5246 7.3): no SRP
-    /// arithmetic, keys from the earlier session's master secret and fresh randoms.
-    Resumed,
-}
-
-impl Default for CommonState {
-    fn default() -> Self {
-        Self {
-            record_layer: RecordLayer::new(),
-            sendable_tls: ChunkVecBuffer::default(),
-            received_plaintext: ChunkVecBuffer::default(),
-            sendable_plaintext: ChunkVecBuffer::default(),
-            pending_handshake: Vec::new(),
-            record_version: None,
-            may_send_application_data: false,
-            may_receive_application_data: false,
-            has_received_close_notify: false,
-            has_sent_close_notify: false,
-            has_seen_eof: false,
-            sent_fatal_alert: false,
-            warnings_in_a_row: 0,
-            buffer_limit: DEFAULT_BUFFER_LIMIT,
-            suite: None,
-            extended_master_secret: false,
-            encrypt_then_mac: false,
-            alpn_protocol: None,
-            srp_group_bits: None,
-            username: None,
-            authenticated: false,
-            sni: None,
-            secrets: None,
-            handshake_kind: None,
-        }
-    }
-}
-
-impl CommonState {
-    fn version(&self) -> ProtocolVersion {
-        self.record_version.unwrap_or(ProtocolVersion::TLSv1_2)
-    }
-
-    /// Queues a handshake message as part of the current flight.
-    pub(crate) fn queue_handshake(&mut self, encoded: &[u8]) {
-        self.pending_handshake.extend_from_slice(encoded);
-    }
-
-    /// Cuts the queued flight into records and queues them.
-    pub(crate) fn flush_handshake(&mut self) -> Result<(), Error> {
-        let hs = core::mem::take(&mut self.pending_handshake);
-        for chunk in hs.chunks(MAX_FRAGMENT_LEN) {
-            self.send_record(ContentType::Handshake, chunk.to_vec())?;
-        }
-        Ok(())
-    }
-
-    /// Sends ChangeCipherSpec and switches to the prepared write keys.
-    pub(crate) fn send_ccs(&mut self) -> Result<(), Error> {
-        self.flush_handshake()?;
-        self.send_record(ContentType::ChangeCipherSpec, vec![1])?;
-        self.record_layer.start_encrypting()
-    }
-
-    fn send_record(&mut self, typ: ContentType, payload: Vec<u8>) -> Result<(), Error> {
-        let plain = PlainMessage {
-            typ,
-            version: self.version(),
-            payload,
-        };
-        let opaque = self.record_layer.encrypt_outgoing(plain)?;
-        self.sendable_tls.append(opaque.encode());
-        Ok(())
-    }
-
-    fn send_alert(&mut self, level: AlertLevel, description: AlertDescription) {
-        let payload = AlertMessagePayload { level, description }.get_encoding();
-        // Best effort: if this fails there is nothing better to do.
-        let _ = self.send_record(ContentType::Alert, payload);
-    }
-
-    /// Sends a warning alert (used for no_renegotiation).
-    pub(crate) fn send_warning(&mut self, description: AlertDescription) {
-        self.send_alert(AlertLevel::Warning, description);
-    }
-
-    /// Counts one tolerated nuisance from the peer (warning, empty record, renegotiation
-    /// request); too many in a row end the connection.
-    pub(crate) fn count_warning(&mut self) -> Result<(), Error> {
-        self.warnings_in_a_row += 1;
-        if self.warnings_in_a_row > MAX_WARNINGS_IN_A_ROW {
-            return Err(PeerMisbehaved::TooManyWarningsOrEmptyRecords.into());
-        }
-        Ok(())
-    }
-
-    /// The handshake is over: application data may flow, buffered plaintext is sent.
-    pub(crate) fn start_traffic(&mut self) -> Result<(), Error> {
-        self.may_send_application_data = true;
-        self.may_receive_application_data = true;
-        while !self.sendable_plaintext.is_empty() {
-            let mut buf = vec![0u8; self.sendable_plaintext.len().min(MAX_FRAGMENT_LEN)];
-            let n = self.sendable_plaintext.read(&mut buf);
-            buf.truncate(n);
-            self.send_record(ContentType::ApplicationData, buf)?;
-        }
-        Ok(())
-    }
-
-    fn send_plaintext(&mut self, data: &[u8]) -> Result<usize, Error> {
-        if self.has_sent_close_notify {
-            return Err(Error::ConnectionClosed);
-        }
-        let queued = self.sendable_tls.len() + self.sendable_plaintext.len();
-        let room = self.buffer_limit.saturating_sub(queued);
-        let data = &data[..data.len().min(room)];
-        if data.is_empty() {
-            return Ok(0);
-        }
-        if !self.may_send_application_data {
-            self.sendable_plaintext.append(data.to_vec());
-            return Ok(data.len());
-        }
-        for chunk in data.chunks(MAX_FRAGMENT_LEN) {
-            self.send_record(ContentType::ApplicationData, chunk.to_vec())?;
-        }
-        Ok(data.len())
-    }
-}
-
-/// The state both roles share. [`crate::ClientConnection`] and [`crate::ServerConnection`]
-/// dereference to it.
-pub struct ConnectionCommon {
-    pub(crate) cx: CommonState,
-    pub(crate) state: Option<HandshakeState>,
+/// The part of a connection that both roles share. [`crate::ClientConnection`] and
+/// [`crate::ServerConnection`] dereference to it.
+pub struct ConnectionCommon<Data: SideData> {
+    pub(crate) io: RecordIo,
+    pub(crate) facts: Negotiated,
+    pub(crate) data: Data,
+    state: Option<Box<dyn State<Data>>>,
     error: Option<Error>,
     deframer: MessageDeframer,
     joiner: HandshakeJoiner,
+    deadline: Option<Instant>,
 }
 
-impl core::fmt::Debug for ConnectionCommon {
+impl<Data: SideData> core::fmt::Debug for ConnectionCommon<Data> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("ConnectionCommon")
             .field("is_handshaking", &self.is_handshaking())
-            .field("suite", &self.cx.suite.map(|s| s.suite))
+            .field("suite", &self.facts.suite.map(|s| s.suite))
+            .field("paused", &self.pause())
             .field("error", &self.error)
+            .field("data", &self.data)
             .finish_non_exhaustive()
     }
 }
 
-impl ConnectionCommon {
-    pub(crate) fn new(state: HandshakeState, cx: Option<CommonState>) -> Self {
-        Self {
-            cx: cx.unwrap_or_default(),
-            state: Some(state),
+impl<Data: SideData> ConnectionCommon<Data> {
+    /// A connection whose first state `start` makes (it may queue a first flight).
+    pub(crate) fn new(
+        data: Data,
+        deadline: Option<Instant>,
+        start: impl FnOnce(&mut Context<'_, Data>) -> Result<Box<dyn State<Data>>, Error>,
+    ) -> Result<Self, Error> {
+        let mut conn = Self {
+            io: RecordIo::default(),
+            facts: Negotiated::default(),
+            data,
+            state: None,
             error: None,
             deframer: MessageDeframer::new(),
             joiner: HandshakeJoiner::new(),
-        }
+            deadline,
+        };
+        let first = start(&mut conn.context())?;
+        conn.state = Some(first);
+        Ok(conn)
     }
 
-    pub(crate) fn new_common_state() -> CommonState {
-        CommonState::default()
+    fn context(&mut self) -> Context<'_, Data> {
+        Context {
+            io: &mut self.io,
+            facts: &mut self.facts,
+            data: &mut self.data,
+            deadline: &mut self.deadline,
+        }
     }
 
     /// Reads TLS bytes from `rd` (one read call, bounded by our buffer).
     /// Returns 0 at EOF. Does not process them: call [`Self::process_new_packets`].
     pub fn read_tls(&mut self, rd: &mut dyn io::Read) -> io::Result<usize> {
-        if self.cx.received_plaintext.len() >= self.cx.buffer_limit {
+        if self.io.received_plaintext.len() >= self.io.buffer_limit {
             return Err(io::Error::other(
                 "received plaintext buffer full: read it first",
             ));
         }
-        if self.cx.has_received_close_notify {
+        if self.io.has_received_close_notify {
             return Ok(0);
         }
         let n = self.deframer.read(rd)?;
         if n == 0 {
-            self.cx.has_seen_eof = true;
+            self.io.has_seen_eof = true;
         }
         Ok(n)
     }
 
     /// Writes queued TLS bytes to `wr` (one write call). Returns bytes written.
     pub fn write_tls(&mut self, wr: &mut dyn io::Write) -> io::Result<usize> {
-        self.cx.sendable_tls.write_to(wr)
+        self.io.sendable_tls.write_to(wr)
     }
 
-    /// Processes the bytes read so far. On error the matching alert is queued for
-    /// `write_tls`, and the same error is returned by every later call (sticky).
+    /// Processes the bytes read so far, and goes on with a paused handshake whose instant
+    /// has passed. Fails with [`Error::HandshakeTimedOut`] once the handshake deadline has
+    /// passed. On error the matching alert is queued for `write_tls`, and the same error is
+    /// returned by every later call (sticky).
     pub fn process_new_packets(&mut self) -> Result<IoState, Error> {
         if let Some(e) = &self.error {
             return Err(e.clone());
         }
-        if let Err(e) = self.process_inner() {
+        if let Err(e) = self.process_inner(Instant::now()) {
             return Err(self.fail(e));
         }
         Ok(self.io_state())
     }
 
-    /// Records `e` as the sticky error, queueing its alert once.
+    /// Records `e` as the sticky error (the role has its say first), queueing its alert
+    /// once.
     pub(crate) fn fail(&mut self, e: Error) -> Error {
         if let Some(first) = &self.error {
             return first.clone();
         }
+        let e = self.data.on_fatal_error(e);
         if let Some(alert) = e.alert() {
-            if !self.cx.sent_fatal_alert {
-                self.cx.send_alert(AlertLevel::Fatal, alert);
-                self.cx.sent_fatal_alert = true;
+            if !self.io.sent_fatal_alert {
+                self.io.send_alert(AlertLevel::Fatal, alert);
+                self.io.sent_fatal_alert = true;
             }
-        }
-        if let Some(HandshakeState::Client(c)) = &self.state {
-            c.on_fatal_error();
         }
         self.state = None;
         self.error = Some(e.clone());
@@ -404,27 +203,49 @@ impl ConnectionCommon {
 
     fn io_state(&self) -> IoState {
         IoState {
-            tls_bytes_to_write: self.cx.sendable_tls.len(),
-            plaintext_bytes_to_read: self.cx.received_plaintext.len(),
-            peer_has_closed: self.cx.has_received_close_notify,
+            tls_bytes_to_write: self.io.sendable_tls.len(),
+            plaintext_bytes_to_read: self.io.received_plaintext.len(),
+            peer_has_closed: self.io.has_received_close_notify,
         }
     }
 
-    fn is_paused(&self) -> bool {
-        matches!(&self.state, Some(HandshakeState::Server(s)) if s.is_awaiting_user())
+    pub(crate) fn pause(&self) -> Option<Pause> {
+        self.state.as_ref().and_then(|s| s.pause())
     }
 
-    fn process_inner(&mut self) -> Result<(), Error> {
-        // Handshake messages left in the joiner while we were paused for a user lookup.
+    fn is_paused(&self) -> bool {
+        self.pause().is_some()
+    }
+
+    /// Lets a paused state go on (its instant has passed, or the application supplied
+    /// what it waited for), then processes what was read meanwhile. Errors are sticky.
+    pub(crate) fn resume(&mut self) -> Result<(), Error> {
+        if let Some(e) = &self.error {
+            return Err(e.clone());
+        }
+        let res = self
+            .step(|state, cx| state.resume(cx))
+            .and_then(|()| self.process_inner(Instant::now()));
+        res.map_err(|e| self.fail(e))
+    }
+
+    fn process_inner(&mut self, now: Instant) -> Result<(), Error> {
+        if self.is_handshaking() && self.deadline.is_some_and(|d| now >= d) {
+            return Err(Error::HandshakeTimedOut);
+        }
+        if matches!(self.pause(), Some(Pause::Until(t)) if now >= t) {
+            self.step(|state, cx| state.resume(cx))?;
+        }
+        // Handshake messages left in the joiner while we were paused.
         self.drain_joiner()?;
-        while !self.is_paused() && !self.cx.has_received_close_notify {
-            if self.cx.received_plaintext.len() >= self.cx.buffer_limit {
+        while !self.is_paused() && !self.io.has_received_close_notify {
+            if self.io.received_plaintext.len() >= self.io.buffer_limit {
                 break;
             }
             let Some(opaque) = self.deframer.pop()? else {
                 break;
             };
-            let plain = self.cx.record_layer.decrypt_incoming(opaque)?;
+            let plain = self.io.record_layer.decrypt_incoming(opaque)?;
             if plain.payload.len() > MAX_FRAGMENT_LEN {
                 return Err(Error::RecordOverflow);
             }
@@ -446,18 +267,18 @@ impl ConnectionCommon {
                 if !self.joiner.is_empty() {
                     return Err(PeerMisbehaved::MessageInterleavedWithCcs.into());
                 }
-                self.step(HsInput::ChangeCipherSpec)
+                self.step(|state, cx| state.handle(cx, HsInput::ChangeCipherSpec))
             }
             ContentType::Alert => self.handle_alert(&msg.payload),
             ContentType::ApplicationData => {
-                if !self.cx.may_receive_application_data {
+                if !self.io.may_receive_application_data {
                     return Err(PeerMisbehaved::ApplicationDataBeforeFinished.into());
                 }
                 if msg.payload.is_empty() {
-                    return self.cx.count_warning();
+                    return self.io.count_warning();
                 }
-                self.cx.warnings_in_a_row = 0;
-                self.cx.received_plaintext.append(msg.payload);
+                self.io.reset_warnings();
+                self.io.received_plaintext.append(msg.payload);
                 Ok(())
             }
             other => Err(Error::InappropriateMessage {
@@ -477,39 +298,64 @@ impl ConnectionCommon {
             let Some((msg, raw)) = self.joiner.pop()? else {
                 break;
             };
-            self.step(HsInput::Handshake(msg, raw))?;
+            self.handle_handshake(msg, raw)?;
         }
         Ok(())
     }
 
-    fn step(&mut self, input: HsInput) -> Result<(), Error> {
+    fn handle_handshake(
+        &mut self,
+        msg: HandshakeMessagePayload,
+        raw: Vec<u8>,
+    ) -> Result<(), Error> {
+        match Data::renegotiation(msg.typ, self.is_handshaking()) {
+            Renegotiation::NotARequest => {
+                self.step(|state, cx| state.handle(cx, HsInput::Handshake(msg, raw)))
+            }
+            Renegotiation::Ignore => self.io.count_warning(),
+            Renegotiation::Refuse => {
+                self.io.send_warning(AlertDescription::NoRenegotiation);
+                self.io.count_warning()
+            }
+        }
+    }
+
+    /// Runs `f` on the current state and keeps the state it returns.
+    fn step(
+        &mut self,
+        f: impl FnOnce(
+            Box<dyn State<Data>>,
+            &mut Context<'_, Data>,
+        ) -> Result<Box<dyn State<Data>>, Error>,
+    ) -> Result<(), Error> {
         let state = self
             .state
             .take()
             .ok_or_else(|| Error::General("no handshake state".into()))?;
-        let next = match state {
-            HandshakeState::Client(s) => HandshakeState::Client(s.handle(&mut self.cx, input)?),
-            HandshakeState::Server(s) => HandshakeState::Server(s.handle(&mut self.cx, input)?),
-        };
+        let was_handshaking = self.is_handshaking();
+        let next = f(state, &mut self.context())?;
         self.state = Some(next);
+        if was_handshaking && !self.is_handshaking() {
+            self.data.on_handshake_complete();
+        }
         Ok(())
     }
 
     fn handle_alert(&mut self, payload: &[u8]) -> Result<(), Error> {
         let alert = AlertMessagePayload::read_bytes(payload)?;
         if alert.description == AlertDescription::CloseNotify {
-            self.cx.has_received_close_notify = true;
+            self.io.has_received_close_notify = true;
             return Ok(());
         }
         if alert.level == AlertLevel::Warning
             && alert.description != AlertDescription::UnknownPskIdentity
         {
             // RFC 5246 7.2.2: warnings may be ignored. We tolerate a few.
-            return self.cx.count_warning();
+            return self.io.count_warning();
         }
         // Fatal alerts (and unknown_psk_identity at any level, which always ends an SRP
         // handshake) end the connection without an alert in reply.
-        self.cx.sent_fatal_alert = true;
+        self.io.sent_fatal_alert = true;
         Err(Error::AlertReceived(alert.description))
     }
 
@@ -517,86 +363,124 @@ impl ConnectionCommon {
     /// `ErrorKind::WouldBlock` when no plaintext is buffered yet, and
     /// `ErrorKind::UnexpectedEof` if the transport ended without close_notify.
     pub fn reader(&mut self) -> Reader<'_> {
-        Reader { conn: self }
+        Reader {
+            io: &mut self.io,
+            error: self.error.as_ref(),
+        }
     }
 
     /// Plaintext to send. Data written before the handshake completes is buffered and sent
     /// once it does. Accepts at most the buffer limit (64 KiB) of unsent data: a write may
     /// take fewer bytes than given, or none until `write_tls` has drained the queue.
     pub fn writer(&mut self) -> Writer<'_> {
-        Writer { conn: self }
+        Writer { sink: self }
     }
 
-    /// Whether we need more TLS bytes from the peer.
+    /// Whether we need more TLS bytes from the peer (never while the handshake is paused:
+    /// see [`Self::paused_until`]).
     pub fn wants_read(&self) -> bool {
         self.error.is_none()
             && !self.is_paused()
-            && self.cx.received_plaintext.is_empty()
-            && !self.cx.has_received_close_notify
-            && (self.cx.may_send_application_data || self.cx.sendable_tls.is_empty())
+            && self.io.received_plaintext.is_empty()
+            && !self.io.has_received_close_notify
+            && (self.io.may_send_application_data || self.io.sendable_tls.is_empty())
     }
 
     /// Whether TLS bytes are queued for the peer.
     pub fn wants_write(&self) -> bool {
-        !self.cx.sendable_tls.is_empty()
+        !self.io.sendable_tls.is_empty()
     }
 
     /// Whether the handshake is still in progress.
     pub fn is_handshaking(&self) -> bool {
-        !(self.cx.may_send_application_data && self.cx.may_receive_application_data)
+        !(self.io.may_send_application_data && self.io.may_receive_application_data)
+    }
+
+    /// While the handshake is paused until a given instant (the server's rate limiter
+    /// delays an attempt): that instant. Nothing is processed before it; call
+    /// [`Self::process_new_packets`] once it has passed (no new input is needed). The
+    /// blocking and tokio adapters do this themselves.
+    pub fn paused_until(&self) -> Option<Instant> {
+        match self.pause() {
+            Some(Pause::Until(t)) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// The instant by which the handshake must be over, if any: then
+    /// [`Self::process_new_packets`] fails with [`Error::HandshakeTimedOut`]. A server
+    /// connection has one from its config (first the ClientHello deadline, then the
+    /// handshake deadline); a client connection only if set with
+    /// [`Self::set_handshake_deadline`].
+    pub fn handshake_deadline(&self) -> Option<Instant> {
+        self.deadline.filter(|_| self.is_handshaking())
+    }
+
+    /// Sets (or, with `None`, removes) the instant by which the handshake must be over.
+    pub fn set_handshake_deadline(&mut self, deadline: Option<Instant>) {
+        self.deadline = deadline;
+    }
+
+    /// The earliest instant at which [`Self::process_new_packets`] has something to do
+    /// without new input (a pause ends or the deadline passes): for event loops.
+    pub fn next_timeout(&self) -> Option<Instant> {
+        match (self.paused_until(), self.handshake_deadline()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// Queues a close_notify alert; nothing more can be written afterwards.
     pub fn send_close_notify(&mut self) {
-        if self.cx.has_sent_close_notify || self.cx.sent_fatal_alert {
+        if self.io.has_sent_close_notify || self.io.sent_fatal_alert {
             return;
         }
-        self.cx.has_sent_close_notify = true;
-        self.cx
+        self.io.has_sent_close_notify = true;
+        self.io
             .send_alert(AlertLevel::Warning, AlertDescription::CloseNotify);
     }
 
     /// The negotiated suite, once known.
     pub fn negotiated_cipher_suite(&self) -> Option<CipherSuite> {
-        self.cx.suite.map(|s| s.suite)
+        self.facts.suite.map(|s| s.suite)
     }
 
     /// Whether extended_master_secret (RFC 7627) was negotiated.
     pub fn extended_master_secret(&self) -> bool {
-        self.cx.extended_master_secret
+        self.facts.extended_master_secret
     }
 
     /// Whether encrypt_then_mac (RFC 7366) was negotiated.
     pub fn encrypt_then_mac(&self) -> bool {
-        self.cx.encrypt_then_mac
+        self.facts.encrypt_then_mac
     }
 
     /// The ALPN protocol agreed, if any.
     pub fn alpn_protocol(&self) -> Option<&[u8]> {
-        self.cx.alpn_protocol.as_deref()
+        self.facts.alpn_protocol.as_deref()
     }
 
     /// Whether the handshake was full or resumed (known once the ServerHello is sent or
     /// received; `None` before).
     pub fn handshake_kind(&self) -> Option<HandshakeKind> {
-        self.cx.handshake_kind
+        self.facts.handshake_kind
     }
 
     /// Bits of the SRP group in use (once the key exchange has happened; for a resumed
     /// session, the group of the original handshake).
     pub fn srp_group_bits(&self) -> Option<u32> {
-        self.cx.srp_group_bits
+        self.facts.srp_group_bits
     }
 
     /// The protocol version: always TLS 1.2 once a ServerHello has been sent or received.
     pub fn protocol_version(&self) -> Option<ProtocolVersion> {
-        self.cx.suite.map(|_| ProtocolVersion::TLSv1_2)
+        self.facts.suite.map(|_| ProtocolVersion::TLSv1_2)
     }
 
     /// Sets how much plaintext is buffered in each direction before back-pressure
     /// (default 64 KiB; at least 16 KiB).
     pub fn set_buffer_limit(&mut self, limit: usize) {
-        self.cx.buffer_limit = limit.max(MAX_FRAGMENT_LEN);
+        self.io.buffer_limit = limit.max(MAX_FRAGMENT_LEN);
     }
 
     /// RFC 5705 keying material exporter: fills `output` with
@@ -608,7 +492,7 @@ impl ConnectionCommon {
         label: &[u8],
         context: Option<&[u8]>,
     ) -> Result<(), Error> {
-        match (&self.cx.secrets, self.is_handshaking()) {
+        match (&self.facts.secrets, self.is_handshaking()) {
             (Some(s), false) => s.export_keying_material(output, label, context),
             _ => Err(Error::ApiMisuse(
                 "export_keying_material before the handshake completed",
@@ -619,7 +503,7 @@ impl ConnectionCommon {
     /// RFC 5929 `tls-unique` channel binding: the first Finished message's verify_data
     /// (the client's, in a full handshake). Available once the handshake is complete.
     pub fn tls_unique(&self) -> Option<&[u8]> {
-        match (&self.cx.secrets, self.is_handshaking()) {
+        match (&self.facts.secrets, self.is_handshaking()) {
             (Some(s), false) => Some(s.tls_unique()),
             _ => None,
         }
@@ -631,8 +515,9 @@ impl ConnectionCommon {
     }
 
     /// Drives the handshake and data transfer on a blocking transport until nothing more
-    /// can be done without new input: writes all queued data, and reads once if
-    /// `wants_read`. Returns (bytes read, bytes written). Like rustls's `complete_io`.
+    /// can be done without new input: writes all queued data, waits out a pause, and reads
+    /// once if `wants_read`. Returns (bytes read, bytes written). Like rustls's
+    /// `complete_io`.
     pub fn complete_io<T: io::Read + io::Write + ?Sized>(
         &mut self,
         io: &mut T,
@@ -650,16 +535,18 @@ impl ConnectionCommon {
             if !until_handshaked && wrlen > 0 {
                 return Ok((rdlen, wrlen));
             }
-            if self.is_paused() {
-                return Err(io::Error::other(
-                    "SRP user lookup pending: answer ServerConnection::pending_user_lookup with supply_user",
-                ));
-            }
-            if !eof && self.wants_read() {
-                match self.read_tls(io)? {
+            match self.pause() {
+                Some(Pause::Application) => {
+                    return Err(io::Error::other(
+                        "SRP user lookup pending: answer ServerConnection::pending_user_lookup with supply_user",
+                    ))
+                }
+                Some(Pause::Until(t)) => sleep_until(t),
+                None if !eof && self.wants_read() => match self.read_tls(io)? {
                     0 => eof = true,
                     n => rdlen += n,
-                }
+                },
+                None => {}
             }
             if let Err(e) = self.process_new_packets() {
                 // Send the alert before giving up.
@@ -669,13 +556,13 @@ impl ConnectionCommon {
                     }
                 }
                 let _ = io::Write::flush(io);
-                return Err(io::Error::new(io::ErrorKind::InvalidData, e));
+                return Err(e.into());
             }
             match (eof, until_handshaked, self.is_handshaking()) {
                 (_, true, false) => return Ok((rdlen, wrlen)),
                 (_, false, _) => return Ok((rdlen, wrlen)),
                 (true, true, true) => {
-                    if self.wants_write() {
+                    if self.wants_write() || self.is_paused() {
                         continue;
                     }
                     return Err(io::Error::new(
@@ -689,8 +576,16 @@ impl ConnectionCommon {
     }
 }
 
+/// Sleeps the current thread until `t` (blocking adapters' way of honouring a pause).
+pub(crate) fn sleep_until(t: Instant) {
+    let left = t.saturating_duration_since(Instant::now());
+    if !left.is_zero() {
+        std::thread::sleep(left + Duration::from_micros(50));
+    }
+}
+
 /// Lets an unsized transport be used as `&mut dyn Read/Write`.
-struct SizedIo<'a, T: ?Sized>(&'a mut T);
+pub(crate) struct SizedIo<'a, T: ?Sized>(pub(crate) &'a mut T);
 
 impl<T: io::Read + ?Sized> io::Read for SizedIo<'_, T> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
@@ -712,26 +607,26 @@ impl<T: io::Write + ?Sized> io::Write for SizedIo<'_, T> {
 
 /// Reads received plaintext; see [`ConnectionCommon::reader`].
 pub struct Reader<'a> {
-    conn: &'a mut ConnectionCommon,
+    io: &'a mut RecordIo,
+    error: Option<&'a Error>,
 }
 
 impl io::Read for Reader<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let cx = &mut self.conn.cx;
         if buf.is_empty() {
             return Ok(0);
         }
-        let n = cx.received_plaintext.read(buf);
+        let n = self.io.received_plaintext.read(buf);
         if n > 0 {
             return Ok(n);
         }
-        if cx.has_received_close_notify {
+        if self.io.has_received_close_notify {
             return Ok(0);
         }
-        if let Some(e) = &self.conn.error {
-            return Err(io::Error::new(io::ErrorKind::InvalidData, e.clone()));
+        if let Some(e) = self.error {
+            return Err(e.clone().into());
         }
-        if cx.has_seen_eof {
+        if self.io.has_seen_eof {
             return Err(io::Error::new(
                 io::ErrorKind::UnexpectedEof,
                 "peer closed the connection without sending close_notify",
@@ -741,27 +636,35 @@ impl io::Read for Reader<'_> {
     }
 }
 
-/// Queues plaintext to send; see [`ConnectionCommon::writer`].
-pub struct Writer<'a> {
-    conn: &'a mut ConnectionCommon,
+/// Where a [`Writer`] puts plaintext: a connection of either role.
+trait PlaintextSink {
+    fn write_plaintext(&mut self, buf: &[u8]) -> io::Result<usize>;
 }
 
-impl io::Write for Writer<'_> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        if let Some(e) = &self.conn.error {
-            return Err(io::Error::new(io::ErrorKind::InvalidData, e.clone()));
+impl<Data: SideData> PlaintextSink for ConnectionCommon<Data> {
+    fn write_plaintext(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if let Some(e) = &self.error {
+            return Err(e.clone().into());
         }
-        match self.conn.cx.send_plaintext(buf) {
+        match self.io.send_plaintext(buf) {
             Ok(n) => Ok(n),
             Err(Error::ConnectionClosed) => Err(io::Error::new(
                 io::ErrorKind::BrokenPipe,
                 Error::ConnectionClosed,
             )),
-            Err(e) => Err(io::Error::new(
-                io::ErrorKind::InvalidData,
-                self.conn.fail(e),
-            )),
+            Err(e) => Err(self.fail(e).into()),
         }
+    }
+}
+
+/// Queues plaintext to send; see [`ConnectionCommon::writer`].
+pub struct Writer<'a> {
+    sink: &'a mut dyn PlaintextSink,
+}
+
+impl io::Write for Writer<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.sink.write_plaintext(buf)
     }
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
@@ -775,7 +678,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::msgs::handshake::{HandshakeMessagePayload, HandshakePayload};
+    use crate::msgs::handshake::HandshakePayload;
     use crate::{
         ClientConfig, ClientConnection, InMemoryUserStore, ServerConfig, ServerConnection, SrpGroup,
     };
@@ -785,12 +688,15 @@ mod tests {
         store
             .add_user("u", b"p", SrpGroup::by_bits(2048).unwrap())
             .unwrap();
-        let s = ServerConnection::new(Arc::new(ServerConfig::new(store).unwrap())).unwrap();
+        let s = ServerConnection::new(Arc::new(ServerConfig::new(store).unwrap()), None).unwrap();
         let c = ClientConnection::new(Arc::new(ClientConfig::new("u", "p")), None).unwrap();
         (c, s)
     }
 
-    fn pump(from: &mut ConnectionCommon, to: &mut ConnectionCommon) -> Result<usize, Error> {
+    fn pump<A: SideData, B: SideData>(
+        from: &mut ConnectionCommon<A>,
+        to: &mut ConnectionCommon<B>,
+    ) -> Result<usize, Error> {
         let mut buf = Vec::new();
         while from.wants_write() {
             from.write_tls(&mut buf).unwrap();
@@ -813,19 +719,23 @@ mod tests {
         (c, s)
     }
 
-    fn read_all(conn: &mut ConnectionCommon) -> Vec<u8> {
+    fn read_all<D: SideData>(conn: &mut ConnectionCommon<D>) -> Vec<u8> {
         let mut out = vec![0u8; 100];
         let n = io::Read::read(&mut conn.reader(), &mut out).unwrap_or(0);
         out.truncate(n);
         out
     }
 
+    fn inject<D: SideData>(conn: &mut ConnectionCommon<D>, msg: &[u8]) {
+        conn.io.queue_handshake(msg);
+        conn.io.flush_handshake().unwrap();
+    }
+
     #[test]
     fn server_hello_request_gets_no_renegotiation_and_data_flows() {
         let (mut c, mut s) = connected();
         let hr = HandshakeMessagePayload::new(HandshakePayload::HelloRequest).get_encoding();
-        s.cx.queue_handshake(&hr);
-        s.cx.flush_handshake().unwrap();
+        inject(&mut s, &hr);
         pump(&mut s, &mut c).unwrap();
         // The client answered with a (protected) warning alert and nothing else.
         assert!(c.wants_write());
@@ -833,6 +743,20 @@ mod tests {
         io::Write::write_all(&mut c.writer(), b"still here").unwrap();
         pump(&mut c, &mut s).unwrap();
         assert_eq!(read_all(&mut s), b"still here");
+    }
+
+    #[test]
+    fn hello_request_during_the_handshake_is_ignored() {
+        let (mut c, mut s) = pair();
+        pump(&mut c, &mut s).unwrap();
+        let hr = HandshakeMessagePayload::new(HandshakePayload::HelloRequest).get_encoding();
+        inject(&mut s, &hr);
+        pump(&mut s, &mut c).unwrap();
+        for _ in 0..3 {
+            pump(&mut c, &mut s).unwrap();
+            pump(&mut s, &mut c).unwrap();
+        }
+        assert!(!c.is_handshaking() && !s.is_handshaking());
     }
 
     #[test]
@@ -845,8 +769,7 @@ mod tests {
             c2.write_tls(&mut buf).unwrap();
             buf[5..].to_vec()
         };
-        c.cx.queue_handshake(&hello);
-        c.cx.flush_handshake().unwrap();
+        inject(&mut c, &hello);
         pump(&mut c, &mut s).unwrap();
         assert!(s.wants_write(), "server must answer no_renegotiation");
         pump(&mut s, &mut c).unwrap();
@@ -857,8 +780,7 @@ mod tests {
         // A peer that keeps trying is dropped.
         let mut result = Ok(0);
         for _ in 0..40 {
-            c.cx.queue_handshake(&hello);
-            c.cx.flush_handshake().unwrap();
+            inject(&mut c, &hello);
             result = pump(&mut c, &mut s);
             if result.is_err() {
                 break;
@@ -868,21 +790,5 @@ mod tests {
             result.unwrap_err(),
             PeerMisbehaved::TooManyWarningsOrEmptyRecords.into()
         );
-    }
-
-    #[test]
-    fn chunk_buffer_reads_across_chunks() {
-        let mut b = ChunkVecBuffer::default();
-        b.append(b"hello ".to_vec());
-        b.append(Vec::new());
-        b.append(b"world".to_vec());
-        assert_eq!(b.len(), 11);
-        let mut out = [0u8; 4];
-        assert_eq!(b.read(&mut out), 4);
-        assert_eq!(&out, b"hell");
-        let mut rest = [0u8; 20];
-        let n = b.read(&mut rest);
-        assert_eq!(&rest[..n], b"o world");
-        assert!(b.is_empty());
     }
 }

@@ -42,6 +42,17 @@ pub enum Error {
     FinishedMismatch,
     /// The server does not know this user and is configured to say so (`unknown_psk_identity`).
     UnknownUser,
+    /// Server: the rate limiter refused the attempt because the username or the client
+    /// address is locked out ([`crate::limits`]). The client sees `bad_record_mac`, exactly
+    /// as for a wrong password.
+    LockedOut,
+    /// The handshake did not finish by its deadline
+    /// ([`crate::ConnectionCommon::handshake_deadline`]). No alert is sent; as an
+    /// `io::Error` its kind is `TimedOut`.
+    HandshakeTimedOut,
+    /// Server: no handshake slot is free ([`crate::limits::HandshakeSlots`]); the
+    /// connection was not made. The adapters wait for a slot instead of failing.
+    ServerBusy,
     /// The peer sent us a fatal alert.
     AlertReceived(AlertDescription),
     /// The connection was closed (close_notify sent or received); no more data may be written.
@@ -190,12 +201,16 @@ impl Error {
                 PeerIncompatible::NoApplicationProtocolInCommon => A::NoApplicationProtocol,
                 _ => A::HandshakeFailure,
             },
-            Self::DecryptError => A::BadRecordMac,
+            Self::DecryptError | Self::LockedOut => A::BadRecordMac,
             Self::RecordOverflow => A::RecordOverflow,
             Self::FinishedMismatch => A::DecryptError,
             Self::UnknownUser => A::UnknownPskIdentity,
             Self::FailedToGetRandomBytes | Self::General(_) => A::InternalError,
-            Self::AlertReceived(_) | Self::ConnectionClosed | Self::ApiMisuse(_) => return None,
+            Self::AlertReceived(_)
+            | Self::ConnectionClosed
+            | Self::ApiMisuse(_)
+            | Self::HandshakeTimedOut
+            | Self::ServerBusy => return None,
         })
     }
 }
@@ -218,6 +233,9 @@ impl fmt::Display for Error {
             Self::RecordOverflow => write!(f, "record too large"),
             Self::FinishedMismatch => write!(f, "peer's Finished did not verify (wrong password, unknown user or tampering)"),
             Self::UnknownUser => write!(f, "unknown SRP user"),
+            Self::LockedOut => write!(f, "login refused: the user or the client address is locked out after too many failed logins"),
+            Self::HandshakeTimedOut => write!(f, "TLS handshake timed out"),
+            Self::ServerBusy => write!(f, "no handshake slot free (too many handshakes in progress)"),
             Self::AlertReceived(a) => write!(f, "received fatal alert: {a:?}"),
             Self::ConnectionClosed => write!(f, "connection closed"),
             Self::FailedToGetRandomBytes => write!(f, "failed to get random bytes from the OS"),
@@ -251,8 +269,15 @@ impl From<PeerIncompatible> for Error {
     }
 }
 
+/// A TLS error as an `io::Error`: kind `TimedOut` for [`Error::HandshakeTimedOut`],
+/// `InvalidData` for every other, with the [`Error`] inside
+/// (`e.get_ref().and_then(|e| e.downcast_ref::<tls_srp::Error>())`).
 impl From<Error> for std::io::Error {
     fn from(e: Error) -> Self {
-        std::io::Error::new(std::io::ErrorKind::InvalidData, e)
+        let kind = match e {
+            Error::HandshakeTimedOut => std::io::ErrorKind::TimedOut,
+            _ => std::io::ErrorKind::InvalidData,
+        };
+        std::io::Error::new(kind, e)
     }
 }

@@ -5,20 +5,23 @@
 //! verifier, and an eavesdropper learns nothing that lets it guess the password offline.
 //!
 //! The core is sans-IO ([`ClientConnection`], [`ServerConnection`], in the shape of
-//! rustls); `stream::Stream`/`stream::StreamOwned` adapt it to blocking IO and the [`tokio`] module
-//! (default feature `tokio`) to async IO.
+//! rustls); [`stream`] adapts it to blocking IO and the [`tokio`] module (default feature
+//! `tokio`) to async IO. The server's defences (rate limiting, handshake slots, deadlines:
+//! see [`limits`]) live in the core, so every adapter applies them.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod client;
+mod common_state;
 mod conn;
-pub mod crypto;
+mod crypto;
 pub mod error;
+mod hs;
 pub mod limits;
-pub mod msgs;
+mod msgs;
 mod rand;
-pub mod record_layer;
+mod record_layer;
 pub mod server;
 mod session;
 pub mod srp;
@@ -28,16 +31,38 @@ mod ticketer;
 mod tls12;
 #[cfg(feature = "tokio")]
 pub mod tokio;
+mod vecbuf;
 
-pub use client::{ClientConfig, ClientConnection, Resumption};
-pub use conn::{ConnectionCommon, HandshakeKind, IoState, Reader, Writer};
+pub use client::{ClientConfig, ClientConnection, ClientConnectionData, Resumption};
+pub use common_state::HandshakeKind;
+pub use conn::{ConnectionCommon, IoState, Reader, SideData, Writer};
 pub use error::{Error, InvalidMessage, PeerIncompatible, PeerMisbehaved};
-pub use limits::{Decision, RateLimitConfig, RateLimiter};
-pub use msgs::enums::{AlertDescription, CipherSuite, ProtocolVersion};
+pub use limits::{Decision, HandshakeSlots, RateLimitConfig, RateLimiter};
+pub use msgs::enums::{AlertDescription, CipherSuite, ContentType, HandshakeType, ProtocolVersion};
 pub use server::{
-    InMemoryUserStore, ServerConfig, ServerConnection, ServerSessionMemoryCache,
-    StoresServerSessions, Ticketer, UnknownUserPolicy, UserRecord, UserStore,
+    InMemoryUserStore, ServerConfig, ServerConnection, ServerConnectionData,
+    ServerSessionMemoryCache, StoresServerSessions, Ticketer, UnknownUserPolicy, UserRecord,
+    UserStore,
 };
 pub use session::{ClientSessionKey, ClientSessionMemoryCache, ClientSessionStore};
 pub use srp::SrpGroup;
 pub use suites::{SupportedCipherSuite, ALL_CIPHER_SUITES};
+
+/// Not part of the public API: no stability promise of any kind, any release may change
+/// it. The wire codec, record protection and key schedule, reachable for this crate's own
+/// benches, tests and fuzz targets only.
+#[doc(hidden)]
+pub mod internal {
+    /// The wire codec.
+    pub mod msgs {
+        pub use crate::msgs::{alert, codec, deframer, enums, handshake, joiner, message};
+    }
+    /// Record protection and the TLS 1.2 PRF.
+    pub mod crypto {
+        pub use crate::crypto::{cbc, prf};
+    }
+    /// Sequence numbers and the switch to protected records.
+    pub mod record_layer {
+        pub use crate::record_layer::RecordLayer;
+    }
+}

@@ -27,28 +27,42 @@
 //! A peer that closes the transport without close_notify gives `UnexpectedEof`; a clean
 //! close_notify makes `read` return `Ok(0)`.
 //!
-//! A peer can keep a blocking handshake waiting for ever. Over TCP, bound it with
-//! [`StreamOwned::complete_handshake_within`] (one deadline for the whole handshake,
-//! however slowly the peer trickles its bytes), and keep socket read/write timeouts for
-//! the rest of the connection:
+//! A server over TCP accepts with [`Acceptor`]: it waits for a handshake slot, gives the
+//! connection the client's address (for the rate limiter), and runs the handshake within the
+//! config's deadlines (socket timeouts set to the time left, however slowly the client
+//! trickles its bytes), waiting out the rate limiter's delays:
 //!
 //! ```no_run
 //! # use std::sync::Arc;
 //! # use std::time::Duration;
-//! # fn serve(config: Arc<tls_srp::ServerConfig>, sock: std::net::TcpStream) -> std::io::Result<()> {
-//! let conn = tls_srp::ServerConnection::new(config).map_err(std::io::Error::other)?;
-//! let mut tls = tls_srp::stream::StreamOwned::new(conn, sock);
-//! tls.complete_handshake_within(Duration::from_secs(10))?; // `TimedOut` if too slow
-//! tls.sock.set_read_timeout(Some(Duration::from_secs(300)))?; // idle limit afterwards
+//! # fn serve(config: Arc<tls_srp::ServerConfig>) -> std::io::Result<()> {
+//! let acceptor = tls_srp::stream::Acceptor::new(config);
+//! let listener = std::net::TcpListener::bind("127.0.0.1:4433")?;
+//! for sock in listener.incoming() {
+//!     let acceptor = acceptor.clone();
+//!     std::thread::spawn(move || -> std::io::Result<()> {
+//!         let mut tls = acceptor.accept(sock?)?; // `TimedOut` if too slow
+//!         tls.sock.set_read_timeout(Some(Duration::from_secs(300)))?; // idle limit afterwards
+//!         // read and write `tls`
+//!         Ok(())
+//!     });
+//! }
 //! # Ok(()) }
 //! ```
+//!
+//! A client bounds its handshake with [`StreamOwned::complete_handshake_within`]. Over
+//! other transports a peer can keep a blocking handshake waiting for ever: the deadlines
+//! are only checked when bytes arrive.
 
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::ops::DerefMut;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::conn::ConnectionCommon;
+use crate::conn::{sleep_until, ConnectionCommon, SideData, SizedIo};
+use crate::error::Error;
+use crate::server::{ServerConfig, ServerConnection};
 
 /// A borrowed connection `conn` and transport `sock`, together a blocking TLS stream.
 ///
@@ -62,10 +76,11 @@ pub struct Stream<'a, C: 'a + ?Sized, T: 'a + Read + Write + ?Sized> {
     pub sock: &'a mut T,
 }
 
-impl<'a, C, T> Stream<'a, C, T>
+impl<'a, C, T, S> Stream<'a, C, T>
 where
-    C: 'a + DerefMut<Target = ConnectionCommon> + ?Sized,
+    C: 'a + DerefMut<Target = ConnectionCommon<S>> + ?Sized,
     T: 'a + Read + Write + ?Sized,
+    S: SideData,
 {
     /// Wraps `conn` and `sock`. Does no IO.
     pub fn new(conn: &'a mut C, sock: &'a mut T) -> Self {
@@ -83,37 +98,54 @@ where
     }
 
     /// Reads once from `sock` and processes what arrived. Returns the bytes read (0 at EOF).
-    /// On a TLS error, sends the queued alert (best effort) and returns `InvalidData`.
+    /// On a TLS error, sends the queued alert (best effort) and returns it as an
+    /// `io::Error`.
     fn read_more(&mut self) -> io::Result<usize> {
         let n = self.conn.read_tls(&mut SizedIo(&mut *self.sock))?;
+        self.process()?;
+        Ok(n)
+    }
+
+    fn process(&mut self) -> io::Result<()> {
         if let Err(err) = self.conn.process_new_packets() {
             // Last gasp: tell the peer why, but report the TLS error, not a write error.
             let _ = self.write_pending();
-            return Err(io::Error::new(io::ErrorKind::InvalidData, err));
+            return Err(err.into());
         }
-        Ok(n)
+        Ok(())
+    }
+
+    /// One step of the handshake: sends what is queued, then waits out a pause (sleeping,
+    /// but not past `deadline`) or reads once.
+    fn handshake_step(&mut self, deadline: Option<Instant>) -> io::Result<()> {
+        self.write_pending()?;
+        if !self.conn.is_handshaking() {
+            return Ok(());
+        }
+        if let Some(t) = self.conn.paused_until() {
+            sleep_until(deadline.map_or(t, |d| t.min(d)));
+            return self.process();
+        }
+        if !self.conn.wants_read() {
+            // Nothing to send and nothing awaited: only a server waiting for
+            // `supply_user` gets here.
+            return Err(io::Error::other(
+                "TLS handshake stalled: a server connection is waiting for supply_user",
+            ));
+        }
+        if self.read_more()? == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "peer closed the connection during the TLS handshake",
+            ));
+        }
+        Ok(())
     }
 
     /// Finishes the handshake if it is still running, then sends anything still queued.
     fn complete_prior_io(&mut self) -> io::Result<()> {
         while self.conn.is_handshaking() {
-            self.write_pending()?;
-            if !self.conn.is_handshaking() {
-                break;
-            }
-            if !self.conn.wants_read() {
-                // Nothing to send and nothing awaited: only a server waiting for
-                // `supply_user` gets here.
-                return Err(io::Error::other(
-                    "TLS handshake stalled: a server connection is waiting for supply_user",
-                ));
-            }
-            if self.read_more()? == 0 {
-                return Err(io::Error::new(
-                    io::ErrorKind::UnexpectedEof,
-                    "peer closed the connection during the TLS handshake",
-                ));
-            }
+            self.handshake_step(None)?;
         }
         if self.conn.wants_write() {
             self.write_pending()?;
@@ -122,10 +154,11 @@ where
     }
 }
 
-impl<'a, C, T> Read for Stream<'a, C, T>
+impl<'a, C, T, S> Read for Stream<'a, C, T>
 where
-    C: 'a + DerefMut<Target = ConnectionCommon> + ?Sized,
+    C: 'a + DerefMut<Target = ConnectionCommon<S>> + ?Sized,
     T: 'a + Read + Write + ?Sized,
+    S: SideData,
 {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.complete_prior_io()?;
@@ -148,10 +181,11 @@ where
     }
 }
 
-impl<'a, C, T> Write for Stream<'a, C, T>
+impl<'a, C, T, S> Write for Stream<'a, C, T>
 where
-    C: 'a + DerefMut<Target = ConnectionCommon> + ?Sized,
+    C: 'a + DerefMut<Target = ConnectionCommon<S>> + ?Sized,
     T: 'a + Read + Write + ?Sized,
+    S: SideData,
 {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         self.complete_prior_io()?;
@@ -169,27 +203,6 @@ where
     }
 }
 
-/// Lets a possibly unsized transport be passed as `&mut dyn Read` / `&mut dyn Write`.
-struct SizedIo<'a, T: ?Sized>(&'a mut T);
-
-impl<T: Read + ?Sized> Read for SizedIo<'_, T> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.0.read(buf)
-    }
-}
-
-impl<T: Write + ?Sized> Write for SizedIo<'_, T> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.write(buf)
-    }
-    fn write_vectored(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
-        self.0.write_vectored(bufs)
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        self.0.flush()
-    }
-}
-
 /// A connection `conn` and transport `sock`, owned, together a blocking TLS stream.
 /// Behaves exactly like [`Stream`].
 #[derive(Debug)]
@@ -200,10 +213,11 @@ pub struct StreamOwned<C: Sized, T: Read + Write + Sized> {
     pub sock: T,
 }
 
-impl<C, T> StreamOwned<C, T>
+impl<C, T, S> StreamOwned<C, T>
 where
-    C: DerefMut<Target = ConnectionCommon>,
+    C: DerefMut<Target = ConnectionCommon<S>>,
     T: Read + Write,
+    S: SideData,
 {
     /// Takes ownership of `conn` and `sock`. Does no IO.
     pub fn new(conn: C, sock: T) -> Self {
@@ -233,17 +247,25 @@ where
     }
 }
 
-impl<C> StreamOwned<C, TcpStream>
+impl<C, S> StreamOwned<C, TcpStream>
 where
-    C: DerefMut<Target = ConnectionCommon>,
+    C: DerefMut<Target = ConnectionCommon<S>>,
+    S: SideData,
 {
-    /// Runs the handshake to its end within `timeout`, whatever the peer does: the socket's
-    /// read and write timeouts are set to the time left before each step and restored
-    /// afterwards. Fails with `TimedOut` once the time is up (the connection is then unusable:
-    /// drop it). Does nothing if the handshake is already over.
+    /// Runs the handshake to its end within `timeout` (and the connection's own
+    /// [`ConnectionCommon::handshake_deadline`], if earlier), whatever the peer does: the
+    /// socket's read and write timeouts are set to the time left before each step and
+    /// restored afterwards. Fails with `TimedOut` once the time is up (the connection is then
+    /// unusable: drop it). Does nothing if the handshake is already over.
     pub fn complete_handshake_within(&mut self, timeout: Duration) -> io::Result<()> {
-        let saved = (self.sock.read_timeout()?, self.sock.write_timeout()?);
         let deadline = Instant::now().checked_add(timeout);
+        self.complete_handshake_until(deadline)
+    }
+
+    /// [`Self::complete_handshake_within`] with a deadline (`None`: only the connection's
+    /// own deadline, if any).
+    pub fn complete_handshake_until(&mut self, deadline: Option<Instant>) -> io::Result<()> {
+        let saved = (self.sock.read_timeout()?, self.sock.write_timeout()?);
         let res = self.handshake_until(deadline);
         let restored = self
             .sock
@@ -253,8 +275,12 @@ where
     }
 
     fn handshake_until(&mut self, deadline: Option<Instant>) -> io::Result<()> {
-        let timed_out = || io::Error::new(io::ErrorKind::TimedOut, "TLS handshake timed out");
+        let timed_out = || io::Error::from(Error::HandshakeTimedOut);
         while self.conn.is_handshaking() || self.conn.wants_write() {
+            let deadline = match (deadline, self.conn.handshake_deadline()) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
             if let Some(deadline) = deadline {
                 let left = deadline.saturating_duration_since(Instant::now());
                 if left.is_zero() {
@@ -263,26 +289,7 @@ where
                 self.sock.set_read_timeout(Some(left))?;
                 self.sock.set_write_timeout(Some(left))?;
             }
-            let mut s = self.as_stream();
-            let step = (|| {
-                s.write_pending()?;
-                if !s.conn.is_handshaking() {
-                    return Ok(());
-                }
-                if !s.conn.wants_read() {
-                    return Err(io::Error::other(
-                        "TLS handshake stalled: a server connection is waiting for supply_user",
-                    ));
-                }
-                if s.read_more()? == 0 {
-                    return Err(io::Error::new(
-                        io::ErrorKind::UnexpectedEof,
-                        "peer closed the connection during the TLS handshake",
-                    ));
-                }
-                Ok(())
-            })();
-            match step {
+            match self.as_stream().handshake_step(deadline) {
                 // A socket timeout shows as WouldBlock (Unix) or TimedOut (Windows).
                 Err(e)
                     if matches!(
@@ -300,20 +307,74 @@ where
     }
 }
 
-impl<C, T> Read for StreamOwned<C, T>
+/// Accepts TLS-SRP clients on blocking TCP sockets with every defence of the config: a
+/// handshake slot (waited for, at most the handshake timeout), the client's address for the
+/// rate limiter, its delays waited out, and the handshake deadlines enforced with socket
+/// timeouts. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Acceptor {
+    config: Arc<ServerConfig>,
+}
+
+impl Acceptor {
+    /// Accepts with `config`.
+    pub fn new(config: Arc<ServerConfig>) -> Self {
+        Self { config }
+    }
+
+    /// The config connections are accepted with.
+    pub fn config(&self) -> &Arc<ServerConfig> {
+        &self.config
+    }
+
+    /// Runs the server handshake on `sock` (the client's address is taken from it) and
+    /// gives the stream once the client has logged in. A TLS failure is an `io::Error` of
+    /// kind `InvalidData` carrying the [`Error`] (the alert has been sent); running out of
+    /// time (or of slots) is `TimedOut`.
+    pub fn accept(&self, sock: TcpStream) -> io::Result<StreamOwned<ServerConnection, TcpStream>> {
+        let peer = sock.peer_addr().ok().map(|a| a.ip());
+        let give_up = self
+            .config
+            .handshake_timeout
+            .and_then(|t| Instant::now().checked_add(t));
+        let conn = loop {
+            let seen = self.config.handshake_slots.as_ref().map(|s| s.generation());
+            match ServerConnection::new(self.config.clone(), peer) {
+                Ok(conn) => break conn,
+                Err(Error::ServerBusy) => {}
+                Err(e) => return Err(e.into()),
+            }
+            let (Some(slots), Some(seen)) = (&self.config.handshake_slots, seen) else {
+                return Err(Error::ServerBusy.into());
+            };
+            let until = give_up.unwrap_or_else(|| Instant::now() + Duration::from_secs(3600));
+            if Instant::now() >= until {
+                return Err(io::Error::new(io::ErrorKind::TimedOut, Error::ServerBusy));
+            }
+            slots.wait_blocking(seen, until);
+        };
+        let mut tls = StreamOwned::new(conn, sock);
+        tls.complete_handshake_until(None)?;
+        Ok(tls)
+    }
+}
+
+impl<C, T, S> Read for StreamOwned<C, T>
 where
-    C: DerefMut<Target = ConnectionCommon>,
+    C: DerefMut<Target = ConnectionCommon<S>>,
     T: Read + Write,
+    S: SideData,
 {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.as_stream().read(buf)
     }
 }
 
-impl<C, T> Write for StreamOwned<C, T>
+impl<C, T, S> Write for StreamOwned<C, T>
 where
-    C: DerefMut<Target = ConnectionCommon>,
+    C: DerefMut<Target = ConnectionCommon<S>>,
     T: Read + Write,
+    S: SideData,
 {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         self.as_stream().write(buf)

@@ -90,7 +90,7 @@ fn read_all(r: &mut impl Read) -> io::Result<Vec<u8>> {
 #[test]
 fn echo_over_tcp() {
     let (port, server) = spawn_server(|sock| {
-        let conn = ServerConnection::new(server_config()).unwrap();
+        let conn = ServerConnection::new(server_config(), None).unwrap();
         let mut tls = StreamOwned::new(conn, sock);
         let mut buf = [0u8; 4096];
         loop {
@@ -131,7 +131,8 @@ fn megabyte_each_way() {
     let (port, server) = {
         let to_client = to_client.clone();
         spawn_server(move |sock| {
-            let mut tls = StreamOwned::new(ServerConnection::new(server_config()).unwrap(), sock);
+            let mut tls =
+                StreamOwned::new(ServerConnection::new(server_config(), None).unwrap(), sock);
             let got = read_all(&mut tls).expect("server read");
             tls.write_all(&to_client).unwrap();
             tls.conn.send_close_notify();
@@ -156,7 +157,7 @@ fn megabyte_each_way() {
 #[test]
 fn wrong_password_fails_both_sides() {
     let (port, server) = spawn_server(|sock| {
-        let mut tls = StreamOwned::new(ServerConnection::new(server_config()).unwrap(), sock);
+        let mut tls = StreamOwned::new(ServerConnection::new(server_config(), None).unwrap(), sock);
         tls.read(&mut [0u8; 16])
             .expect_err("server handshake must fail")
     });
@@ -179,7 +180,7 @@ fn wrong_password_fails_both_sides() {
 #[test]
 fn peer_gone_without_close_notify_is_unexpected_eof() {
     let (port, server) = spawn_server(|sock| {
-        let mut tls = StreamOwned::new(ServerConnection::new(server_config()).unwrap(), sock);
+        let mut tls = StreamOwned::new(ServerConnection::new(server_config(), None).unwrap(), sock);
         let mut buf = [0u8; 3];
         tls.read_exact(&mut buf).unwrap();
         let err = tls
@@ -223,7 +224,8 @@ fn async_lookup_server_driven_by_hand() {
     // look the user up, then let StreamOwned finish the handshake.
     let (port, server) = spawn_server(|mut sock| {
         let mut conn =
-            ServerConnection::new(Arc::new(ServerConfig::with_async_lookup().unwrap())).unwrap();
+            ServerConnection::new(Arc::new(ServerConfig::with_async_lookup().unwrap()), None)
+                .unwrap();
         while conn.pending_user_lookup().is_none() {
             assert!(
                 conn.read_tls(&mut sock).unwrap() > 0,
@@ -250,7 +252,7 @@ fn async_lookup_server_driven_by_hand() {
 fn stream_over_trait_objects() {
     // `Stream` accepts unsized transports and connections behind `&mut dyn`.
     let (port, server) = spawn_server(|sock| {
-        let mut tls = StreamOwned::new(ServerConnection::new(server_config()).unwrap(), sock);
+        let mut tls = StreamOwned::new(ServerConnection::new(server_config(), None).unwrap(), sock);
         let got = read_all(&mut tls).unwrap();
         tls.write_all(&got).unwrap();
         tls.conn.send_close_notify();

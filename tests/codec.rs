@@ -16,17 +16,17 @@
 
 use std::io;
 
-use tls_srp::msgs::codec::{Codec, Reader};
-use tls_srp::msgs::deframer::MessageDeframer;
-use tls_srp::msgs::enums::{
+use tls_srp::internal::msgs::codec::{Codec, Reader};
+use tls_srp::internal::msgs::deframer::MessageDeframer;
+use tls_srp::internal::msgs::enums::{
     CipherSuite, Compression, ContentType, ExtensionType, HandshakeType, ProtocolVersion,
 };
-use tls_srp::msgs::handshake::{
+use tls_srp::internal::msgs::handshake::{
     ClientExtension, HandshakeMessagePayload, HandshakePayload, ServerExtension,
     SrpServerKeyExchange,
 };
-use tls_srp::msgs::joiner::HandshakeJoiner;
-use tls_srp::msgs::message::{OpaqueMessage, MAX_CIPHERTEXT_LEN};
+use tls_srp::internal::msgs::joiner::HandshakeJoiner;
+use tls_srp::internal::msgs::message::{OpaqueMessage, MAX_CIPHERTEXT_LEN};
 use tls_srp::{Error, InvalidMessage};
 
 /// OpenSSL 3.0 `s_client -cipher SRP -srpuser alice -tls1_2`: one record.
@@ -138,7 +138,12 @@ fn handshake_messages(wire: &[u8]) -> Vec<(HandshakeMessagePayload, Vec<u8>)> {
     out
 }
 
-fn client_hello(wire: &[u8]) -> (tls_srp::msgs::handshake::ClientHelloPayload, Vec<u8>) {
+fn client_hello(
+    wire: &[u8],
+) -> (
+    tls_srp::internal::msgs::handshake::ClientHelloPayload,
+    Vec<u8>,
+) {
     let mut msgs = handshake_messages(wire);
     assert_eq!(msgs.len(), 1);
     let (m, bytes) = msgs.remove(0);
@@ -149,7 +154,7 @@ fn client_hello(wire: &[u8]) -> (tls_srp::msgs::handshake::ClientHelloPayload, V
     }
 }
 
-fn ext_types(ch: &tls_srp::msgs::handshake::ClientHelloPayload) -> Vec<u16> {
+fn ext_types(ch: &tls_srp::internal::msgs::handshake::ClientHelloPayload) -> Vec<u16> {
     ch.extensions.iter().map(|e| e.ext_type().get()).collect()
 }
 
@@ -482,7 +487,7 @@ fn deframer_refuses_bad_headers_through_public_api() {
 
 #[test]
 fn bad_alert_and_error_alerts() {
-    use tls_srp::msgs::alert::AlertMessagePayload;
+    use tls_srp::internal::msgs::alert::AlertMessagePayload;
     use tls_srp::AlertDescription;
     assert_eq!(
         AlertMessagePayload::read_bytes(&[3, 0]),
@@ -606,7 +611,7 @@ fn random_streams_through_deframer_and_joiner() {
                     }
                 }
             }
-            assert!(d.buffered() <= tls_srp::msgs::message::MAX_WIRE_SIZE);
+            assert!(d.buffered() <= tls_srp::internal::msgs::message::MAX_WIRE_SIZE);
         }
     }
 }

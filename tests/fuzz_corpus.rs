@@ -18,14 +18,14 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use tls_srp::msgs::codec::Codec;
-use tls_srp::msgs::deframer::MessageDeframer;
-use tls_srp::msgs::enums::ContentType;
-use tls_srp::msgs::handshake::{HandshakeMessagePayload, HandshakePayload};
-use tls_srp::msgs::joiner::HandshakeJoiner;
+use tls_srp::internal::msgs::codec::Codec;
+use tls_srp::internal::msgs::deframer::MessageDeframer;
+use tls_srp::internal::msgs::enums::ContentType;
+use tls_srp::internal::msgs::handshake::{HandshakeMessagePayload, HandshakePayload};
+use tls_srp::internal::msgs::joiner::HandshakeJoiner;
 use tls_srp::{
     ClientConfig, ClientConnection, ConnectionCommon, InMemoryUserStore, ServerConfig,
-    ServerConnection, SrpGroup,
+    ServerConnection, SideData, SrpGroup,
 };
 
 type Target = fn(&[u8]);
@@ -157,7 +157,7 @@ fn handshake_messages(wire: &[u8]) -> Vec<Vec<u8>> {
     out
 }
 
-fn take_tls(c: &mut ConnectionCommon) -> Vec<u8> {
+fn take_tls<D0: SideData>(c: &mut ConnectionCommon<D0>) -> Vec<u8> {
     let mut v = Vec::new();
     while c.wants_write() {
         c.write_tls(&mut v).expect("write");
@@ -165,7 +165,7 @@ fn take_tls(c: &mut ConnectionCommon) -> Vec<u8> {
     v
 }
 
-fn give(c: &mut ConnectionCommon, mut bytes: &[u8]) {
+fn give<D0: SideData>(c: &mut ConnectionCommon<D0>, mut bytes: &[u8]) {
     while !bytes.is_empty() {
         c.read_tls(&mut bytes).expect("read");
     }
@@ -187,7 +187,7 @@ fn recorded_flights(etm: bool, user: &str) -> [Vec<u8>; 6] {
     let mut ccfg = ClientConfig::new(user, harness::PASSWORD);
     ccfg.min_group_bits = 1024;
     let mut client = ClientConnection::new(Arc::new(ccfg), Some("localhost")).expect("client");
-    let mut server = ServerConnection::new(Arc::new(scfg)).expect("server");
+    let mut server = ServerConnection::new(Arc::new(scfg), None).expect("server");
     let c1 = take_tls(&mut client);
     give(&mut server, &c1);
     let s1 = take_tls(&mut server);

@@ -8,9 +8,9 @@ use std::io::Read;
 use std::sync::Arc;
 
 use common::*;
-use tls_srp::msgs::codec::Codec;
-use tls_srp::msgs::enums::{HandshakeType, ProtocolVersion};
-use tls_srp::msgs::handshake::{
+use tls_srp::internal::msgs::codec::Codec;
+use tls_srp::internal::msgs::enums::{HandshakeType, ProtocolVersion};
+use tls_srp::internal::msgs::handshake::{
     ClientExtension, HandshakePayload, SrpClientKeyExchange, SrpServerKeyExchange,
 };
 use tls_srp::{
@@ -53,14 +53,19 @@ fn full_handshake_every_suite_and_option() {
                 let (mut c, mut s) = make_pair(ccfg, server_config(2048));
                 let out = handshake(&mut c, &mut s);
                 assert!(out.ok(), "{out:?}");
-                for conn in [&*c, &*s] {
-                    assert_eq!(conn.negotiated_cipher_suite(), Some(suite.suite));
-                    assert_eq!(conn.extended_master_secret(), ems);
-                    assert_eq!(conn.encrypt_then_mac(), etm);
-                    assert_eq!(conn.srp_group_bits(), Some(2048));
-                    assert_eq!(conn.protocol_version(), Some(ProtocolVersion::TLSv1_2));
-                    assert!(!conn.is_handshaking());
+                macro_rules! check {
+                    ($conn:expr) => {{
+                        let conn = $conn;
+                        assert_eq!(conn.negotiated_cipher_suite(), Some(suite.suite));
+                        assert_eq!(conn.extended_master_secret(), ems);
+                        assert_eq!(conn.encrypt_then_mac(), etm);
+                        assert_eq!(conn.srp_group_bits(), Some(2048));
+                        assert_eq!(conn.protocol_version(), Some(ProtocolVersion::TLSv1_2));
+                        assert!(!conn.is_handshaking());
+                    }};
                 }
+                check!(&*c);
+                check!(&*s);
                 assert_eq!(s.username(), Some(USER));
                 let data: Vec<u8> = (0..40_000u32).map(|i| (i * 7 + 3) as u8).collect();
                 assert_eq!(send_and_receive(&mut c, &mut s, &data), data);
@@ -173,7 +178,7 @@ fn server_key_exchange(flight: &[u8]) -> SrpServerKeyExchange {
 fn skx_for(scfg: &Arc<ServerConfig>, user: &str) -> SrpServerKeyExchange {
     let mut c =
         ClientConnection::new(Arc::new(tls_srp::ClientConfig::new(user, "pw")), None).unwrap();
-    let mut s = ServerConnection::new(scfg.clone()).unwrap();
+    let mut s = ServerConnection::new(scfg.clone(), None).unwrap();
     transfer(&mut c, &mut s);
     s.process_new_packets().unwrap();
     server_key_exchange(&take_tls(&mut s))
@@ -184,7 +189,7 @@ fn unknown_user_is_simulated_like_a_wrong_password() {
     let scfg = Arc::new(server_config(2048));
     let mut c =
         ClientConnection::new(Arc::new(tls_srp::ClientConfig::new("mallory", "pw")), None).unwrap();
-    let mut s = ServerConnection::new(scfg.clone()).unwrap();
+    let mut s = ServerConnection::new(scfg.clone(), None).unwrap();
     let out = handshake(&mut c, &mut s);
     assert_alert(
         &out,
@@ -527,7 +532,7 @@ fn alpn_and_sni() {
     let mut scfg = server_config(2048);
     scfg.alpn_protocols = vec![b"http/1.1".to_vec()];
     let c = ClientConnection::new(Arc::new(ccfg.clone()), Some("Example.COM")).unwrap();
-    let s = ServerConnection::new(Arc::new(scfg.clone())).unwrap();
+    let s = ServerConnection::new(Arc::new(scfg.clone()), None).unwrap();
     let (mut c, mut s) = (c, s);
     assert!(handshake(&mut c, &mut s).ok());
     assert_eq!(c.alpn_protocol(), Some(&b"http/1.1"[..]));
@@ -536,7 +541,7 @@ fn alpn_and_sni() {
 
     // IP addresses are not sent as SNI.
     let mut c = ClientConnection::new(Arc::new(ccfg.clone()), Some("127.0.0.1")).unwrap();
-    let mut s = ServerConnection::new(Arc::new(scfg.clone())).unwrap();
+    let mut s = ServerConnection::new(Arc::new(scfg.clone()), None).unwrap();
     assert!(handshake(&mut c, &mut s).ok());
     assert_eq!(s.server_name(), None);
 
@@ -581,7 +586,7 @@ fn async_user_lookup() {
 
     // Known user supplied later.
     let mut c = ClientConnection::new(Arc::new(client_config()), None).unwrap();
-    let mut s = ServerConnection::new(scfg.clone()).unwrap();
+    let mut s = ServerConnection::new(scfg.clone(), None).unwrap();
     transfer(&mut c, &mut s);
     s.process_new_packets().unwrap();
     assert_eq!(s.pending_user_lookup(), Some(USER));
@@ -597,7 +602,7 @@ fn async_user_lookup() {
 
     // No such user: simulated.
     let mut c = ClientConnection::new(Arc::new(client_config()), None).unwrap();
-    let mut s = ServerConnection::new(scfg).unwrap();
+    let mut s = ServerConnection::new(scfg, None).unwrap();
     transfer(&mut c, &mut s);
     s.process_new_packets().unwrap();
     s.supply_user(None).unwrap();
@@ -615,12 +620,10 @@ fn byte_at_a_time_and_refragmented_records() {
     // Feed every flight one byte at a time.
     let (mut c, mut s) = make_pair(client_config(), server_config(2048));
     for _ in 0..6 {
-        for (from, to) in [(&mut *c as &mut tls_srp::ConnectionCommon, &mut *s as &mut _)] {
-            let bytes = take_tls(from);
-            for b in bytes {
-                feed(to, &[b]);
-                to.process_new_packets().unwrap();
-            }
+        let bytes = take_tls(&mut c);
+        for b in bytes {
+            feed(&mut s, &[b]);
+            s.process_new_packets().unwrap();
         }
         let bytes = take_tls(&mut s);
         for b in bytes {
@@ -728,7 +731,7 @@ fn bad_record_headers() {
         ),
     ];
     for (bytes, err) in cases {
-        let mut s = ServerConnection::new(Arc::new(server_config(2048))).unwrap();
+        let mut s = ServerConnection::new(Arc::new(server_config(2048)), None).unwrap();
         feed(&mut s, &bytes);
         assert_eq!(s.process_new_packets().unwrap_err(), err);
         let alert = take_tls(&mut s);
@@ -739,7 +742,7 @@ fn bad_record_headers() {
 
 #[test]
 fn handshake_message_too_large_is_refused_early() {
-    let mut s = ServerConnection::new(Arc::new(server_config(2048))).unwrap();
+    let mut s = ServerConnection::new(Arc::new(server_config(2048)), None).unwrap();
     // A ClientHello header announcing 16 MiB - 1.
     feed(&mut s, &[22, 3, 1, 0, 4, 1, 0xff, 0xff, 0xff]);
     let e = s.process_new_packets().unwrap_err();
@@ -756,7 +759,7 @@ fn unexpected_first_message_is_refused() {
         &mut s,
         |b| {
             alter_handshake(b, |m| {
-                *m = tls_srp::msgs::handshake::HandshakeMessagePayload::new(
+                *m = tls_srp::internal::msgs::handshake::HandshakeMessagePayload::new(
                     HandshakePayload::ServerHelloDone,
                 )
             })

@@ -30,7 +30,7 @@ use interop::*;
 use tls_srp::stream::StreamOwned;
 use tls_srp::{
     suites, ClientConfig, ClientConnection, ConnectionCommon, InMemoryUserStore, ServerConfig,
-    ServerConnection, SrpGroup, SupportedCipherSuite,
+    ServerConnection, SideData, SrpGroup, SupportedCipherSuite,
 };
 
 const TAG: &str = "exporter";
@@ -64,7 +64,7 @@ fn export_args() -> Vec<String> {
 }
 
 /// Our side's exports for [`EXPORTS`].
-fn our_exports(conn: &ConnectionCommon) -> Vec<Export> {
+fn our_exports<D0: SideData>(conn: &ConnectionCommon<D0>) -> Vec<Export> {
     EXPORTS
         .iter()
         .map(|&(label, len, ctx)| {
@@ -82,7 +82,7 @@ fn our_exports(conn: &ConnectionCommon) -> Vec<Export> {
 }
 
 /// The same in the peers' `EXPORT` line format, plus `TLSUNIQUE <hex>`.
-fn our_lines(conn: &ConnectionCommon) -> String {
+fn our_lines<D0: SideData>(conn: &ConnectionCommon<D0>) -> String {
     let mut s = String::new();
     for (label, len, ctx, out) in our_exports(conn) {
         s.push_str(&format!(

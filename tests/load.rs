@@ -18,7 +18,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 use tls_srp::tokio::{TlsAcceptor, TlsConnector};
-use tls_srp::{ClientConfig, ClientConnection, RateLimitConfig, RateLimiter};
+use tls_srp::{
+    ClientConfig, ClientConnection, HandshakeSlots, RateLimitConfig, RateLimiter, ServerConfig,
+};
 
 /// Overall bound of each run: only there to turn a hang into a failure.
 const OVERALL: Duration = Duration::from_secs(300);
@@ -54,7 +56,7 @@ async fn start(acceptor: TlsAcceptor) -> (SocketAddr, Arc<Counts>) {
             let (acceptor, c) = (acceptor.clone(), c.clone());
             tokio::spawn(async move {
                 let res = async {
-                    let mut tls = acceptor.accept_from(tcp, Some(peer.ip())).await?;
+                    let mut tls = acceptor.accept(tcp, Some(peer.ip())).await?;
                     let mut b = [0u8; 4];
                     tls.read_exact(&mut b).await?;
                     tls.write_all(&b).await?;
@@ -83,6 +85,16 @@ async fn good_client(addr: SocketAddr, connector: TlsConnector) -> io::Result<()
     tls.shutdown().await
 }
 
+/// A server config for a load run: generous deadlines, and handshake slots raised for one
+/// address (every client here comes from 127.0.0.1).
+fn load_config(mut cfg: ServerConfig, limiter: Arc<RateLimiter>) -> Arc<ServerConfig> {
+    cfg.handshake_timeout = Some(HS_TIMEOUT);
+    cfg.client_hello_timeout = Some(HS_TIMEOUT);
+    cfg.handshake_slots = Some(HandshakeSlots::new(512, 512));
+    cfg.rate_limiter = Some(limiter);
+    Arc::new(cfg)
+}
+
 fn connector(user: &str, pw: &str) -> TlsConnector {
     TlsConnector::from(Arc::new(ClientConfig::new(user, pw))).handshake_timeout(Some(HS_TIMEOUT))
 }
@@ -91,9 +103,10 @@ fn connector(user: &str, pw: &str) -> TlsConnector {
 async fn thousand_concurrent_handshakes() {
     raise_nofile();
     const N: usize = 1000;
-    let acceptor = TlsAcceptor::from(Arc::new(server_config(BITS)))
-        .handshake_timeout(Some(HS_TIMEOUT))
-        .rate_limiter(Arc::new(RateLimiter::default()));
+    let acceptor = TlsAcceptor::from(load_config(
+        server_config(BITS),
+        Arc::new(RateLimiter::default()),
+    ));
     let (addr, counts) = start(acceptor).await;
     let conn = connector(USER, PASSWORD);
     let start = Instant::now();
@@ -153,10 +166,10 @@ async fn hostile_clients_do_not_stop_good_ones() {
         max_delay: Duration::from_millis(100),
         ..RateLimitConfig::default()
     }));
-    let acceptor = TlsAcceptor::from(Arc::new(tls_srp::ServerConfig::new(store).unwrap()))
-        .handshake_timeout(Some(HS_TIMEOUT))
-        .max_handshakes(512)
-        .rate_limiter(limiter.clone());
+    let acceptor = TlsAcceptor::from(load_config(
+        ServerConfig::new(store).unwrap(),
+        limiter.clone(),
+    ));
     let (addr, counts) = start(acceptor).await;
 
     let mut hostile = Vec::new();

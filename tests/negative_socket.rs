@@ -1,5 +1,5 @@
 //! The RFC 5054 negative paths over real sockets (127.0.0.1): a tokio server
-//! ([`TlsAcceptor::accept_from`]) against a raw TCP attacker that sends crafted flights, and
+//! ([`TlsAcceptor::accept`]) against a raw TCP attacker that sends crafted flights, and
 //! our tokio client against a raw fake server. Each case checks the exact alert record
 //! that arrives on the socket, that nothing panicked (every server task reports), and that
 //! the same server then still serves a good client.
@@ -19,9 +19,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 
-use tls_srp::msgs::codec::Codec;
-use tls_srp::msgs::enums::{ExtensionType, HandshakeType};
-use tls_srp::msgs::handshake::{
+use tls_srp::internal::msgs::codec::Codec;
+use tls_srp::internal::msgs::enums::{ExtensionType, HandshakeType};
+use tls_srp::internal::msgs::handshake::{
     ClientExtension, HandshakeMessagePayload, HandshakePayload, SrpClientKeyExchange,
     SrpServerKeyExchange,
 };
@@ -42,8 +42,7 @@ struct Server {
 
 impl Server {
     async fn start() -> Server {
-        let acceptor = TlsAcceptor::from(Arc::new(server_config(2048)))
-            .handshake_timeout(Some(Duration::from_secs(10)));
+        let acceptor = TlsAcceptor::from(Arc::new(server_config(2048)));
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (tx, results) = mpsc::unbounded_channel();
@@ -54,7 +53,7 @@ impl Server {
                 };
                 let (acceptor, tx) = (acceptor.clone(), tx.clone());
                 tokio::spawn(async move {
-                    let res = match acceptor.accept_from(tcp, Some(peer.ip())).await {
+                    let res = match acceptor.accept(tcp, Some(peer.ip())).await {
                         Ok(mut tls) => echo_once(&mut tls).await.map_err(|e| e.to_string()),
                         Err(e) => Err(e.to_string()),
                     };
@@ -536,7 +535,7 @@ async fn fake_server(
     alter: impl Fn(Vec<u8>) -> Vec<u8>,
 ) -> Vec<u8> {
     let (mut sock, _) = listener.accept().await.unwrap();
-    let mut s = ServerConnection::new(Arc::new(scfg)).unwrap();
+    let mut s = ServerConnection::new(Arc::new(scfg), None).unwrap();
     let mut got = Vec::new();
     let mut ok = true;
     loop {

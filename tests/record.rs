@@ -7,10 +7,12 @@ use std::process::{Command, Stdio};
 
 use aes::cipher::{BlockModeDecrypt, BlockModeEncrypt, KeyIvInit};
 use hmac::{KeyInit, Mac};
-use tls_srp::crypto::cbc::{new_decrypter, new_encrypter, DirectionKeys, MessageDecrypter};
-use tls_srp::crypto::prf;
-use tls_srp::msgs::enums::{ContentType, ProtocolVersion};
-use tls_srp::msgs::message::{OpaqueMessage, PlainMessage};
+use tls_srp::internal::crypto::cbc::{
+    new_decrypter, new_encrypter, DirectionKeys, MessageDecrypter,
+};
+use tls_srp::internal::crypto::prf;
+use tls_srp::internal::msgs::enums::{ContentType, ProtocolVersion};
+use tls_srp::internal::msgs::message::{OpaqueMessage, PlainMessage};
 use tls_srp::suites::{
     SupportedCipherSuite, TLS_SRP_SHA_WITH_AES_128_CBC_SHA, TLS_SRP_SHA_WITH_AES_256_CBC_SHA,
 };
@@ -684,7 +686,7 @@ fn debug_shows_no_key_material() {
         !text.contains("171") && !text.to_lowercase().contains("ab, ab"),
         "{text}"
     );
-    let mut rl = tls_srp::record_layer::RecordLayer::new();
+    let mut rl = tls_srp::internal::record_layer::RecordLayer::new();
     rl.prepare_encrypter(new_encrypter(suite, keys.dir(), false));
     rl.prepare_decrypter(new_decrypter(suite, keys.dir(), false));
     rl.start_encrypting().unwrap();

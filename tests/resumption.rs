@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::*;
-use tls_srp::msgs::enums::HandshakeType;
-use tls_srp::msgs::handshake::HandshakePayload;
+use tls_srp::internal::msgs::enums::HandshakeType;
+use tls_srp::internal::msgs::handshake::HandshakePayload;
 use tls_srp::{
     AlertDescription, ClientConfig, ClientConnection, ClientSessionKey, ClientSessionStore, Error,
     HandshakeKind, InMemoryUserStore, PeerMisbehaved, Resumption, ServerConfig, ServerConnection,
@@ -20,14 +20,14 @@ use zeroize::Zeroizing;
 /// server sent in the clear, the client's hello, and both connections.
 struct Run {
     server_msgs: Vec<HandshakeType>,
-    client_hello: tls_srp::msgs::handshake::ClientHelloPayload,
+    client_hello: tls_srp::internal::msgs::handshake::ClientHelloPayload,
     client: ClientConnection,
     server: ServerConnection,
 }
 
 fn connect(ccfg: &Arc<ClientConfig>, scfg: &Arc<ServerConfig>) -> Run {
     let mut client = ClientConnection::new(ccfg.clone(), Some("localhost")).unwrap();
-    let mut server = ServerConnection::new(scfg.clone()).unwrap();
+    let mut server = ServerConnection::new(scfg.clone(), None).unwrap();
     let mut server_msgs = Vec::new();
     let mut client_hello = None;
     let out = handshake_altered(
@@ -76,7 +76,7 @@ fn assert_resumed(r: &Run) {
     assert_eq!(r.server_msgs[0], HandshakeType::ServerHello);
 }
 
-fn exporter(c: &tls_srp::ConnectionCommon) -> [u8; 32] {
+fn exporter<D0: tls_srp::SideData>(c: &tls_srp::ConnectionCommon<D0>) -> [u8; 32] {
     let mut out = [0u8; 32];
     c.export_keying_material(&mut out, b"EXPERIMENTAL test", Some(b"ctx"))
         .unwrap();
@@ -261,7 +261,7 @@ fn changing_the_password_ends_the_session() {
         .unwrap();
     // The session is refused; a full handshake with the old password then fails.
     let mut client = ClientConnection::new(ccfg.clone(), Some("localhost")).unwrap();
-    let mut server = ServerConnection::new(scfg.clone()).unwrap();
+    let mut server = ServerConnection::new(scfg.clone(), None).unwrap();
     let out = handshake(&mut client, &mut server);
     assert_eq!(server.handshake_kind(), Some(HandshakeKind::Full));
     assert!(out.client.is_some() && out.server.is_some());
@@ -278,7 +278,7 @@ fn deleting_the_user_ends_the_session() {
     assert_full(&connect(&ccfg, &scfg));
     assert!(store.remove(USER));
     let mut client = ClientConnection::new(ccfg, Some("localhost")).unwrap();
-    let mut server = ServerConnection::new(scfg).unwrap();
+    let mut server = ServerConnection::new(scfg, None).unwrap();
     let out = handshake(&mut client, &mut server);
     assert_eq!(server.handshake_kind(), Some(HandshakeKind::Full));
     assert_eq!(
@@ -355,7 +355,7 @@ fn server_refuses_a_session_offered_under_another_username() {
     let mut bob = ClientConfig::new("bob", "bob's password");
     bob.resumption = Resumption::disabled();
     let mut client = ClientConnection::new(Arc::new(bob), Some("localhost")).unwrap();
-    let mut server = ServerConnection::new(scfg).unwrap();
+    let mut server = ServerConnection::new(scfg, None).unwrap();
     let out = handshake_altered(
         &mut client,
         &mut server,
@@ -381,7 +381,7 @@ fn tampered_ticket_falls_back_to_a_full_handshake() {
     let (ccfg, scfg) = configs(true);
     assert_full(&connect(&ccfg, &scfg));
     let mut client = ClientConnection::new(ccfg.clone(), Some("localhost")).unwrap();
-    let mut server = ServerConnection::new(scfg.clone()).unwrap();
+    let mut server = ServerConnection::new(scfg.clone(), None).unwrap();
     let out = handshake_altered(
         &mut client,
         &mut server,
@@ -389,7 +389,10 @@ fn tampered_ticket_falls_back_to_a_full_handshake() {
             alter_handshake(b, |m| {
                 if let HandshakePayload::ClientHello(ch) = &mut m.payload {
                     for e in &mut ch.extensions {
-                        if let tls_srp::msgs::handshake::ClientExtension::SessionTicket(t) = e {
+                        if let tls_srp::internal::msgs::handshake::ClientExtension::SessionTicket(
+                            t,
+                        ) = e
+                        {
                             let last = t.len() - 1;
                             t[last] ^= 1;
                         }
@@ -438,7 +441,7 @@ fn server_must_not_change_the_suite_when_resuming() {
         .find(|s| *s != used)
         .unwrap();
     let mut client = ClientConnection::new(ccfg.clone(), Some("localhost")).unwrap();
-    let mut server = ServerConnection::new(scfg).unwrap();
+    let mut server = ServerConnection::new(scfg, None).unwrap();
     let out = handshake_altered(
         &mut client,
         &mut server,
@@ -474,7 +477,7 @@ fn async_lookup_also_gates_resumption() {
     let ccfg = Arc::new(client_config());
     for round in 0..2 {
         let mut client = ClientConnection::new(ccfg.clone(), Some("localhost")).unwrap();
-        let mut server = ServerConnection::new(scfg.clone()).unwrap();
+        let mut server = ServerConnection::new(scfg.clone(), None).unwrap();
         transfer(&mut client, &mut server);
         server.process_new_packets().unwrap();
         assert_eq!(server.pending_user_lookup(), Some(USER));
@@ -495,7 +498,7 @@ fn simulated_users_get_a_session_id_like_real_users() {
         let mut c = ClientConfig::new(user, "whatever");
         c.resumption = Resumption::disabled();
         let mut client = ClientConnection::new(Arc::new(c), Some("localhost")).unwrap();
-        let mut server = ServerConnection::new(scfg.clone()).unwrap();
+        let mut server = ServerConnection::new(scfg.clone(), None).unwrap();
         transfer(&mut client, &mut server);
         server.process_new_packets().unwrap();
         let flight = take_tls(&mut server);
@@ -547,7 +550,7 @@ fn wrong_master_secret_on_resumption_fails_and_is_forgotten() {
     let foreign = tls_srp::StoresServerSessions::get(&*other_cache, &other_id).unwrap();
     tls_srp::StoresServerSessions::put(&*other_cache, first_id.clone(), foreign);
     let mut client = ClientConnection::new(ccfg.clone(), Some("localhost")).unwrap();
-    let mut server = ServerConnection::new(other_cfg.clone()).unwrap();
+    let mut server = ServerConnection::new(other_cfg.clone(), None).unwrap();
     let out = handshake(&mut client, &mut server);
     // The server's Finished record does not even authenticate under the client's keys.
     assert_eq!(client.handshake_kind(), Some(HandshakeKind::Resumed));
@@ -571,7 +574,7 @@ fn session_is_bound_to_its_server_name() {
     let ccfg = Arc::new(c);
     let run = |name: &str| {
         let mut client = ClientConnection::new(ccfg.clone(), Some(name)).unwrap();
-        let mut server = ServerConnection::new(scfg.clone()).unwrap();
+        let mut server = ServerConnection::new(scfg.clone(), None).unwrap();
         let out = handshake(&mut client, &mut server);
         assert!(out.ok(), "{out:?}");
         assert_eq!(server.server_name(), Some(name));
@@ -598,7 +601,7 @@ fn a_shared_store_never_lets_another_password_resume() {
     let mut bad = ClientConfig::new(USER, "not the password");
     bad.resumption = Resumption::store(store.clone());
     let mut client = ClientConnection::new(Arc::new(bad), Some("localhost")).unwrap();
-    let mut server = ServerConnection::new(scfg.clone()).unwrap();
+    let mut server = ServerConnection::new(scfg.clone(), None).unwrap();
     let out = handshake(&mut client, &mut server);
     assert_eq!(client.handshake_kind(), Some(HandshakeKind::Full));
     assert!(out.client.is_some() && out.server.is_some(), "{out:?}");
@@ -621,7 +624,7 @@ fn raising_the_group_floor_drops_smaller_sessions() {
     let mut strict = client_config();
     strict.resumption = Resumption::store(store);
     let mut client = ClientConnection::new(Arc::new(strict), Some("localhost")).unwrap();
-    let mut server = ServerConnection::new(scfg).unwrap();
+    let mut server = ServerConnection::new(scfg, None).unwrap();
     let out = handshake(&mut client, &mut server);
     // Not resumed; the full handshake then meets the 2048-bit floor.
     assert_eq!(client.handshake_kind(), Some(HandshakeKind::Full));
@@ -638,7 +641,7 @@ fn no_server_name_no_resumption() {
     let (ccfg, scfg) = configs(true);
     for _ in 0..2 {
         let mut client = ClientConnection::new(ccfg.clone(), None).unwrap();
-        let mut server = ServerConnection::new(scfg.clone()).unwrap();
+        let mut server = ServerConnection::new(scfg.clone(), None).unwrap();
         let mut hello = None;
         let out = handshake_altered(
             &mut client,

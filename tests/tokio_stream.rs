@@ -109,7 +109,10 @@ async fn megabyte_each_way_over_duplex(buf: usize) {
     let server = {
         let to_client = to_client.clone();
         tokio::spawn(async move {
-            let tls = acceptor().accept(s_io).await.expect("server handshake");
+            let tls = acceptor()
+                .accept(s_io, None)
+                .await
+                .expect("server handshake");
             assert_eq!(tls.get_ref().1.username(), Some(USER));
             assert!(!tls.get_ref().1.is_handshaking());
             exchange(tls, to_client).await.expect("server exchange")
@@ -157,7 +160,10 @@ async fn echo_over_tcp() {
         let addr = listener.local_addr().unwrap();
         let server = tokio::spawn(async move {
             let (tcp, _) = listener.accept().await.unwrap();
-            let mut tls = acceptor().accept(tcp).await.expect("server handshake");
+            let mut tls = acceptor()
+                .accept(tcp, None)
+                .await
+                .expect("server handshake");
             assert_eq!(tls.get_ref().1.username(), Some(USER));
             assert_eq!(tls.get_ref().1.server_name(), Some(SNI));
             let mut buf = vec![0u8; 10_000];
@@ -201,7 +207,10 @@ async fn close_notify_is_seen_as_end_of_stream() {
     limit(async {
         let (c_io, s_io) = duplex(64);
         let server = tokio::spawn(async move {
-            let mut tls = acceptor().accept(s_io).await.expect("server handshake");
+            let mut tls = acceptor()
+                .accept(s_io, None)
+                .await
+                .expect("server handshake");
             let mut got = Vec::new();
             // Ok, not UnexpectedEof: the client said close_notify.
             tls.read_to_end(&mut got)
@@ -229,7 +238,10 @@ async fn transport_closed_without_close_notify_is_unexpected_eof() {
     limit(async {
         let (c_io, s_io) = duplex(64);
         let server = tokio::spawn(async move {
-            let mut tls = acceptor().accept(s_io).await.expect("server handshake");
+            let mut tls = acceptor()
+                .accept(s_io, None)
+                .await
+                .expect("server handshake");
             let mut got = Vec::new();
             let err = tls
                 .read_to_end(&mut got)
@@ -258,7 +270,7 @@ async fn wrong_password(buf: usize) {
     let (client, server) = limit(async {
         tokio::join!(
             connector("not the password").connect(Some(SNI), c_io),
-            acceptor().accept(s_io)
+            acceptor().accept(s_io, None)
         )
     })
     .await;
@@ -292,7 +304,7 @@ async fn lazy_acceptor_supplies_user_asynchronously() {
     limit(async {
         let (c_io, s_io) = duplex(64);
         let server = tokio::spawn(async move {
-            let start = LazyAcceptor::new(lookup_config(), s_io)
+            let start = LazyAcceptor::new(lookup_config(), s_io, None)
                 .await
                 .expect("ClientHello");
             assert_eq!(start.username(), USER);
@@ -327,7 +339,7 @@ async fn lazy_acceptor_supplies_user_asynchronously() {
 async fn lazy_acceptor_unknown_user_fails_at_finished() {
     let (c_io, s_io) = duplex(64);
     let server = async move {
-        let start = LazyAcceptor::new(lookup_config(), s_io)
+        let start = LazyAcceptor::new(lookup_config(), s_io, None)
             .await
             .expect("ClientHello");
         assert_eq!(start.username(), USER);
@@ -352,7 +364,7 @@ async fn lazy_acceptor_unknown_user_fails_at_finished() {
 #[tokio::test]
 async fn lazy_acceptor_refuses_config_with_store() {
     let (_c_io, s_io) = duplex(64);
-    let mut lazy = LazyAcceptor::new(server_config(), s_io);
+    let mut lazy = LazyAcceptor::new(server_config(), s_io, None);
     let err = limit(&mut lazy).await.expect_err("must refuse");
     assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
     assert!(
@@ -368,7 +380,7 @@ async fn lazy_acceptor_refuses_config_with_store() {
 async fn acceptor_without_store_fails_instead_of_hanging() {
     let (c_io, s_io) = duplex(64);
     let server = async move {
-        let res = TlsAcceptor::from(lookup_config()).accept(s_io).await;
+        let res = TlsAcceptor::from(lookup_config()).accept(s_io, None).await;
         // Dropping the transport lets the client see the end.
         res.expect_err("accept must fail")
     };
@@ -388,12 +400,12 @@ async fn acceptor_without_store_fails_instead_of_hanging() {
 async fn handshake_can_be_bounded_by_a_timeout() {
     // A client that connects and says nothing.
     let (_silent, s_io) = duplex(64);
-    let res = tokio::time::timeout(Duration::from_millis(100), acceptor().accept(s_io)).await;
+    let res = tokio::time::timeout(Duration::from_millis(100), acceptor().accept(s_io, None)).await;
     assert!(res.is_err(), "the accept must still be waiting");
     let (_silent, s_io) = duplex(64);
     let res = tokio::time::timeout(
         Duration::from_millis(100),
-        LazyAcceptor::new(lookup_config(), s_io),
+        LazyAcceptor::new(lookup_config(), s_io, None),
     )
     .await;
     assert!(res.is_err(), "the lazy accept must still be waiting");
@@ -506,7 +518,10 @@ async fn pending_everywhere_still_completes() {
         let server = {
             let to_client = to_client.clone();
             tokio::spawn(async move {
-                let tls = acceptor().accept(s_io).await.expect("server handshake");
+                let tls = acceptor()
+                    .accept(s_io, None)
+                    .await
+                    .expect("server handshake");
                 exchange(tls, to_client).await.expect("server exchange")
             })
         };
@@ -529,7 +544,7 @@ async fn lazy_acceptor_with_pending_transport() {
         let (c_io, s_io) = duplex(1024);
         let s_io = Awkward::new(s_io, 1, usize::MAX);
         let server = tokio::spawn(async move {
-            let start = LazyAcceptor::new(lookup_config(), s_io)
+            let start = LazyAcceptor::new(lookup_config(), s_io, None)
                 .await
                 .expect("ClientHello");
             let record =
@@ -562,7 +577,7 @@ async fn eof_mid_handshake_is_an_error_client_side() {
         let c_io = Awkward::new(c_io, 7, cut);
         let server = tokio::spawn(async move {
             // The server may or may not finish; only the client is under test.
-            let _ = acceptor().accept(s_io).await;
+            let _ = acceptor().accept(s_io, None).await;
         });
         let res = limit(connector(PASSWORD).connect(None, c_io).into_fallible()).await;
         let (err, io) = res
@@ -593,11 +608,13 @@ async fn eof_mid_client_hello_is_an_error_server_side() {
             c_io.write_all(&partial[..cut]).await.unwrap();
             drop(c_io);
             let err = if lazy {
-                limit(LazyAcceptor::new(lookup_config(), s_io))
+                limit(LazyAcceptor::new(lookup_config(), s_io, None))
                     .await
                     .expect_err("must fail")
             } else {
-                limit(acceptor().accept(s_io)).await.expect_err("must fail")
+                limit(acceptor().accept(s_io, None))
+                    .await
+                    .expect_err("must fail")
             };
             assert_eq!(
                 err.kind(),
@@ -620,7 +637,8 @@ async fn garbage_instead_of_client_hello_sends_an_alert() {
         c_io.read_to_end(&mut answer).await.unwrap();
         answer
     };
-    let (answer, server) = limit(async { tokio::join!(client, acceptor().accept(s_io)) }).await;
+    let (answer, server) =
+        limit(async { tokio::join!(client, acceptor().accept(s_io, None)) }).await;
     let err = server.expect_err("must fail");
     assert_eq!(err.kind(), io::ErrorKind::InvalidData);
     let tls_err = tls_error(&err).expect("a TLS error").clone();
@@ -642,7 +660,7 @@ async fn writes_apply_back_pressure() {
     let (client, server) = limit(async {
         tokio::join!(
             connector(PASSWORD).connect(None, c_io),
-            acceptor().accept(s_io)
+            acceptor().accept(s_io, None)
         )
     })
     .await;

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use clap::Subcommand;
 use tls_srp::{
     ClientConfig, ClientConnection, ConnectionCommon, InMemoryUserStore, ServerConfig,
-    ServerConnection, SrpGroup,
+    ServerConnection, SideData, SrpGroup,
 };
 
 use crate::Fail;
@@ -52,9 +52,9 @@ fn tls_err(e: impl std::fmt::Display) -> Fail {
 
 /// Moves queued TLS bytes from `from` to `to` and lets `to` process them; returns the
 /// time `to` spent.
-fn pump(
-    from: &mut ConnectionCommon,
-    to: &mut ConnectionCommon,
+fn pump<A: SideData, B: SideData>(
+    from: &mut ConnectionCommon<A>,
+    to: &mut ConnectionCommon<B>,
     buf: &mut Vec<u8>,
 ) -> Result<Duration, Fail> {
     buf.clear();
@@ -87,7 +87,7 @@ fn handshake(
     let mut client = ClientConnection::new(ccfg.clone(), None).map_err(tls_err)?;
     let mut ct = t.elapsed();
     let t = Instant::now();
-    let mut server = ServerConnection::new(scfg.clone()).map_err(tls_err)?;
+    let mut server = ServerConnection::new(scfg.clone(), None).map_err(tls_err)?;
     let mut st = t.elapsed();
     let mut rounds = 0;
     while client.is_handshaking()

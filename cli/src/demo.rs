@@ -48,7 +48,7 @@ async fn demo() -> Result<(), Fail> {
         for _ in 0..2 {
             let (tcp, _) = listener.accept().await?;
             tcp.set_nodelay(true)?;
-            let mut tls = acceptor.accept(tcp).await?;
+            let mut tls = acceptor.accept(tcp, None).await?;
             let user = tls.get_ref().1.username().unwrap_or("?").to_owned();
             let mut buf = vec![0u8; 1024];
             let n = tls.read(&mut buf).await?;

@@ -94,9 +94,13 @@ pub struct ServeArgs {
     /// Forward the decrypted stream to this plain TCP backend.
     #[arg(long, group = "mode", value_name = "HOST:PORT")]
     pub forward: Option<String>,
-    /// Seconds a client has to finish the handshake.
+    /// Seconds a client has to finish the handshake (counted from its connection).
     #[arg(long, default_value_t = 10)]
     pub handshake_timeout: u64,
+    /// Seconds a client has to send its ClientHello (counted from its connection); at most
+    /// the handshake timeout.
+    #[arg(long, default_value_t = 5, value_name = "SECS")]
+    pub hello_timeout: u64,
     /// Most connections served at once (more wait to be accepted).
     #[arg(long, default_value_t = 256)]
     pub max_connections: usize,
@@ -112,6 +116,10 @@ pub struct ServeArgs {
     /// Most handshakes in progress at once (more wait, within their handshake timeout).
     #[arg(long, default_value_t = 64)]
     pub max_handshakes: usize,
+    /// Most handshakes in progress at once from one client address (IPv6: one /64), so that
+    /// one address cannot hold every slot; raise it for a load test from one machine.
+    #[arg(long, default_value_t = 8, value_name = "N")]
+    pub max_handshakes_per_address: usize,
     /// Turn off the rate limiting of failed logins (RFC 5054 3.3), which is on by default.
     #[arg(long)]
     pub no_rate_limit: bool,

@@ -15,8 +15,8 @@ use tracing::{info, warn};
 
 use tls_srp::tokio::{TlsAcceptor, TlsConnector};
 use tls_srp::{
-    ClientConfig, HandshakeKind, RateLimitConfig, RateLimiter, ServerConfig, Ticketer,
-    UnknownUserPolicy, UserRecord, UserStore,
+    ClientConfig, HandshakeKind, HandshakeSlots, RateLimitConfig, RateLimiter, ServerConfig,
+    Ticketer, UnknownUserPolicy, UserRecord, UserStore,
 };
 
 use crate::vfile::VFile;
@@ -135,9 +135,13 @@ async fn serve_async(
             Some(Ticketer::new().map_err(|e| Fail::new(format!("session tickets: {e}")))?);
     }
     let hs_timeout = Duration::from_secs(a.handshake_timeout.max(1));
-    let mut acceptor = TlsAcceptor::from(Arc::new(config))
-        .handshake_timeout(Some(hs_timeout))
-        .max_handshakes(a.max_handshakes.max(1));
+    config.handshake_timeout = Some(hs_timeout);
+    config.client_hello_timeout = Some(Duration::from_secs(a.hello_timeout.max(1)).min(hs_timeout));
+    config.handshake_slots = Some(HandshakeSlots::new(
+        a.max_handshakes.max(1),
+        a.max_handshakes_per_address.max(1),
+    ));
+    config.rate_limiter = None;
     if !a.no_rate_limit {
         let limits = RateLimitConfig {
             user_free_failures: a.user_free_failures,
@@ -149,8 +153,9 @@ async fn serve_async(
             forgive_every: Duration::from_secs(a.forgive_secs.max(1)),
             ..RateLimitConfig::default()
         };
-        acceptor = acceptor.rate_limiter(Arc::new(RateLimiter::new(limits)));
+        config.rate_limiter = Some(Arc::new(RateLimiter::new(limits)));
     }
+    let acceptor = TlsAcceptor::from(Arc::new(config));
     let idle = (a.idle_timeout > 0).then(|| Duration::from_secs(a.idle_timeout));
     let listener = TcpListener::bind(a.listen).await.map_err(|e| {
         Fail::new(format!(
@@ -225,7 +230,7 @@ async fn serve_async(
         tokio::spawn(async move {
             let _permit = permit;
             let start = Instant::now();
-            let tls = match acceptor.accept_from(tcp, Some(peer.ip())).await {
+            let tls = match acceptor.accept(tcp, Some(peer.ip())).await {
                 Ok(t) => t,
                 Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
                     info!(%peer, outcome = "handshake timeout", "connection");

@@ -587,8 +587,8 @@ fn connect_reconnect_resumes_the_first_session() {
 /// The salt `serve` on `port` sends for `user` (from its ServerKeyExchange; the handshake is
 /// then abandoned).
 fn salt_for(port: u16, user: &str) -> Vec<u8> {
-    use tls_srp::msgs::codec::{Codec, Reader};
-    use tls_srp::msgs::handshake::{
+    use tls_srp::internal::msgs::codec::{Codec, Reader};
+    use tls_srp::internal::msgs::handshake::{
         HandshakeMessagePayload, HandshakePayload, SrpServerKeyExchange,
     };
     let mut cfg = tls_srp::ClientConfig::new(user, "irrelevant");

@@ -23,33 +23,24 @@ use std::sync::Arc;
 
 use zeroize::Zeroizing;
 
-use super::ClientConfig;
-use crate::conn::{CommonState, HandshakeKind, HsInput};
+use super::{ClientConfig, ClientConnectionData, SessionRef};
+use crate::common_state::HandshakeKind;
 use crate::crypto::prf::Transcript;
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
+use crate::hs::{self, require_msg, Context, HsInput, State, Traffic};
 use crate::msgs::codec::Codec;
-use crate::msgs::enums::{
-    AlertDescription, Compression, ContentType, HandshakeType, ProtocolVersion,
-};
+use crate::msgs::enums::{Compression, ProtocolVersion};
 use crate::msgs::handshake::{
-    ClientExtension, ClientHelloPayload, HandshakeMessagePayload, HandshakePayload, Random,
-    ServerExtension, SessionId, SrpClientKeyExchange, SrpServerKeyExchange,
+    ClientExtension, ClientHelloPayload, HandshakePayload, Random, ServerExtension, SessionId,
+    SrpClientKeyExchange, SrpServerKeyExchange,
 };
 use crate::session::{now_secs, ClientSession, ClientSessionKey, ClientSessionStore, SessionValue};
 use crate::srp::{self, SrpGroup};
 use crate::suites::{self, SupportedCipherSuite};
-use crate::tls12::{verify_data_matches, ConnectionSecrets, Side};
+use crate::tls12::{ConnectionSecrets, Side};
 
-/// The client's handshake state.
-pub(crate) enum ClientState {
-    ExpectServerHello(Box<ExpectServerHello>),
-    ExpectServerKx(Box<ExpectServerKx>),
-    ExpectServerHelloDone(Box<ExpectServerHelloDone>),
-    ExpectNewTicket(Box<ExpectCcs>),
-    ExpectCcs(Box<ExpectCcs>),
-    ExpectFinished(Box<ExpectFinished>),
-    Traffic,
-}
+type Cx<'a, 'b> = &'a mut Context<'b, ClientConnectionData>;
+type Next = Result<Box<dyn State<ClientConnectionData>>, Error>;
 
 /// Session bookkeeping carried through the handshake.
 pub(crate) struct Sessions {
@@ -73,12 +64,11 @@ pub(crate) struct Sessions {
 
 impl Sessions {
     /// Stores the session this handshake established (or renewed).
-    fn save(&mut self, cx: &CommonState, secrets: &ConnectionSecrets) {
+    fn save(&mut self, resumed: bool, ems: bool, secrets: &ConnectionSecrets) {
         let Some(store) = &self.store else {
             return;
         };
         let now = now_secs();
-        let resumed = cx.handshake_kind == Some(HandshakeKind::Resumed);
         let (created, resumed_id) = match (&self.offered, resumed) {
             (Some(s), true) => (s.value.created, s.session_id.clone()),
             _ => (now, Vec::new()),
@@ -103,7 +93,7 @@ impl Sessions {
             value: SessionValue {
                 suite: secrets.suite().suite,
                 master_secret: Zeroizing::new(*secrets.master_secret()),
-                extended_master_secret: cx.extended_master_secret,
+                extended_master_secret: ems,
                 srp_group_bits: self.group_bits,
                 created,
                 username: self.key.username.clone(),
@@ -118,11 +108,12 @@ impl Sessions {
         store.put(&self.key, session.encode());
     }
 
-    /// Forgets the stored session (a resumption that went wrong).
-    fn forget(&self) {
-        if let Some(store) = &self.store {
-            store.remove(&self.key);
-        }
+    /// The stored session, to forget if a resumption goes wrong.
+    fn offered_ref(&self) -> Option<SessionRef> {
+        Some(SessionRef {
+            store: self.store.clone()?,
+            key: self.key.clone(),
+        })
     }
 }
 
@@ -175,20 +166,6 @@ pub(crate) struct ExpectFinished {
     resumed: bool,
 }
 
-/// Error for a message that is not the one awaited.
-pub(crate) fn unexpected(input: &HsInput, expect: &[HandshakeType]) -> Error {
-    match input {
-        HsInput::Handshake(m, _) => Error::InappropriateHandshakeMessage {
-            expect_types: expect.to_vec(),
-            got_type: m.typ,
-        },
-        HsInput::ChangeCipherSpec => Error::InappropriateMessage {
-            expect_types: vec![ContentType::Handshake],
-            got_type: ContentType::ChangeCipherSpec,
-        },
-    }
-}
-
 /// Whether `name` is a DNS name we may send as SNI (RFC 6066: not an IP literal).
 fn is_dns_name(name: &str) -> bool {
     !name.is_empty()
@@ -200,11 +177,7 @@ fn is_dns_name(name: &str) -> bool {
 }
 
 /// Builds and queues the ClientHello; returns the first state.
-pub(crate) fn start(
-    config: Arc<ClientConfig>,
-    server_name: Option<&str>,
-    cx: &mut CommonState,
-) -> Result<ClientState, Error> {
+pub(crate) fn start(config: Arc<ClientConfig>, server_name: Option<&str>, cx: Cx<'_, '_>) -> Next {
     let username = config.username().as_bytes();
     if username.is_empty() || username.len() > 255 {
         return Err(Error::ApiMisuse("SRP username must be 1 to 255 bytes"));
@@ -291,25 +264,21 @@ pub(crate) fn start(
         compression_methods: vec![Compression::Null],
         extensions,
     };
-    let msg = HandshakeMessagePayload::new(HandshakePayload::ClientHello(hello));
-    let bytes = msg.get_encoding();
     let mut transcript = Transcript::new();
-    transcript.add(&bytes);
     // Widest compatibility: the first flight's records say TLS 1.0 (RFC 5246 E.1).
-    cx.record_version = Some(ProtocolVersion::TLSv1_0);
-    cx.queue_handshake(&bytes);
-    cx.flush_handshake()?;
-    cx.record_version = Some(ProtocolVersion::TLSv1_2);
+    cx.io.record_version = ProtocolVersion::TLSv1_0;
+    cx.io
+        .emit(&mut transcript, HandshakePayload::ClientHello(hello));
+    cx.io.flush_handshake()?;
+    cx.io.record_version = ProtocolVersion::TLSv1_2;
 
-    Ok(ClientState::ExpectServerHello(Box::new(
-        ExpectServerHello {
-            config,
-            transcript,
-            client_random,
-            sent_sni: sni.is_some(),
-            sessions,
-        },
-    )))
+    Ok(Box::new(ExpectServerHello {
+        config,
+        transcript,
+        client_random,
+        sent_sni: sni.is_some(),
+        sessions,
+    }))
 }
 
 /// Whether a stored session may be offered with this config: made with the same username
@@ -336,57 +305,9 @@ fn resumable(config: &ClientConfig, s: &ClientSession, binding: &[u8; 32]) -> bo
         && s.value.username == config.username()
 }
 
-impl ClientState {
-    /// A resumed handshake that fails (for any reason, a record that does not decrypt
-    /// included) forgets its session, so that the next connection does a full handshake.
-    pub(crate) fn on_fatal_error(&self) {
-        match self {
-            Self::ExpectNewTicket(s) | Self::ExpectCcs(s) if s.resumed => s.sessions.forget(),
-            Self::ExpectFinished(s) if s.resumed => s.sessions.forget(),
-            _ => {}
-        }
-    }
-
-    pub(crate) fn handle(self, cx: &mut CommonState, input: HsInput) -> Result<Self, Error> {
-        // RFC 5246 7.4.1.1: a HelloRequest during a handshake is ignored; afterwards we
-        // refuse renegotiation with a no_renegotiation warning (RFC 5746 4.5).
-        if let HsInput::Handshake(m, _) = &input {
-            if m.typ == HandshakeType::HelloRequest {
-                if matches!(self, Self::Traffic) {
-                    cx.send_warning(AlertDescription::NoRenegotiation);
-                }
-                cx.count_warning()?;
-                return Ok(self);
-            }
-        }
-        match self {
-            Self::ExpectServerHello(s) => s.handle(cx, input),
-            Self::ExpectServerKx(s) => s.handle(cx, input),
-            Self::ExpectServerHelloDone(s) => s.handle(cx, input),
-            Self::ExpectNewTicket(s) => s.handle_ticket(cx, input),
-            Self::ExpectCcs(s) => s.handle(cx, input),
-            Self::ExpectFinished(s) => s.handle(cx, input),
-            Self::Traffic => Err(unexpected(&input, &[])),
-        }
-    }
-}
-
-impl ExpectServerHello {
-    fn handle(
-        mut self: Box<Self>,
-        cx: &mut CommonState,
-        input: HsInput,
-    ) -> Result<ClientState, Error> {
-        let HsInput::Handshake(
-            HandshakeMessagePayload {
-                payload: HandshakePayload::ServerHello(sh),
-                ..
-            },
-            raw,
-        ) = &input
-        else {
-            return Err(unexpected(&input, &[HandshakeType::ServerHello]));
-        };
+impl State<ClientConnectionData> for ExpectServerHello {
+    fn handle(mut self: Box<Self>, cx: Cx<'_, '_>, input: HsInput) -> Next {
+        let (sh, raw) = require_msg!(input, ServerHello);
         if sh.server_version != ProtocolVersion::TLSv1_2 {
             return Err(PeerMisbehaved::SelectedUnofferedVersion.into());
         }
@@ -423,7 +344,7 @@ impl ExpectServerHello {
                 }
                 ServerExtension::ServerNameAck if self.sent_sni => {}
                 ServerExtension::Alpn(p) if self.config.alpn_protocols.contains(p) => {
-                    cx.alpn_protocol = Some(p.clone());
+                    cx.facts.alpn_protocol = Some(p.clone());
                 }
                 ServerExtension::Alpn(_) => {
                     return Err(PeerMisbehaved::SelectedUnofferedAlpn.into())
@@ -435,19 +356,20 @@ impl ExpectServerHello {
             }
         }
         self.transcript.add(raw);
-        cx.suite = Some(suite);
-        cx.extended_master_secret = ems;
-        cx.encrypt_then_mac = etm;
+        cx.facts.suite = Some(suite);
+        cx.facts.extended_master_secret = ems;
+        cx.facts.encrypt_then_mac = etm;
         let mut sessions = self.sessions;
         let resumed = !sessions.offered_id.is_empty() && sh.session_id.0 == sessions.offered_id;
         if let (true, Some(offered)) = (resumed, &sessions.offered) {
+            // From here on, a failure forgets the session, so that the next connection
+            // makes a full handshake.
+            cx.data.resuming = sessions.offered_ref();
             // RFC 5246 7.4.1.3 / RFC 7627 5.3: same suite, same EMS, or abort.
             if offered.value.suite != suite.suite {
-                sessions.forget();
                 return Err(PeerMisbehaved::ResumptionWithDifferentCipherSuite.into());
             }
             if offered.value.extended_master_secret != ems {
-                sessions.forget();
                 return Err(PeerMisbehaved::ExtendedMasterSecretMismatch.into());
             }
             let secrets = ConnectionSecrets::resume(
@@ -456,10 +378,10 @@ impl ExpectServerHello {
                 self.client_random,
                 sh.random.0,
             );
-            secrets.install_keys(&mut cx.record_layer, Side::Client, etm);
+            secrets.install_keys(&mut cx.io.record_layer, Side::Client, etm);
             sessions.group_bits = offered.value.srp_group_bits;
-            cx.srp_group_bits = Some(offered.value.srp_group_bits);
-            cx.handshake_kind = Some(HandshakeKind::Resumed);
+            cx.facts.srp_group_bits = Some(offered.value.srp_group_bits);
+            cx.facts.handshake_kind = Some(HandshakeKind::Resumed);
             return Ok(ExpectCcs {
                 transcript: self.transcript,
                 secrets,
@@ -469,34 +391,21 @@ impl ExpectServerHello {
             .into_state());
         }
         sessions.server_session_id = sh.session_id.0.clone();
-        cx.handshake_kind = Some(HandshakeKind::Full);
-        Ok(ClientState::ExpectServerKx(Box::new(ExpectServerKx {
+        cx.facts.handshake_kind = Some(HandshakeKind::Full);
+        Ok(Box::new(ExpectServerKx {
             config: self.config,
             transcript: self.transcript,
             client_random: self.client_random,
             server_random: sh.random.0,
             suite,
             sessions,
-        })))
+        }))
     }
 }
 
-impl ExpectServerKx {
-    fn handle(
-        mut self: Box<Self>,
-        cx: &mut CommonState,
-        input: HsInput,
-    ) -> Result<ClientState, Error> {
-        let HsInput::Handshake(
-            HandshakeMessagePayload {
-                payload: HandshakePayload::ServerKeyExchange(body),
-                ..
-            },
-            raw,
-        ) = &input
-        else {
-            return Err(unexpected(&input, &[HandshakeType::ServerKeyExchange]));
-        };
+impl State<ClientConnectionData> for ExpectServerKx {
+    fn handle(mut self: Box<Self>, cx: Cx<'_, '_>, input: HsInput) -> Next {
+        let (body, raw) = require_msg!(input, ServerKeyExchange);
         let skx = SrpServerKeyExchange::read_bytes(body)?;
         // RFC 5054 2.5.3: only groups we know (Appendix A), and none below our minimum.
         let group: &'static SrpGroup =
@@ -524,49 +433,33 @@ impl ExpectServerKx {
             return Err(PeerMisbehaved::IllegalSrpB.into());
         }
         self.transcript.add(raw);
-        cx.srp_group_bits = Some(group.bits());
+        cx.facts.srp_group_bits = Some(group.bits());
         let mut sessions = self.sessions;
         sessions.group_bits = group.bits();
-        Ok(ClientState::ExpectServerHelloDone(Box::new(
-            ExpectServerHelloDone {
-                transcript: self.transcript,
-                client_random: self.client_random,
-                server_random: self.server_random,
-                suite: self.suite,
-                premaster,
-                client_public: key_pair.public.clone(),
-                sessions,
-            },
-        )))
+        Ok(Box::new(ExpectServerHelloDone {
+            transcript: self.transcript,
+            client_random: self.client_random,
+            server_random: self.server_random,
+            suite: self.suite,
+            premaster,
+            client_public: key_pair.public.clone(),
+            sessions,
+        }))
     }
 }
 
-impl ExpectServerHelloDone {
-    fn handle(
-        mut self: Box<Self>,
-        cx: &mut CommonState,
-        input: HsInput,
-    ) -> Result<ClientState, Error> {
-        let HsInput::Handshake(
-            HandshakeMessagePayload {
-                payload: HandshakePayload::ServerHelloDone,
-                ..
-            },
-            raw,
-        ) = &input
-        else {
-            return Err(unexpected(&input, &[HandshakeType::ServerHelloDone]));
-        };
+impl State<ClientConnectionData> for ExpectServerHelloDone {
+    fn handle(mut self: Box<Self>, cx: Cx<'_, '_>, input: HsInput) -> Next {
+        let raw = require_msg!(input, ServerHelloDone, empty);
         self.transcript.add(raw);
 
         let cke = SrpClientKeyExchange {
             a: core::mem::take(&mut self.client_public),
         };
-        let msg =
-            HandshakeMessagePayload::new(HandshakePayload::ClientKeyExchange(cke.get_encoding()));
-        let bytes = msg.get_encoding();
-        self.transcript.add(&bytes);
-        cx.queue_handshake(&bytes);
+        cx.io.emit(
+            &mut self.transcript,
+            HandshakePayload::ClientKeyExchange(cke.get_encoding()),
+        );
 
         // RFC 7627 4: the session hash covers everything up to and including the CKE.
         let session_hash = self.transcript.current_hash();
@@ -575,18 +468,15 @@ impl ExpectServerHelloDone {
             &self.premaster,
             self.client_random,
             self.server_random,
-            cx.extended_master_secret.then_some(&session_hash),
+            cx.facts.extended_master_secret.then_some(&session_hash),
         );
-        secrets.install_keys(&mut cx.record_layer, Side::Client, cx.encrypt_then_mac);
-        cx.send_ccs()?;
-
-        let vd = secrets.verify_data(Side::Client, &self.transcript.current_hash());
-        secrets.set_first_finished(vd);
-        let fin = HandshakeMessagePayload::new(HandshakePayload::Finished(vd.to_vec()));
-        let bytes = fin.get_encoding();
-        self.transcript.add(&bytes);
-        cx.queue_handshake(&bytes);
-        cx.flush_handshake()?;
+        secrets.install_keys(
+            &mut cx.io.record_layer,
+            Side::Client,
+            cx.facts.encrypt_then_mac,
+        );
+        let ours = hs::send_finished(cx.io, &secrets, Side::Client, &mut self.transcript)?;
+        secrets.set_first_finished(ours);
         Ok(ExpectCcs {
             transcript: self.transcript,
             secrets,
@@ -600,74 +490,47 @@ impl ExpectServerHelloDone {
 impl ExpectCcs {
     /// The state after the server's hello (resumed) or our Finished (full): a
     /// NewSessionTicket first if the server announced one, else its ChangeCipherSpec.
-    fn into_state(self) -> ClientState {
+    fn into_state(self) -> Box<dyn State<ClientConnectionData>> {
         match self.sessions.ticket_acked {
-            true => ClientState::ExpectNewTicket(Box::new(self)),
-            false => ClientState::ExpectCcs(Box::new(self)),
+            true => Box::new(ExpectNewTicket(self)),
+            false => Box::new(self),
         }
     }
+}
 
-    /// RFC 5077 3.3: the NewSessionTicket the server announced, before its CCS.
-    fn handle_ticket(
-        mut self: Box<Self>,
-        _cx: &mut CommonState,
-        input: HsInput,
-    ) -> Result<ClientState, Error> {
-        let HsInput::Handshake(
-            HandshakeMessagePayload {
-                payload: HandshakePayload::NewSessionTicket(nst),
-                ..
-            },
-            raw,
-        ) = &input
-        else {
-            return Err(unexpected(&input, &[HandshakeType::NewSessionTicket]));
-        };
-        self.transcript.add(raw);
+/// RFC 5077 3.3: the NewSessionTicket the server announced, before its CCS.
+pub(crate) struct ExpectNewTicket(ExpectCcs);
+
+impl State<ClientConnectionData> for ExpectNewTicket {
+    fn handle(self: Box<Self>, _cx: Cx<'_, '_>, input: HsInput) -> Next {
+        let (nst, raw) = require_msg!(input, NewSessionTicket);
+        let mut next = self.0;
+        next.transcript.add(raw);
         // An empty ticket means "no ticket this time" (RFC 5077 3.3).
         if !nst.ticket.is_empty() {
-            self.sessions.new_ticket = Some((nst.ticket.clone(), nst.lifetime_hint));
+            next.sessions.new_ticket = Some((nst.ticket.clone(), nst.lifetime_hint));
         }
-        Ok(ClientState::ExpectCcs(self))
+        Ok(Box::new(next))
     }
+}
 
-    fn handle(self: Box<Self>, cx: &mut CommonState, input: HsInput) -> Result<ClientState, Error> {
-        if !matches!(input, HsInput::ChangeCipherSpec) {
-            return Err(Error::InappropriateMessage {
-                expect_types: vec![ContentType::ChangeCipherSpec],
-                got_type: ContentType::Handshake,
-            });
-        }
-        cx.record_layer.start_decrypting()?;
-        Ok(ClientState::ExpectFinished(Box::new(ExpectFinished {
+impl State<ClientConnectionData> for ExpectCcs {
+    fn handle(self: Box<Self>, cx: Cx<'_, '_>, input: HsInput) -> Next {
+        hs::expect_ccs(cx.io, &input)?;
+        Ok(Box::new(ExpectFinished {
             transcript: self.transcript,
             secrets: self.secrets,
             sessions: self.sessions,
             resumed: self.resumed,
-        })))
+        }))
     }
 }
 
-impl ExpectFinished {
-    fn handle(
-        mut self: Box<Self>,
-        cx: &mut CommonState,
-        input: HsInput,
-    ) -> Result<ClientState, Error> {
-        let HsInput::Handshake(
-            HandshakeMessagePayload {
-                payload: HandshakePayload::Finished(vd),
-                ..
-            },
-            raw,
-        ) = &input
-        else {
-            return Err(unexpected(&input, &[HandshakeType::Finished]));
-        };
-        let expected = self
-            .secrets
-            .verify_data(Side::Server, &self.transcript.current_hash());
-        if !verify_data_matches(&expected, vd) {
+impl State<ClientConnectionData> for ExpectFinished {
+    fn handle(mut self: Box<Self>, cx: Cx<'_, '_>, input: HsInput) -> Next {
+        let (vd, raw) = require_msg!(input, Finished);
+        let (expected, ok) = hs::check_finished(&self.secrets, Side::Server, &self.transcript, vd);
+        if !ok {
             return Err(Error::FinishedMismatch);
         }
         if self.resumed {
@@ -675,17 +538,12 @@ impl ExpectFinished {
             // ours closes the handshake.
             self.secrets.set_first_finished(expected);
             self.transcript.add(raw);
-            cx.send_ccs()?;
-            let ours = self
-                .secrets
-                .verify_data(Side::Client, &self.transcript.current_hash());
-            let fin = HandshakeMessagePayload::new(HandshakePayload::Finished(ours.to_vec()));
-            cx.queue_handshake(&fin.get_encoding());
-            cx.flush_handshake()?;
+            hs::send_finished(cx.io, &self.secrets, Side::Client, &mut self.transcript)?;
         }
-        self.sessions.save(cx, &self.secrets);
-        cx.secrets = Some(self.secrets);
-        cx.start_traffic()?;
-        Ok(ClientState::Traffic)
+        self.sessions
+            .save(self.resumed, cx.facts.extended_master_secret, &self.secrets);
+        cx.facts.secrets = Some(self.secrets);
+        cx.io.start_traffic()?;
+        Ok(Box::new(Traffic))
     }
 }

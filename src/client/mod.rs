@@ -6,9 +6,10 @@ use std::sync::Arc;
 
 use zeroize::Zeroizing;
 
-use crate::conn::{ConnectionCommon, HandshakeState};
+use crate::conn::{ConnectionCommon, Renegotiation, Role, SideData};
 use crate::error::Error;
-use crate::session::{ClientSessionMemoryCache, ClientSessionStore};
+use crate::msgs::enums::HandshakeType;
+use crate::session::{ClientSessionKey, ClientSessionMemoryCache, ClientSessionStore};
 use crate::suites::{SupportedCipherSuite, ALL_CIPHER_SUITES};
 
 /// Client settings, shared by many connections. Holds the SRP credentials.
@@ -129,7 +130,7 @@ impl ClientConfig {
 /// A client connection (sans-IO). Dereferences to [`ConnectionCommon`].
 #[derive(Debug)]
 pub struct ClientConnection {
-    inner: ConnectionCommon,
+    inner: ConnectionCommon<ClientConnectionData>,
 }
 
 impl ClientConnection {
@@ -137,23 +138,71 @@ impl ClientConnection {
     /// `server_name` is sent as SNI if it is a DNS name and SNI is enabled, and keys the
     /// session store (IP literals too): with `None`, no session is offered or stored.
     pub fn new(config: Arc<ClientConfig>, server_name: Option<&str>) -> Result<Self, Error> {
-        let mut cx = ConnectionCommon::new_common_state();
-        let state = hs::start(config, server_name, &mut cx)?;
-        Ok(Self {
-            inner: ConnectionCommon::new(HandshakeState::Client(state), Some(cx)),
-        })
+        let inner = ConnectionCommon::new(ClientConnectionData::default(), None, |cx| {
+            hs::start(config, server_name, cx)
+        })?;
+        Ok(Self { inner })
+    }
+}
+
+/// What only a client connection keeps. Nothing of it is public yet: the client's facts
+/// are on [`ConnectionCommon`].
+#[derive(Debug, Default)]
+pub struct ClientConnectionData {
+    /// While a stored session is being resumed: that session, forgotten if the handshake
+    /// fails (for any reason, a record that does not decrypt included), so that the next
+    /// connection makes a full handshake.
+    resuming: Option<SessionRef>,
+}
+
+/// A session in a client's session store.
+pub(crate) struct SessionRef {
+    store: Arc<dyn ClientSessionStore>,
+    key: ClientSessionKey,
+}
+
+impl core::fmt::Debug for SessionRef {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("SessionRef")
+            .field("server_name", &self.key.server_name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SideData for ClientConnectionData {}
+
+impl Role for ClientConnectionData {
+    /// RFC 5246 7.4.1.1: a HelloRequest during a handshake is ignored; afterwards we refuse
+    /// renegotiation with a no_renegotiation warning (RFC 5746 4.5).
+    fn renegotiation(typ: HandshakeType, handshaking: bool) -> Renegotiation {
+        match (typ, handshaking) {
+            (HandshakeType::HelloRequest, true) => Renegotiation::Ignore,
+            (HandshakeType::HelloRequest, false) => Renegotiation::Refuse,
+            _ => Renegotiation::NotARequest,
+        }
+    }
+
+    fn on_fatal_error(&mut self, error: Error) -> Error {
+        if let Some(s) = self.resuming.take() {
+            s.store.remove(&s.key);
+        }
+        error
+    }
+
+    fn on_handshake_complete(&mut self) {
+        self.resuming = None;
     }
 }
 
 impl core::ops::Deref for ClientConnection {
-    type Target = ConnectionCommon;
-    fn deref(&self) -> &ConnectionCommon {
+    type Target = ConnectionCommon<ClientConnectionData>;
+    fn deref(&self) -> &Self::Target {
         &self.inner
     }
 }
 
 impl core::ops::DerefMut for ClientConnection {
-    fn deref_mut(&mut self) -> &mut ConnectionCommon {
+    fn deref_mut(&mut self) -> &mut Self::Target {
         &mut self.inner
     }
 }

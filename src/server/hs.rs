@@ -3,12 +3,15 @@
 //! ```text
 //!                        <--  ClientHello (srp: username)
 //!  (user lookup: synchronous through the store, or paused for the application)
+//!  (rate limiter: the attempt starts; paused for its delay, if any)
 //! ServerHello, ServerKeyExchange (N, g, s, B), ServerHelloDone -->
 //!                        <--  ClientKeyExchange (A), [ChangeCipherSpec], Finished
+//!  (rate limiter: the attempt is settled)
 //! [ChangeCipherSpec], Finished -->
 //! ```
 //!
-//! Resumption (session ID or RFC 5077 ticket), after the same user lookup:
+//! Resumption (session ID or RFC 5077 ticket), after the same user lookup, tests no
+//! password and is not rate limited:
 //!
 //! ```text
 //! ServerHello, [NewSessionTicket], ChangeCipherSpec, Finished -->
@@ -18,48 +21,44 @@
 //! Unknown users are simulated by default (RFC 5054 2.5.1.3): the salt and the fake
 //! verifier are derived from a server secret and the username, so they are the same on
 //! every attempt, and the handshake fails exactly where a wrong password fails: the
-//! client's Finished record does not authenticate (`bad_record_mac`).
-
-// States are boxed to keep the state enum small; they consume themselves.
-#![allow(clippy::boxed_local)]
+//! client's Finished record does not authenticate (`bad_record_mac`). A locked-out user is
+//! answered the same way, with the real group and salt and a derived verifier.
 
 use std::sync::Arc;
+use std::time::Instant;
 
-use super::{ServerConfig, UnknownUserPolicy, UserRecord};
-use crate::client::hs::unexpected;
-use crate::conn::{CommonState, HandshakeKind, HsInput};
+use super::{ServerConfig, ServerConnectionData, UnknownUserPolicy, UserRecord};
+use crate::common_state::HandshakeKind;
 use crate::crypto::prf::{self, Transcript};
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
+use crate::hs::{self, require_msg, Context, HsInput, Pause, State, Traffic};
+use crate::limits::{Decision, Verdict};
 use crate::msgs::codec::Codec;
-use crate::msgs::enums::{
-    AlertDescription, CipherSuite, Compression, ContentType, HandshakeType, ProtocolVersion,
-};
+use crate::msgs::enums::{CipherSuite, Compression, ProtocolVersion};
 use crate::msgs::handshake::{
-    ClientExtension, ClientHelloPayload, HandshakeMessagePayload, HandshakePayload,
-    NewSessionTicketPayload, Random, ServerExtension, ServerHelloPayload, SessionId,
-    SrpClientKeyExchange, SrpServerKeyExchange,
+    ClientExtension, ClientHelloPayload, HandshakePayload, NewSessionTicketPayload, Random,
+    ServerExtension, ServerHelloPayload, SessionId, SrpClientKeyExchange, SrpServerKeyExchange,
 };
 use crate::session::{now_secs, SessionValue};
 use crate::srp::{self, ServerKeyPair, SrpGroup};
 use crate::suites::SupportedCipherSuite;
-use crate::tls12::{verify_data_matches, ConnectionSecrets, Side};
+use crate::tls12::{ConnectionSecrets, Side};
 
-/// The server's handshake state.
-pub(crate) enum ServerState {
-    ExpectClientHello(Arc<ServerConfig>),
-    AwaitUser(Box<AwaitUser>),
-    ExpectClientKx(Box<ExpectClientKx>),
-    ExpectCcs(Box<ExpectCcs>),
-    ExpectFinished(Box<ExpectFinished>),
-    Traffic,
+type Cx<'a, 'b> = &'a mut Context<'b, ServerConnectionData>;
+type Next = Result<Box<dyn State<ServerConnectionData>>, Error>;
+
+/// The first state: waiting for the ClientHello.
+pub(crate) struct ExpectClientHello {
+    pub(crate) config: Arc<ServerConfig>,
 }
 
 /// What we agreed from the ClientHello, while the user is being looked up.
-pub(crate) struct AwaitUser {
+struct AwaitUser {
     config: Arc<ServerConfig>,
     transcript: Transcript,
     client_random: [u8; 32],
     suite: &'static SupportedCipherSuite,
+    /// The username as sent (lossily decoded if it is not UTF-8: then it is nobody's).
     username: String,
     /// Whether to answer renegotiation_info (the client signalled RFC 5746 support).
     secure_renegotiation: bool,
@@ -69,6 +68,15 @@ pub(crate) struct AwaitUser {
     resumable: Option<SessionValue>,
     /// The client sent the session_ticket extension and we have a ticketer.
     send_ticket: bool,
+}
+
+/// A full handshake ready to send its first flight, not before `not_before` (the rate
+/// limiter's delay).
+struct SendFlight {
+    hello: AwaitUser,
+    record: UserRecord,
+    simulated: bool,
+    not_before: Instant,
 }
 
 /// What a full handshake carries forward to make the session resumable at the end.
@@ -82,7 +90,7 @@ struct NewSession {
     username: String,
 }
 
-pub(crate) struct ExpectClientKx {
+struct ExpectClientKx {
     transcript: Transcript,
     client_random: [u8; 32],
     server_random: [u8; 32],
@@ -100,180 +108,149 @@ enum Flow {
     Resumed,
 }
 
-pub(crate) struct ExpectCcs {
+struct ExpectCcs {
     transcript: Transcript,
     secrets: ConnectionSecrets,
     simulated: bool,
     flow: Flow,
 }
 
-pub(crate) struct ExpectFinished {
+struct ExpectFinished {
     transcript: Transcript,
     secrets: ConnectionSecrets,
     simulated: bool,
     flow: Flow,
 }
 
-impl ServerState {
-    pub(crate) fn is_awaiting_user(&self) -> bool {
-        matches!(self, Self::AwaitUser(_))
-    }
-
-    pub(crate) fn pending_username(&self) -> Option<&str> {
-        match self {
-            Self::AwaitUser(a) => Some(&a.username),
-            _ => None,
+impl State<ServerConnectionData> for ExpectClientHello {
+    fn handle(self: Box<Self>, cx: Cx<'_, '_>, input: HsInput) -> Next {
+        let (ch, raw) = require_msg!(input, ClientHello);
+        let config = self.config;
+        // The hello is in: from now on the whole handshake's deadline applies.
+        *cx.deadline = config.handshake_timeout.map(|t| cx.data.started + t);
+        check_version(ch)?;
+        if ch.has_duplicate_extension() {
+            return Err(PeerMisbehaved::DuplicateExtension.into());
         }
-    }
+        if !ch.compression_methods.contains(&Compression::Null) {
+            return Err(PeerMisbehaved::MissingNullCompression.into());
+        }
+        // RFC 5746 3.6: on an initial handshake renegotiation_info must be empty.
+        let reneg_ext = ch.renegotiation_info();
+        if reneg_ext.is_some_and(|v| !v.is_empty()) {
+            return Err(PeerMisbehaved::BadRenegotiationInfo.into());
+        }
+        let secure_renegotiation = reneg_ext.is_some()
+            || ch
+                .cipher_suites
+                .contains(&CipherSuite::TLS_EMPTY_RENEGOTIATION_INFO_SCSV);
 
-    pub(crate) fn handle(self, cx: &mut CommonState, input: HsInput) -> Result<Self, Error> {
-        match self {
-            Self::ExpectClientHello(config) => expect_client_hello(config, cx, input),
-            Self::AwaitUser(_) => Err(Error::General(
-                "handshake message while awaiting a user lookup".into(),
-            )),
-            Self::ExpectClientKx(s) => s.handle(cx, input),
-            Self::ExpectCcs(s) => s.handle(cx, input),
-            Self::ExpectFinished(s) => s.handle(cx, input),
-            Self::Traffic => {
-                // RFC 5746 4.5 / RFC 5246 7.2.2: we never renegotiate; a new ClientHello
-                // gets a no_renegotiation warning and is otherwise ignored.
-                if let HsInput::Handshake(m, _) = &input {
-                    if m.typ == HandshakeType::ClientHello {
-                        cx.send_warning(AlertDescription::NoRenegotiation);
-                        cx.count_warning()?;
-                        return Ok(Self::Traffic);
-                    }
-                }
-                Err(unexpected(&input, &[]))
+        // Our preference order.
+        let suite = config
+            .cipher_suites
+            .iter()
+            .find(|s| ch.cipher_suites.contains(&s.suite))
+            .ok_or(PeerIncompatible::NoCipherSuitesInCommon)?;
+        let suite: &'static SupportedCipherSuite =
+            crate::suites::lookup(suite.suite).ok_or(PeerIncompatible::NoCipherSuitesInCommon)?;
+
+        // RFC 5054 2.5.1.2: SRP suites offered without the SRP extension.
+        let username = ch
+            .srp_username()
+            .ok_or(PeerIncompatible::MissingSrpExtension)?;
+
+        let ems_offered = ch.ems_offered();
+        if config.require_extended_master_secret && !ems_offered {
+            return Err(PeerIncompatible::ExtendedMasterSecretRequired.into());
+        }
+        cx.facts.extended_master_secret = ems_offered && config.enable_extended_master_secret;
+        cx.facts.encrypt_then_mac = ch.etm_offered() && config.enable_encrypt_then_mac;
+
+        if let Some(offered) = ch.alpn_protocols() {
+            if !config.alpn_protocols.is_empty() {
+                let chosen = config
+                    .alpn_protocols
+                    .iter()
+                    .find(|p| offered.contains(p))
+                    .ok_or(PeerIncompatible::NoApplicationProtocolInCommon)?;
+                cx.facts.alpn_protocol = Some(chosen.clone());
             }
         }
-    }
+        cx.data.sni = ch
+            .sni_hostname()
+            .and_then(|h| core::str::from_utf8(h).ok())
+            .map(|h| h.to_ascii_lowercase());
+        cx.facts.suite = Some(suite);
 
-    /// Continues a handshake paused for a user lookup.
-    pub(crate) fn supply_user(
-        self,
-        cx: &mut CommonState,
-        record: Option<UserRecord>,
-    ) -> Result<Self, Error> {
-        match self {
-            Self::AwaitUser(a) => a.with_user(cx, record),
-            _ => Err(Error::ApiMisuse(
-                "supply_user called when no user lookup is pending",
-            )),
+        let mut transcript = Transcript::new();
+        transcript.add(raw);
+
+        // A username that is not UTF-8 cannot be anybody's: treat it as unknown (no lookup).
+        let utf8_username = core::str::from_utf8(username).ok();
+        cx.data.requested_username = utf8_username.map(str::to_owned);
+        let send_ticket = config.ticketer.is_some() && ch.session_ticket().is_some();
+        let resumable = utf8_username.and_then(|name| {
+            find_resumable(
+                &config,
+                ch,
+                name,
+                cx.data.sni.as_deref(),
+                cx.facts.extended_master_secret,
+            )
+        });
+        let pending = Box::new(AwaitUser {
+            config,
+            transcript,
+            client_random: ch.random.0,
+            suite,
+            username: String::from_utf8_lossy(username).into_owned(),
+            secure_renegotiation,
+            client_session_id: ch.session_id.clone(),
+            resumable,
+            send_ticket,
+        });
+        let Some(username) = utf8_username else {
+            return pending.with_user(cx, None);
+        };
+        match &pending.config.user_store {
+            Some(store) => {
+                let record = store.lookup(username);
+                pending.with_user(cx, record)
+            }
+            None => Ok(pending),
         }
     }
 }
 
-fn expect_client_hello(
-    config: Arc<ServerConfig>,
-    cx: &mut CommonState,
-    input: HsInput,
-) -> Result<ServerState, Error> {
-    let HsInput::Handshake(
-        HandshakeMessagePayload {
-            payload: HandshakePayload::ClientHello(ch),
-            ..
-        },
-        raw,
-    ) = &input
-    else {
-        return Err(unexpected(&input, &[HandshakeType::ClientHello]));
-    };
-    check_version(ch)?;
-    if ch.has_duplicate_extension() {
-        return Err(PeerMisbehaved::DuplicateExtension.into());
+impl State<ServerConnectionData> for AwaitUser {
+    fn handle(self: Box<Self>, _cx: Cx<'_, '_>, _input: HsInput) -> Next {
+        Err(Error::General(
+            "handshake message while awaiting a user lookup".into(),
+        ))
     }
-    if !ch.compression_methods.contains(&Compression::Null) {
-        return Err(PeerMisbehaved::MissingNullCompression.into());
+
+    fn pause(&self) -> Option<Pause> {
+        Some(Pause::Application)
     }
-    // RFC 5746 3.6: on an initial handshake renegotiation_info must be empty.
-    let reneg_ext = ch.renegotiation_info();
-    if reneg_ext.is_some_and(|v| !v.is_empty()) {
-        return Err(PeerMisbehaved::BadRenegotiationInfo.into());
-    }
-    let secure_renegotiation = reneg_ext.is_some()
-        || ch
-            .cipher_suites
-            .contains(&CipherSuite::TLS_EMPTY_RENEGOTIATION_INFO_SCSV);
 
-    // Our preference order.
-    let suite = config
-        .cipher_suites
-        .iter()
-        .find(|s| ch.cipher_suites.contains(&s.suite))
-        .ok_or(PeerIncompatible::NoCipherSuitesInCommon)?;
-    let suite: &'static SupportedCipherSuite =
-        crate::suites::lookup(suite.suite).ok_or(PeerIncompatible::NoCipherSuitesInCommon)?;
-
-    // RFC 5054 2.5.1.2: SRP suites offered without the SRP extension.
-    let username = ch
-        .srp_username()
-        .ok_or(PeerIncompatible::MissingSrpExtension)?;
-
-    let ems_offered = ch.ems_offered();
-    if config.require_extended_master_secret && !ems_offered {
-        return Err(PeerIncompatible::ExtendedMasterSecretRequired.into());
-    }
-    cx.extended_master_secret = ems_offered && config.enable_extended_master_secret;
-    cx.encrypt_then_mac = ch.etm_offered() && config.enable_encrypt_then_mac;
-
-    if let Some(offered) = ch.alpn_protocols() {
-        if !config.alpn_protocols.is_empty() {
-            let chosen = config
-                .alpn_protocols
-                .iter()
-                .find(|p| offered.contains(p))
-                .ok_or(PeerIncompatible::NoApplicationProtocolInCommon)?;
-            cx.alpn_protocol = Some(chosen.clone());
+    fn resume(self: Box<Self>, cx: Cx<'_, '_>) -> Next {
+        match cx.data.supplied_user.take() {
+            Some(record) => self.with_user(cx, record),
+            None => Ok(self),
         }
-    }
-    cx.sni = ch
-        .sni_hostname()
-        .and_then(|h| core::str::from_utf8(h).ok())
-        .map(|h| h.to_ascii_lowercase());
-    cx.suite = Some(suite);
-
-    let mut transcript = Transcript::new();
-    transcript.add(raw);
-
-    // A username that is not UTF-8 cannot be anybody's: treat it as unknown (no lookup).
-    let utf8_username = core::str::from_utf8(username).ok();
-    cx.username = utf8_username.map(str::to_owned);
-    let send_ticket = config.ticketer.is_some() && ch.session_ticket().is_some();
-    let resumable = utf8_username.and_then(|name| find_resumable(&config, ch, name, cx));
-    let pending = Box::new(AwaitUser {
-        config,
-        transcript,
-        client_random: ch.random.0,
-        suite,
-        username: String::from_utf8_lossy(username).into_owned(),
-        secure_renegotiation,
-        client_session_id: ch.session_id.clone(),
-        resumable,
-        send_ticket,
-    });
-    let Some(username) = utf8_username else {
-        return pending.with_user(cx, None);
-    };
-    match &pending.config.user_store {
-        Some(store) => {
-            let record = store.lookup(username);
-            pending.with_user(cx, record)
-        }
-        None => Ok(ServerState::AwaitUser(pending)),
     }
 }
 
 /// The session the client offers (ticket first, then session ID), if we may resume it:
-/// ours, fresh, for the same username and SNI host name, with a suite the client offers and we enable, and
-/// with the same extended_master_secret choice as this connection (RFC 7627 5.3: any
-/// mismatch means a full handshake).
+/// ours, fresh, for the same username and SNI host name, with a suite the client offers and
+/// we enable, and with the same extended_master_secret choice as this connection (RFC 7627
+/// 5.3: any mismatch means a full handshake).
 fn find_resumable(
     config: &ServerConfig,
     ch: &ClientHelloPayload,
     username: &str,
-    cx: &CommonState,
+    sni: Option<&str>,
+    ems: bool,
 ) -> Option<SessionValue> {
     let from_ticket = || {
         let ticket = ch.session_ticket().filter(|t| !t.is_empty())?;
@@ -291,8 +268,8 @@ fn find_resumable(
     let lifetime = config.session_lifetime.as_secs();
     let usable = session.is_fresh(now_secs(), lifetime)
         && session.username == username
-        && session.server_name == cx.sni.as_deref().unwrap_or_default()
-        && session.extended_master_secret == cx.extended_master_secret
+        && session.server_name == sni.unwrap_or_default()
+        && session.extended_master_secret == ems
         && ch.cipher_suites.contains(&session.suite)
         && config
             .cipher_suites
@@ -333,70 +310,78 @@ fn check_version(ch: &ClientHelloPayload) -> Result<(), Error> {
     }
 }
 
-/// RFC 5054 2.5.1.3: a simulated user's salt and verifier, both derived from the server's
-/// secret and the username so they are the same on every attempt (and across restarts
-/// when the secret is persisted). The verifier is a uniformly distributed value mod N; no
-/// password corresponds to it that anybody knows.
-fn simulated_user(config: &ServerConfig, username: &str) -> UserRecord {
-    let group = config.simulated_group;
+/// A record that no password opens, derived from the server's secret and the username:
+/// RFC 5054 2.5.1.3's simulated user for an unknown username, and the decoy for a
+/// locked-out one. It has the group and salt of `real` when there is a real record (a
+/// locked-out user sees nothing change), else the configured group and a derived salt, the
+/// same on every attempt (and across restarts when the secret is persisted). The verifier
+/// is a uniformly distributed value mod N.
+///
+/// Every full handshake derives one, whoever the user is, so that known, unknown and
+/// locked-out users all cost the same work (benches/dudect.rs measured ~10 µs of difference
+/// when only unknown users paid for the derivation).
+fn decoy_record(config: &ServerConfig, username: &str, real: Option<&UserRecord>) -> UserRecord {
+    let secret = &config.simulation_secret[..];
     let salt_len = config.simulated_salt_len.clamp(1, 255);
     let mut salt = vec![0u8; salt_len];
     // Real salts never start with 0 (see srp::generate_salt), so neither do simulated ones.
     for counter in 0u8..=255 {
         let mut seed = username.as_bytes().to_vec();
         seed.push(counter);
-        prf::prf(
-            &mut salt,
-            &config.simulation_secret[..],
-            b"tls-srp simulated salt",
-            &seed,
-        );
+        prf::prf(&mut salt, secret, b"tls-srp simulated salt", &seed);
         if salt[0] != 0 {
             break;
         }
     }
+    let group = real.map_or(config.simulated_group, |r| r.group);
     let mut wide = zeroize::Zeroizing::new(vec![0u8; group.byte_len() + 16]);
     prf::prf(
         &mut wide,
-        &config.simulation_secret[..],
+        secret,
         b"tls-srp simulated verifier",
         username.as_bytes(),
     );
     let verifier = srp::reduce_mod_n(group, &wide);
     UserRecord {
         group,
-        salt,
+        salt: match real {
+            Some(r) => r.salt.clone(),
+            None => salt,
+        },
         verifier,
     }
 }
 
 impl AwaitUser {
-    fn with_user(
-        self: Box<Self>,
-        cx: &mut CommonState,
-        record: Option<UserRecord>,
-    ) -> Result<ServerState, Error> {
+    fn with_user(self: Box<Self>, cx: Cx<'_, '_>, record: Option<UserRecord>) -> Next {
         // Resume only if the user still exists with the same verifier: deleting a user or
         // changing a password ends their sessions.
         if let (Some(session), Some(rec)) = (&self.resumable, &record) {
             use subtle::ConstantTimeEq;
             if bool::from(verifier_hash(rec).ct_eq(&session.verifier_hash)) {
-                return self.resume(cx);
+                return self.abbreviated(cx);
             }
         }
-        // The simulated record is derived for every user, known or not, so that this step
-        // takes the same time either way (benches/dudect.rs measured ~10 µs of difference
-        // when only unknown users paid for the derivation).
-        let simulated_record = core::hint::black_box(simulated_user(&self.config, &self.username));
+        if record.is_none() && self.config.unknown_users == UnknownUserPolicy::Reject {
+            return Err(Error::UnknownUser);
+        }
+        // A full handshake: an attempt for the rate limiter, counted from now.
+        let decision = match &self.config.rate_limiter {
+            Some(limiter) => {
+                let username = cx.data.requested_username.as_deref();
+                let (decision, attempt) = limiter.begin(username, cx.data.peer);
+                cx.data.attempt = Some(attempt);
+                decision
+            }
+            None => Decision::Allow,
+        };
+        cx.data.rate_limit = Some(decision);
+        let decoy =
+            core::hint::black_box(decoy_record(&self.config, &self.username, record.as_ref()));
         let (record, simulated) = match record {
-            Some(r) => (r, false),
-            None => match self.config.unknown_users {
-                UnknownUserPolicy::Reject => return Err(Error::UnknownUser),
-                // A clone, as a store lookup of a known user makes one.
-                UnknownUserPolicy::Simulate => {
-                    (core::hint::black_box(simulated_record.clone()), true)
-                }
-            },
+            Some(r) if !decision.must_fail() => (r, false),
+            // A clone, as a store lookup of a known user makes one.
+            _ => (core::hint::black_box(decoy.clone()), true),
         };
         if record.salt.is_empty() || record.salt.len() > 255 {
             return Err(Error::General(
@@ -408,79 +393,20 @@ impl AwaitUser {
                 "user record has a verifier longer than N".into(),
             ));
         }
-        let group = record.group;
-        let key_pair = srp::server_key_pair(group, &record.verifier)?;
-        let send_ticket = self.send_ticket;
-        // A session ID when we can cache the session. With a ticket on its way the
-        // session lives in the ticket, but the ID is still sent: some clients only treat
-        // a session as resumable when it has one.
-        // Simulated users get one too: an empty ID would tell them apart.
-        let session_id = match self.config.session_storage.is_some() || send_ticket {
-            true => crate::rand::random_array::<32>()?.to_vec(),
-            false => Vec::new(),
-        };
-        let new_session = NewSession {
-            config: self.config.clone(),
-            session_id: if send_ticket {
-                Vec::new()
-            } else {
-                session_id.clone()
-            },
-            send_ticket,
-            verifier_hash: verifier_hash(&record),
-            group_bits: group.bits(),
-            username: self.username.clone(),
-        };
-        let Self {
-            mut transcript,
-            client_random,
-            suite,
-            secure_renegotiation,
-            ..
-        } = *self;
-
-        let server_random = crate::rand::random_array::<32>()?;
-        let sh = server_hello(
-            cx,
-            server_random,
-            SessionId(session_id),
-            suite,
-            secure_renegotiation,
-            send_ticket,
-        );
-        let skx = SrpServerKeyExchange {
-            n: group.n().to_vec(),
-            g: group.g().to_vec(),
-            s: record.salt.clone(),
-            b: key_pair.public.clone(),
-        };
-        for payload in [
-            HandshakePayload::ServerHello(sh),
-            HandshakePayload::ServerKeyExchange(skx.get_encoding()),
-            HandshakePayload::ServerHelloDone,
-        ] {
-            let bytes = HandshakeMessagePayload::new(payload).get_encoding();
-            transcript.add(&bytes);
-            cx.queue_handshake(&bytes);
-        }
-        cx.flush_handshake()?;
-        cx.srp_group_bits = Some(group.bits());
-        cx.handshake_kind = Some(HandshakeKind::Full);
-        Ok(ServerState::ExpectClientKx(Box::new(ExpectClientKx {
-            transcript,
-            client_random,
-            server_random,
-            suite,
-            group,
-            verifier: record.verifier,
-            key_pair,
+        let flight = Box::new(SendFlight {
+            hello: *self,
+            record,
             simulated,
-            new_session,
-        })))
+            not_before: Instant::now() + decision.delay(),
+        });
+        match decision.delay().is_zero() {
+            true => flight.send(cx),
+            false => Ok(flight),
+        }
     }
 
     /// The abbreviated handshake: no SRP arithmetic at all.
-    fn resume(self: Box<Self>, cx: &mut CommonState) -> Result<ServerState, Error> {
+    fn abbreviated(self: Box<Self>, cx: Cx<'_, '_>) -> Next {
         let Self {
             config,
             mut transcript,
@@ -495,7 +421,7 @@ impl AwaitUser {
         // find_resumable checked that both sides enable the session's suite.
         let suite =
             crate::suites::lookup(session.suite).ok_or(PeerIncompatible::NoCipherSuitesInCommon)?;
-        cx.suite = Some(suite);
+        cx.facts.suite = Some(suite);
         let server_random = crate::rand::random_array::<32>()?;
         // Echo the client's session ID: the ID it resumed by, or (RFC 5077 3.4) whatever it
         // sent with its ticket, which is how it recognises the resumption.
@@ -507,43 +433,129 @@ impl AwaitUser {
             secure_renegotiation,
             send_ticket,
         );
-        let bytes = HandshakeMessagePayload::new(HandshakePayload::ServerHello(sh)).get_encoding();
-        transcript.add(&bytes);
-        cx.queue_handshake(&bytes);
+        cx.io
+            .emit(&mut transcript, HandshakePayload::ServerHello(sh));
         if send_ticket {
             // A fresh ticket for the same session (same creation time: resuming never
             // extends a session's life).
-            let bytes = new_session_ticket(&config, &session);
-            transcript.add(&bytes);
-            cx.queue_handshake(&bytes);
+            cx.io
+                .emit(&mut transcript, new_session_ticket(&config, &session));
         }
         let mut secrets =
             ConnectionSecrets::resume(suite, &session.master_secret, client_random, server_random);
-        secrets.install_keys(&mut cx.record_layer, Side::Server, cx.encrypt_then_mac);
-        cx.send_ccs()?;
-        let ours = secrets.verify_data(Side::Server, &transcript.current_hash());
+        secrets.install_keys(
+            &mut cx.io.record_layer,
+            Side::Server,
+            cx.facts.encrypt_then_mac,
+        );
+        let ours = hs::send_finished(cx.io, &secrets, Side::Server, &mut transcript)?;
         // RFC 5929 3.1: in an abbreviated handshake the first Finished is the server's.
         secrets.set_first_finished(ours);
-        let bytes =
-            HandshakeMessagePayload::new(HandshakePayload::Finished(ours.to_vec())).get_encoding();
-        transcript.add(&bytes);
-        cx.queue_handshake(&bytes);
-        cx.flush_handshake()?;
-        cx.srp_group_bits = Some(session.srp_group_bits);
-        cx.username = Some(session.username.clone());
-        cx.handshake_kind = Some(HandshakeKind::Resumed);
-        Ok(ServerState::ExpectCcs(Box::new(ExpectCcs {
+        cx.facts.srp_group_bits = Some(session.srp_group_bits);
+        cx.data.requested_username = Some(session.username.clone());
+        cx.facts.handshake_kind = Some(HandshakeKind::Resumed);
+        Ok(Box::new(ExpectCcs {
             transcript,
             secrets,
             simulated: false,
             flow: Flow::Resumed,
-        })))
+        }))
+    }
+}
+
+impl State<ServerConnectionData> for SendFlight {
+    fn handle(self: Box<Self>, _cx: Cx<'_, '_>, _input: HsInput) -> Next {
+        Err(Error::General(
+            "handshake message while the first flight is delayed".into(),
+        ))
+    }
+
+    fn pause(&self) -> Option<Pause> {
+        Some(Pause::Until(self.not_before))
+    }
+
+    fn resume(self: Box<Self>, cx: Cx<'_, '_>) -> Next {
+        match Instant::now() >= self.not_before {
+            true => self.send(cx),
+            false => Ok(self),
+        }
+    }
+}
+
+impl SendFlight {
+    /// ServerHello, ServerKeyExchange, ServerHelloDone.
+    fn send(self: Box<Self>, cx: Cx<'_, '_>) -> Next {
+        let Self {
+            hello,
+            record,
+            simulated,
+            ..
+        } = *self;
+        let group = record.group;
+        let key_pair = srp::server_key_pair(group, &record.verifier)?;
+        let send_ticket = hello.send_ticket;
+        // A session ID when we can cache the session. With a ticket on its way the
+        // session lives in the ticket, but the ID is still sent: some clients only treat
+        // a session as resumable when it has one.
+        // Simulated users get one too: an empty ID would tell them apart.
+        let session_id = match hello.config.session_storage.is_some() || send_ticket {
+            true => crate::rand::random_array::<32>()?.to_vec(),
+            false => Vec::new(),
+        };
+        let new_session = NewSession {
+            config: hello.config.clone(),
+            session_id: match send_ticket {
+                true => Vec::new(),
+                false => session_id.clone(),
+            },
+            send_ticket,
+            verifier_hash: verifier_hash(&record),
+            group_bits: group.bits(),
+            username: hello.username,
+        };
+        let mut transcript = hello.transcript;
+        let server_random = crate::rand::random_array::<32>()?;
+        let sh = server_hello(
+            cx,
+            server_random,
+            SessionId(session_id),
+            hello.suite,
+            hello.secure_renegotiation,
+            send_ticket,
+        );
+        let skx = SrpServerKeyExchange {
+            n: group.n().to_vec(),
+            g: group.g().to_vec(),
+            s: record.salt.clone(),
+            b: key_pair.public.clone(),
+        };
+        for payload in [
+            HandshakePayload::ServerHello(sh),
+            HandshakePayload::ServerKeyExchange(skx.get_encoding()),
+            HandshakePayload::ServerHelloDone,
+        ] {
+            cx.io.emit(&mut transcript, payload);
+        }
+        cx.io.flush_handshake()?;
+        cx.facts.srp_group_bits = Some(group.bits());
+        cx.facts.handshake_kind = Some(HandshakeKind::Full);
+        Ok(Box::new(ExpectClientKx {
+            transcript,
+            client_random: hello.client_random,
+            server_random,
+            suite: hello.suite,
+            group,
+            verifier: record.verifier,
+            key_pair,
+            simulated,
+            new_session,
+        }))
     }
 }
 
 /// Our ServerHello, with the extensions this connection agreed.
 fn server_hello(
-    cx: &CommonState,
+    cx: Cx<'_, '_>,
     server_random: [u8; 32],
     session_id: SessionId,
     suite: &'static SupportedCipherSuite,
@@ -554,13 +566,13 @@ fn server_hello(
     if secure_renegotiation {
         extensions.push(ServerExtension::RenegotiationInfo(Vec::new()));
     }
-    if cx.extended_master_secret {
+    if cx.facts.extended_master_secret {
         extensions.push(ServerExtension::ExtendedMasterSecretAck);
     }
-    if cx.encrypt_then_mac {
+    if cx.facts.encrypt_then_mac {
         extensions.push(ServerExtension::EncryptThenMacAck);
     }
-    if let Some(p) = &cx.alpn_protocol {
+    if let Some(p) = &cx.facts.alpn_protocol {
         extensions.push(ServerExtension::Alpn(p.clone()));
     }
     if send_ticket {
@@ -576,9 +588,9 @@ fn server_hello(
     }
 }
 
-/// An encoded NewSessionTicket for `session` (an empty ticket if sealing fails: RFC 5077
-/// 3.3 lets a server that acknowledged the extension send one).
-fn new_session_ticket(config: &ServerConfig, session: &SessionValue) -> Vec<u8> {
+/// A NewSessionTicket for `session` (an empty ticket if sealing fails: RFC 5077 3.3 lets a
+/// server that acknowledged the extension send one).
+fn new_session_ticket(config: &ServerConfig, session: &SessionValue) -> HandshakePayload {
     let ticketer = config.ticketer.as_ref();
     let ticket = ticketer
         .and_then(|t| t.seal(&session.encode()))
@@ -588,31 +600,15 @@ fn new_session_ticket(config: &ServerConfig, session: &SessionValue) -> Vec<u8> 
         .as_secs()
         .saturating_sub(now_secs().saturating_sub(session.created));
     let lifetime_hint = u32::try_from(lifetime).unwrap_or(u32::MAX);
-    HandshakeMessagePayload::new(HandshakePayload::NewSessionTicket(
-        NewSessionTicketPayload {
-            lifetime_hint,
-            ticket,
-        },
-    ))
-    .get_encoding()
+    HandshakePayload::NewSessionTicket(NewSessionTicketPayload {
+        lifetime_hint,
+        ticket,
+    })
 }
 
-impl ExpectClientKx {
-    fn handle(
-        mut self: Box<Self>,
-        cx: &mut CommonState,
-        input: HsInput,
-    ) -> Result<ServerState, Error> {
-        let HsInput::Handshake(
-            HandshakeMessagePayload {
-                payload: HandshakePayload::ClientKeyExchange(body),
-                ..
-            },
-            raw,
-        ) = &input
-        else {
-            return Err(unexpected(&input, &[HandshakeType::ClientKeyExchange]));
-        };
+impl State<ServerConnectionData> for ExpectClientKx {
+    fn handle(mut self: Box<Self>, cx: Cx<'_, '_>, input: HsInput) -> Next {
+        let (body, raw) = require_msg!(input, ClientKeyExchange);
         let cke = SrpClientKeyExchange::read_bytes(body)?;
         // Checks A (length, A % N, A >= N) and u before any secret arithmetic.
         let premaster = srp::server_premaster(self.group, &self.key_pair, &self.verifier, &cke.a)?;
@@ -623,56 +619,38 @@ impl ExpectClientKx {
             &premaster,
             self.client_random,
             self.server_random,
-            cx.extended_master_secret.then_some(&session_hash),
+            cx.facts.extended_master_secret.then_some(&session_hash),
         );
-        secrets.install_keys(&mut cx.record_layer, Side::Server, cx.encrypt_then_mac);
-        Ok(ServerState::ExpectCcs(Box::new(ExpectCcs {
+        secrets.install_keys(
+            &mut cx.io.record_layer,
+            Side::Server,
+            cx.facts.encrypt_then_mac,
+        );
+        Ok(Box::new(ExpectCcs {
             transcript: self.transcript,
             secrets,
             simulated: self.simulated,
             flow: Flow::Full(self.new_session),
-        })))
+        }))
     }
 }
 
-impl ExpectCcs {
-    fn handle(self: Box<Self>, cx: &mut CommonState, input: HsInput) -> Result<ServerState, Error> {
-        if !matches!(input, HsInput::ChangeCipherSpec) {
-            return Err(Error::InappropriateMessage {
-                expect_types: vec![ContentType::ChangeCipherSpec],
-                got_type: ContentType::Handshake,
-            });
-        }
-        cx.record_layer.start_decrypting()?;
-        Ok(ServerState::ExpectFinished(Box::new(ExpectFinished {
+impl State<ServerConnectionData> for ExpectCcs {
+    fn handle(self: Box<Self>, cx: Cx<'_, '_>, input: HsInput) -> Next {
+        hs::expect_ccs(cx.io, &input)?;
+        Ok(Box::new(ExpectFinished {
             transcript: self.transcript,
             secrets: self.secrets,
             simulated: self.simulated,
             flow: self.flow,
-        })))
+        }))
     }
 }
 
-impl ExpectFinished {
-    fn handle(
-        mut self: Box<Self>,
-        cx: &mut CommonState,
-        input: HsInput,
-    ) -> Result<ServerState, Error> {
-        let HsInput::Handshake(
-            HandshakeMessagePayload {
-                payload: HandshakePayload::Finished(vd),
-                ..
-            },
-            raw,
-        ) = &input
-        else {
-            return Err(unexpected(&input, &[HandshakeType::Finished]));
-        };
-        let expected = self
-            .secrets
-            .verify_data(Side::Client, &self.transcript.current_hash());
-        let ok = verify_data_matches(&expected, vd);
+impl State<ServerConnectionData> for ExpectFinished {
+    fn handle(mut self: Box<Self>, cx: Cx<'_, '_>, input: HsInput) -> Next {
+        let (vd, raw) = require_msg!(input, Finished);
+        let (expected, ok) = hs::check_finished(&self.secrets, Side::Client, &self.transcript, vd);
         if self.simulated {
             // Unreachable in practice (the record would not have authenticated), but a
             // simulated user must never log in.
@@ -680,6 +658,13 @@ impl ExpectFinished {
         }
         if !ok {
             return Err(Error::FinishedMismatch);
+        }
+        // The password is right; the rate limiter has the last word (a lockout reached
+        // while this attempt was in flight fails it like a wrong password).
+        if let Some(attempt) = cx.data.attempt.take() {
+            if attempt.settle(true) == Verdict::LockedOut {
+                return Err(Error::LockedOut);
+            }
         }
         // Resumed: our Finished went first and the client's completes the handshake. Full:
         // the session is stored or ticketed, then our CCS and Finished.
@@ -689,35 +674,29 @@ impl ExpectFinished {
             let session = SessionValue {
                 suite: self.secrets.suite().suite,
                 master_secret: zeroize::Zeroizing::new(*self.secrets.master_secret()),
-                extended_master_secret: cx.extended_master_secret,
+                extended_master_secret: cx.facts.extended_master_secret,
                 srp_group_bits: new_session.group_bits,
                 created: now_secs(),
                 username: new_session.username,
                 verifier_hash: new_session.verifier_hash,
-                server_name: cx.sni.clone().unwrap_or_default(),
+                server_name: cx.data.sni.clone().unwrap_or_default(),
             };
             if new_session.send_ticket {
-                let bytes = new_session_ticket(&new_session.config, &session);
-                self.transcript.add(&bytes);
-                cx.queue_handshake(&bytes);
+                cx.io.emit(
+                    &mut self.transcript,
+                    new_session_ticket(&new_session.config, &session),
+                );
             } else if let (Some(store), false) = (
                 &new_session.config.session_storage,
                 new_session.session_id.is_empty(),
             ) {
                 store.put(new_session.session_id, session.encode());
             }
-            cx.send_ccs()?;
-            let ours = self
-                .secrets
-                .verify_data(Side::Server, &self.transcript.current_hash());
-            let bytes = HandshakeMessagePayload::new(HandshakePayload::Finished(ours.to_vec()))
-                .get_encoding();
-            cx.queue_handshake(&bytes);
-            cx.flush_handshake()?;
+            hs::send_finished(cx.io, &self.secrets, Side::Server, &mut self.transcript)?;
         }
-        cx.secrets = Some(self.secrets);
-        cx.authenticated = true;
-        cx.start_traffic()?;
-        Ok(ServerState::Traffic)
+        cx.facts.secrets = Some(self.secrets);
+        cx.data.authenticated = true;
+        cx.io.start_traffic()?;
+        Ok(Box::new(Traffic))
     }
 }

@@ -3,13 +3,17 @@
 pub(crate) mod hs;
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::{Arc, RwLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use zeroize::Zeroizing;
 
-use crate::conn::{ConnectionCommon, HandshakeState};
+use crate::conn::{ConnectionCommon, Renegotiation, Role, SideData};
 use crate::error::Error;
+use crate::hs::Pause;
+use crate::limits::{Attempt, Decision, HandshakeSlots, RateLimiter, Slot, Verdict};
+use crate::msgs::enums::HandshakeType;
 pub use crate::session::{ServerSessionMemoryCache, StoresServerSessions};
 use crate::srp::SrpGroup;
 use crate::suites::{SupportedCipherSuite, ALL_CIPHER_SUITES};
@@ -141,7 +145,7 @@ pub struct ServerConfig {
     pub simulated_group: &'static SrpGroup,
     /// The salt length of simulated users (use the one real users have). Default 20.
     pub simulated_salt_len: usize,
-    simulation_secret: Zeroizing<[u8; 32]>,
+    pub(crate) simulation_secret: Zeroizing<[u8; 32]>,
     /// Accept extended_master_secret (RFC 7627). Default true.
     pub enable_extended_master_secret: bool,
     /// Refuse clients that do not offer extended_master_secret. Default false.
@@ -159,7 +163,30 @@ pub struct ServerConfig {
     /// How long after its full handshake a session may be resumed (default 2 hours).
     /// Resumed handshakes never extend it.
     pub session_lifetime: Duration,
+    /// Rate limiting of failed logins per username and client address (RFC 5054 3.3; see
+    /// [`crate::limits`]). Default: a [`RateLimiter`] with [`crate::RateLimitConfig`]'s
+    /// defaults, shared by every connection of this config (and of its clones). `None`:
+    /// off.
+    pub rate_limiter: Option<Arc<RateLimiter>>,
+    /// Caps on handshakes in progress, in all and per client address (see
+    /// [`HandshakeSlots`]). Default: 64 in all, 8 per address. `None`: no caps.
+    pub handshake_slots: Option<Arc<HandshakeSlots>>,
+    /// How long a client has, from the start of the connection, to get its ClientHello in
+    /// (default 5 s; `None`: no limit of its own). Shorter than the handshake timeout, so
+    /// that silent connections give their slot back early.
+    pub client_hello_timeout: Option<Duration>,
+    /// How long the whole handshake may take from the start of the connection, the rate
+    /// limiter's delay included (default 10 s; `None`: no limit).
+    pub handshake_timeout: Option<Duration>,
 }
+
+/// Default [`ServerConfig::client_hello_timeout`].
+pub const DEFAULT_CLIENT_HELLO_TIMEOUT: Duration = Duration::from_secs(5);
+/// Default [`ServerConfig::handshake_timeout`].
+pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default caps of [`ServerConfig::handshake_slots`]: handshakes in progress in all, and
+/// from one client address.
+pub const DEFAULT_MAX_HANDSHAKES: (usize, usize) = (64, 8);
 
 impl core::fmt::Debug for ServerConfig {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
@@ -182,6 +209,16 @@ impl core::fmt::Debug for ServerConfig {
             .field("session_storage", &self.session_storage.is_some())
             .field("ticketer", &self.ticketer)
             .field("session_lifetime", &self.session_lifetime)
+            .field(
+                "rate_limiter",
+                &self.rate_limiter.as_ref().map(|l| l.config()),
+            )
+            .field(
+                "handshake_slots",
+                &self.handshake_slots.as_ref().map(|s| s.limits()),
+            )
+            .field("client_hello_timeout", &self.client_hello_timeout)
+            .field("handshake_timeout", &self.handshake_timeout)
             .finish_non_exhaustive()
     }
 }
@@ -189,32 +226,46 @@ impl core::fmt::Debug for ServerConfig {
 /// A server connection (sans-IO). Dereferences to [`ConnectionCommon`].
 #[derive(Debug)]
 pub struct ServerConnection {
-    inner: ConnectionCommon,
+    inner: ConnectionCommon<ServerConnectionData>,
 }
 
 impl ServerConnection {
-    /// A connection waiting for a ClientHello.
-    pub fn new(config: Arc<ServerConfig>) -> Result<Self, Error> {
+    /// A connection from a client at `peer` (`None` when the transport has no IP address),
+    /// waiting for its ClientHello. It takes a handshake slot from the config's
+    /// [`ServerConfig::handshake_slots`] (failing with [`Error::ServerBusy`] if none is
+    /// free: the adapters wait for one instead) and gets its deadlines from the config.
+    /// The address is what the rate limiter counts failures by, beside the username.
+    pub fn new(config: Arc<ServerConfig>, peer: Option<IpAddr>) -> Result<Self, Error> {
         if config.cipher_suites.is_empty() {
             return Err(Error::ApiMisuse("no cipher suites configured"));
         }
-        let state = hs::ServerState::ExpectClientHello(config);
-        Ok(Self {
-            inner: ConnectionCommon::new(HandshakeState::Server(state), None),
-        })
-    }
-
-    fn server_state(&self) -> Option<&hs::ServerState> {
-        match &self.inner.state {
-            Some(HandshakeState::Server(s)) => Some(s),
-            _ => None,
+        let slot = match &config.handshake_slots {
+            Some(slots) => Some(slots.try_acquire(peer).ok_or(Error::ServerBusy)?),
+            None => None,
+        };
+        let started = Instant::now();
+        let deadline = match (config.client_hello_timeout, config.handshake_timeout) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
         }
+        .map(|t| started + t);
+        let data = ServerConnectionData {
+            peer,
+            started,
+            limiter: config.rate_limiter.clone(),
+            slot,
+            ..ServerConnectionData::default_at(started)
+        };
+        let inner = ConnectionCommon::new(data, deadline, |_| {
+            Ok(Box::new(hs::ExpectClientHello { config }))
+        })?;
+        Ok(Self { inner })
     }
 
     /// The username the client authenticated as (once the handshake has completed).
     pub fn username(&self) -> Option<&str> {
-        match self.inner.cx.authenticated {
-            true => self.inner.cx.username.as_deref(),
+        match self.inner.data.authenticated {
+            true => self.inner.data.requested_username.as_deref(),
             false => None,
         }
     }
@@ -222,41 +273,138 @@ impl ServerConnection {
     /// The username the client asked for in its ClientHello, authenticated or not (for
     /// logging a failed attempt). Not UTF-8 usernames are not reported.
     pub fn requested_username(&self) -> Option<&str> {
-        self.inner.cx.username.as_deref()
+        self.inner.data.requested_username.as_deref()
     }
 
     /// The SNI host name the client sent, if any (lower-cased).
     pub fn server_name(&self) -> Option<&str> {
-        self.inner.cx.sni.as_deref()
+        self.inner.data.sni.as_deref()
+    }
+
+    /// The client's address, as given to [`Self::new`].
+    pub fn peer_addr(&self) -> Option<IpAddr> {
+        self.inner.data.peer
+    }
+
+    /// What the rate limiter decided for this connection's attempt (once a full handshake
+    /// has started; `None` for a resumed one or without a limiter).
+    pub fn rate_limit_decision(&self) -> Option<Decision> {
+        self.inner.data.rate_limit
     }
 
     /// `Some(username)` while the handshake waits for the application to look the user up
     /// (only when the config has no `user_store`). Answer with [`Self::supply_user`].
     pub fn pending_user_lookup(&self) -> Option<&str> {
-        self.server_state().and_then(|s| s.pending_username())
+        match self.inner.pause() {
+            Some(Pause::Application) => self.inner.data.requested_username.as_deref(),
+            _ => None,
+        }
     }
 
     /// Continues a handshake stopped for a user lookup: `Some(record)` for a known user,
-    /// `None` for no such user (handled per [`ServerConfig::unknown_users`]). Then call
-    /// `process_new_packets` and `write_tls` as usual.
+    /// `None` for no such user (handled per [`ServerConfig::unknown_users`]). Records
+    /// already read are processed at once; then call `write_tls` (and, as usual,
+    /// `process_new_packets` after further reads). Errors are sticky, as from
+    /// `process_new_packets`.
     pub fn supply_user(&mut self, record: Option<UserRecord>) -> Result<(), Error> {
         if self.pending_user_lookup().is_none() {
             return Err(Error::ApiMisuse(
                 "supply_user called when no user lookup is pending",
             ));
         }
-        let Some(HandshakeState::Server(state)) = self.inner.state.take() else {
-            return Err(Error::ApiMisuse(
-                "supply_user called when no user lookup is pending",
-            ));
-        };
-        match state.supply_user(&mut self.inner.cx, record) {
-            Ok(next) => {
-                self.inner.state = Some(HandshakeState::Server(next));
-                Ok(())
-            }
-            Err(e) => Err(self.inner.fail(e)),
+        self.inner.data.supplied_user = Some(record);
+        self.inner.resume()
+    }
+}
+
+/// What only a server connection keeps: who the client is and what the defences know of
+/// this attempt. Read it through [`ServerConnection`]'s methods.
+pub struct ServerConnectionData {
+    peer: Option<IpAddr>,
+    /// When the connection was made: its deadlines count from here.
+    pub(crate) started: Instant,
+    /// The username once authenticated (or, before that, as requested).
+    pub(crate) requested_username: Option<String>,
+    pub(crate) authenticated: bool,
+    /// SNI host name received.
+    pub(crate) sni: Option<String>,
+    /// The application's answer to a user lookup, until the handshake takes it.
+    pub(crate) supplied_user: Option<Option<UserRecord>>,
+    /// The rate limiter's attempt, in flight from the first flight to the client's
+    /// Finished.
+    pub(crate) attempt: Option<Attempt>,
+    pub(crate) rate_limit: Option<Decision>,
+    limiter: Option<Arc<RateLimiter>>,
+    /// The handshake slot, given back when the handshake ends.
+    slot: Option<Slot>,
+}
+
+impl ServerConnectionData {
+    fn default_at(started: Instant) -> Self {
+        Self {
+            peer: None,
+            started,
+            requested_username: None,
+            authenticated: false,
+            sni: None,
+            supplied_user: None,
+            attempt: None,
+            rate_limit: None,
+            limiter: None,
+            slot: None,
         }
+    }
+}
+
+impl core::fmt::Debug for ServerConnectionData {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("ServerConnectionData")
+            .field("peer", &self.peer)
+            .field("requested_username", &self.requested_username)
+            .field("authenticated", &self.authenticated)
+            .field("sni", &self.sni)
+            .field("rate_limit", &self.rate_limit)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SideData for ServerConnectionData {}
+
+impl Role for ServerConnectionData {
+    /// RFC 5746 4.5: a ClientHello after the handshake asks for renegotiation, which we
+    /// refuse with a no_renegotiation warning. During the handshake it is unexpected.
+    fn renegotiation(typ: HandshakeType, handshaking: bool) -> Renegotiation {
+        match (typ, handshaking) {
+            (HandshakeType::ClientHello, false) => Renegotiation::Refuse,
+            _ => Renegotiation::NotARequest,
+        }
+    }
+
+    /// Settles the rate limiter's attempt: a Finished that did not authenticate or verify
+    /// is a failed guess (reported as [`Error::LockedOut`] if the lockout applies); any
+    /// other failure tested no password and is forgotten. A rejected unknown user counts
+    /// against the address. The handshake slot is given back.
+    fn on_fatal_error(&mut self, error: Error) -> Error {
+        self.slot = None;
+        self.supplied_user = None;
+        let failed_guess = matches!(error, Error::DecryptError | Error::FinishedMismatch);
+        match self.attempt.take() {
+            Some(attempt) if failed_guess => match attempt.settle(false) {
+                Verdict::LockedOut => Error::LockedOut,
+                _ => error,
+            },
+            Some(_abandoned) => error,
+            None => {
+                if let (Error::UnknownUser, Some(limiter)) = (&error, &self.limiter) {
+                    limiter.record_failure(None, self.peer);
+                }
+                error
+            }
+        }
+    }
+
+    fn on_handshake_complete(&mut self) {
+        self.slot = None;
     }
 }
 
@@ -287,6 +435,13 @@ impl ServerConfig {
             session_storage: Some(ServerSessionMemoryCache::new(256)),
             ticketer: None,
             session_lifetime: Duration::from_secs(2 * 3600),
+            rate_limiter: Some(Arc::new(RateLimiter::default())),
+            handshake_slots: Some(HandshakeSlots::new(
+                DEFAULT_MAX_HANDSHAKES.0,
+                DEFAULT_MAX_HANDSHAKES.1,
+            )),
+            client_hello_timeout: Some(DEFAULT_CLIENT_HELLO_TIMEOUT),
+            handshake_timeout: Some(DEFAULT_HANDSHAKE_TIMEOUT),
         })
     }
     /// Sets the secret from which simulated users' salts and verifiers are derived.
@@ -296,14 +451,14 @@ impl ServerConfig {
 }
 
 impl core::ops::Deref for ServerConnection {
-    type Target = ConnectionCommon;
-    fn deref(&self) -> &ConnectionCommon {
+    type Target = ConnectionCommon<ServerConnectionData>;
+    fn deref(&self) -> &Self::Target {
         &self.inner
     }
 }
 
 impl core::ops::DerefMut for ServerConnection {
-    fn deref_mut(&mut self) -> &mut ConnectionCommon {
+    fn deref_mut(&mut self) -> &mut Self::Target {
         &mut self.inner
     }
 }

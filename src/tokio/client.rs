@@ -7,12 +7,12 @@ use std::os::unix::io::{AsRawFd, RawFd};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ::tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 use super::common::Stream;
-use super::handshake::{Bounded, HandshakeFailure, MidHandshake};
+use super::handshake::{HandshakeFailure, MidHandshake};
 use crate::client::{ClientConfig, ClientConnection};
 
 /// How long a client handshake may take by default: [`TlsConnector::handshake_timeout`].
@@ -49,13 +49,18 @@ impl TlsConnector {
         IO: AsyncRead + AsyncWrite + Unpin,
     {
         let hs = match ClientConnection::new(self.config.clone(), server_name) {
-            Ok(conn) => MidHandshake::Handshaking(Stream::new(io, conn)),
+            Ok(mut conn) => {
+                conn.set_handshake_deadline(
+                    self.timeout.and_then(|t| Instant::now().checked_add(t)),
+                );
+                MidHandshake::Handshaking(Stream::new(io, conn))
+            }
             Err(err) => MidHandshake::Error {
                 io,
                 error: io::Error::other(err),
             },
         };
-        Connect(Bounded::new(hs, self.timeout))
+        Connect(hs)
     }
 
     /// Sets how long a handshake may take (`None`: for ever; the default is
@@ -76,7 +81,7 @@ impl TlsConnector {
 /// A TLS failure is an `io::Error` of kind `InvalidData` whose inner error is a
 /// [`crate::Error`]; the alert describing it has been sent to the server first.
 #[derive(Debug)]
-pub struct Connect<IO>(Bounded<IO, ClientConnection>);
+pub struct Connect<IO>(MidHandshake<IO, ClientConnection>);
 
 impl<IO> Connect<IO> {
     /// The same handshake, but giving the transport back on failure.
@@ -86,12 +91,12 @@ impl<IO> Connect<IO> {
 
     /// The transport, unless the future has completed.
     pub fn get_ref(&self) -> Option<&IO> {
-        self.0.hs.io_ref()
+        self.0.io_ref()
     }
 
     /// The transport, mutably, unless the future has completed.
     pub fn get_mut(&mut self) -> Option<&mut IO> {
-        self.0.hs.io_mut()
+        self.0.io_mut()
     }
 }
 
@@ -108,7 +113,7 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> Future for Connect<IO> {
 /// Like [`Connect`], but a failure comes with the transport
 /// (`None` only if polled again after completion).
 #[derive(Debug)]
-pub struct FallibleConnect<IO>(Bounded<IO, ClientConnection>);
+pub struct FallibleConnect<IO>(MidHandshake<IO, ClientConnection>);
 
 impl<IO: AsyncRead + AsyncWrite + Unpin> Future for FallibleConnect<IO> {
     type Output = Result<TlsStream<IO>, HandshakeFailure<IO>>;

@@ -6,36 +6,37 @@
 //! `Poll::Pending` on the way out. The transport's waker has been registered whenever
 //! `Pending` is returned.
 
+use std::future::Future;
 use std::io::{self, Read, Write};
 use std::ops::DerefMut;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
+use std::time::Instant;
 
 use ::tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use ::tokio::time::Sleep;
 
-use crate::client::ClientConnection;
-use crate::conn::ConnectionCommon;
+use crate::client::{ClientConnection, ClientConnectionData};
+use crate::conn::{ConnectionCommon, SideData};
 use crate::error::Error;
-use crate::server::ServerConnection;
+use crate::hs::Pause;
+use crate::server::{ServerConnection, ServerConnectionData};
 
 /// Most plaintext one `poll_write` takes. Together with draining the queued TLS bytes before
 /// taking more, this bounds what a slow peer makes us buffer.
 const MAX_PLAINTEXT_PER_WRITE: usize = 64 * 1024;
 
 /// A connection of either role, as the async adapter sees it.
-pub(crate) trait Session: DerefMut<Target = ConnectionCommon> {
-    /// Whether the handshake is stopped until the application supplies a user record.
-    fn awaiting_user(&self) -> bool {
-        false
-    }
+pub(crate) trait Session: DerefMut<Target = ConnectionCommon<Self::Data>> {
+    type Data: SideData;
 }
 
-impl Session for ClientConnection {}
+impl Session for ClientConnection {
+    type Data = ClientConnectionData;
+}
 
 impl Session for ServerConnection {
-    fn awaiting_user(&self) -> bool {
-        self.pending_user_lookup().is_some()
-    }
+    type Data = ServerConnectionData;
 }
 
 /// Which directions are still open. close_notify is sent when leaving the write side.
@@ -83,11 +84,25 @@ pub(crate) struct Stream<IO, C> {
     pub(crate) state: TlsState,
     /// Bytes went to `io` since its last successful flush (handshake only).
     need_flush: bool,
+    /// During the handshake: a timer for the connection's next timeout (a pause that ends,
+    /// the handshake deadline), with the instant it is set for.
+    timer: Option<(Instant, Pin<Box<Sleep>>)>,
 }
 
-/// A TLS error as an `io::Error` of kind `InvalidData`, with the [`Error`] inside.
+/// A TLS error as an `io::Error` (kind `InvalidData`, or `TimedOut` for a handshake that
+/// ran out of time), with the [`Error`] inside.
 pub(crate) fn tls_error(err: Error) -> io::Error {
-    io::Error::new(io::ErrorKind::InvalidData, err)
+    err.into()
+}
+
+/// Where a handshake future stops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Until {
+    /// At the end of the handshake.
+    Done,
+    /// At the end of the handshake, or when a server waits for the application to supply a
+    /// user (`LazyAcceptor`).
+    DoneOrUserLookup,
 }
 
 impl<IO, C> Stream<IO, C>
@@ -101,6 +116,7 @@ where
             conn,
             state: TlsState::Stream,
             need_flush: false,
+            timer: None,
         }
     }
 
@@ -131,11 +147,44 @@ where
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Poll::Pending,
             Err(e) => return Poll::Ready(Err(e)),
         };
+        self.process(cx)?;
+        Poll::Ready(Ok(n))
+    }
+
+    /// `process_new_packets`; on a TLS error, the alert is sent as far as the transport
+    /// takes it now.
+    fn process(&mut self, cx: &mut Context<'_>) -> io::Result<()> {
         if let Err(err) = self.conn.process_new_packets() {
             self.last_gasp(cx);
-            return Poll::Ready(Err(tls_error(err)));
+            return Err(tls_error(err));
         }
-        Poll::Ready(Ok(n))
+        Ok(())
+    }
+
+    /// Whether the connection's next timeout (`at`) has passed; otherwise the task is woken
+    /// when it does.
+    fn timeout_passed(&mut self, cx: &mut Context<'_>, at: Instant) -> bool {
+        if Instant::now() >= at {
+            return true;
+        }
+        let timer = match &mut self.timer {
+            Some((set, timer)) if *set == at => timer,
+            _ => {
+                let sleep = Box::pin(::tokio::time::sleep_until(at.into()));
+                &mut self.timer.insert((at, sleep)).1
+            }
+        };
+        if timer.as_mut().poll(cx).is_pending() {
+            return false;
+        }
+        // The timer fired; trust the clock, and wait again if it is early.
+        let passed = Instant::now() >= at;
+        if !passed {
+            let mut sleep = Box::pin(::tokio::time::sleep_until(at.into()));
+            let _ = sleep.as_mut().poll(cx);
+            self.timer = Some((at, sleep));
+        }
+        passed
     }
 
     /// Writes queued bytes (an alert, after an error) until done or the transport blocks.
@@ -165,41 +214,66 @@ where
         Poll::Ready(Ok(()))
     }
 
-    /// Drives the handshake to its end, with everything we had to send written and flushed.
-    pub(crate) fn poll_handshake(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        loop {
+    /// Drives the handshake to its end (or, with [`Until::DoneOrUserLookup`], to a user
+    /// lookup), with everything we had to send written and flushed. Pauses and the
+    /// handshake deadline are waited for with a timer; what was read meanwhile is
+    /// processed as soon as the pause is over.
+    pub(crate) fn poll_handshake(
+        &mut self,
+        cx: &mut Context<'_>,
+        until: Until,
+    ) -> Poll<io::Result<()>> {
+        let done = loop {
             // Send first: the peer may be waiting for our flight before it sends anything.
             let write_blocked = self.poll_drain(cx)?.is_pending();
-
             if !self.conn.is_handshaking() {
-                return if write_blocked {
-                    Poll::Pending
-                } else {
-                    Poll::Ready(Ok(()))
+                break match write_blocked {
+                    true => Poll::Pending,
+                    false => Poll::Ready(Ok(())),
                 };
             }
-            if self.conn.awaiting_user() {
-                return Poll::Ready(Err(io::Error::other(Error::ApiMisuse(
-                    "the server config has no user store: accept with tokio::LazyAcceptor and supply the user",
-                ))));
+            if let Some(at) = self.conn.next_timeout() {
+                if self.timeout_passed(cx, at) {
+                    // A pause is over (go on) or the deadline has passed (TimedOut).
+                    self.process(cx)?;
+                    continue;
+                }
+            }
+            match self.conn.pause() {
+                Some(Pause::Application) if until == Until::DoneOrUserLookup => {
+                    break Poll::Ready(Ok(()));
+                }
+                Some(Pause::Application) => {
+                    break Poll::Ready(Err(io::Error::other(Error::ApiMisuse(
+                        "the server config has no user store: accept with tokio::LazyAcceptor and supply the user",
+                    ))));
+                }
+                // The timer wakes us.
+                Some(Pause::Until(_)) => break Poll::Pending,
+                None => {}
             }
             if !self.conn.wants_read() {
-                return if write_blocked {
-                    Poll::Pending
-                } else {
-                    Poll::Ready(Err(io::Error::other("TLS handshake stalled")))
+                break match write_blocked {
+                    true => Poll::Pending,
+                    false => Poll::Ready(Err(io::Error::other("TLS handshake stalled"))),
                 };
             }
             match ready!(self.read_io(cx))? {
                 0 => {
-                    return Poll::Ready(Err(io::Error::new(
+                    break Poll::Ready(Err(io::Error::new(
                         io::ErrorKind::UnexpectedEof,
                         "peer closed the connection during the TLS handshake",
                     )))
                 }
                 _ => continue,
             }
+        };
+        if let Poll::Ready(Ok(())) = done {
+            if !self.conn.is_handshaking() {
+                self.timer = None;
+            }
         }
+        done
     }
 
     pub(crate) fn poll_read(

@@ -1,19 +1,26 @@
-//! The handshake future shared by `Connect` and `Accept`.
+//! The handshake future shared by `Connect`, `Accept` and `LazyAcceptor`, and the wait for
+//! a server handshake slot.
 
 use std::future::Future;
 use std::io;
 use std::mem;
+use std::net::IpAddr;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::Instant;
 
 use ::tokio::io::{AsyncRead, AsyncWrite};
-use ::tokio::time::{Instant, Sleep};
+use ::tokio::time::Sleep;
 
-use super::common::{Session, Stream};
+use super::common::{Session, Stream, Until};
+use crate::error::Error;
+use crate::limits::SlotReleased;
+use crate::server::{ServerConfig, ServerConnection};
 
 /// A handshake in progress. Resolves to the stream, or to the error and (if it still has
-/// it) the transport.
+/// it) the transport. The connection's own deadline and pauses are honoured (see
+/// [`Stream::poll_handshake`]).
 #[derive(Debug)]
 pub(crate) enum MidHandshake<IO, C> {
     /// Exchanging handshake messages.
@@ -23,7 +30,7 @@ pub(crate) enum MidHandshake<IO, C> {
         stream: Stream<IO, C>,
         error: io::Error,
     },
-    /// Failed before any IO (the connection could not be created).
+    /// Failed before any TLS (the connection could not be created).
     Error { io: IO, error: io::Error },
     /// The output has been taken.
     End,
@@ -49,29 +56,29 @@ impl<IO, C> MidHandshake<IO, C> {
             Self::End => None,
         }
     }
-}
 
-impl<IO, C> Future for MidHandshake<IO, C>
-where
-    IO: AsyncRead + AsyncWrite + Unpin,
-    C: Session + Unpin,
-{
-    type Output = Result<Stream<IO, C>, HandshakeFailure<IO>>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.get_mut();
+    /// Drives the handshake to `until`.
+    pub(crate) fn poll_until(
+        &mut self,
+        cx: &mut Context<'_>,
+        until: Until,
+    ) -> Poll<Result<Stream<IO, C>, HandshakeFailure<IO>>>
+    where
+        IO: AsyncRead + AsyncWrite + Unpin,
+        C: Session + Unpin,
+    {
         loop {
-            match mem::replace(this, Self::End) {
-                Self::Handshaking(mut stream) => match stream.poll_handshake(cx) {
+            match mem::replace(self, Self::End) {
+                Self::Handshaking(mut stream) => match stream.poll_handshake(cx, until) {
                     Poll::Ready(Ok(())) => return Poll::Ready(Ok(stream)),
                     Poll::Pending => {
-                        *this = Self::Handshaking(stream);
+                        *self = Self::Handshaking(stream);
                         return Poll::Pending;
                     }
                     Poll::Ready(Err(error)) => {
                         if stream.conn.wants_write() {
                             // The alert did not fit in the transport yet: wait to send it.
-                            *this = Self::SendAlert { stream, error };
+                            *self = Self::SendAlert { stream, error };
                             continue;
                         }
                         return Poll::Ready(Err((error, Some(stream.io))));
@@ -79,7 +86,7 @@ where
                 },
                 Self::SendAlert { mut stream, error } => match stream.poll_drain(cx) {
                     Poll::Pending => {
-                        *this = Self::SendAlert { stream, error };
+                        *self = Self::SendAlert { stream, error };
                         return Poll::Pending;
                     }
                     // A failure to send the alert is less interesting than why we sent it.
@@ -97,44 +104,7 @@ where
     }
 }
 
-/// A handshake with an optional deadline. On expiry the handshake is abandoned without an
-/// alert and the error has kind `TimedOut`.
-#[derive(Debug)]
-pub(crate) struct Bounded<IO, C> {
-    pub(crate) hs: MidHandshake<IO, C>,
-    deadline: Option<Instant>,
-    /// Made on the first poll (a runtime is needed to make a `Sleep`).
-    sleep: Option<Pin<Box<Sleep>>>,
-}
-
-impl<IO, C> Bounded<IO, C> {
-    /// `hs`, to be completed within `timeout` from now (`None`: no limit).
-    pub(crate) fn new(hs: MidHandshake<IO, C>, timeout: Option<Duration>) -> Self {
-        Self {
-            hs,
-            deadline: timeout.and_then(|t| Instant::now().checked_add(t)),
-            sleep: None,
-        }
-    }
-
-    /// Whether the deadline has passed (registers the waker otherwise).
-    fn expired(&mut self, cx: &mut Context<'_>) -> bool {
-        let Some(at) = self.deadline else {
-            return false;
-        };
-        let sleep = self
-            .sleep
-            .get_or_insert_with(|| Box::pin(::tokio::time::sleep_until(at)));
-        sleep.as_mut().poll(cx).is_ready()
-    }
-}
-
-/// The error of a handshake that ran out of time.
-pub(crate) fn timed_out() -> io::Error {
-    io::Error::new(io::ErrorKind::TimedOut, "TLS handshake timed out")
-}
-
-impl<IO, C> Future for Bounded<IO, C>
+impl<IO, C> Future for MidHandshake<IO, C>
 where
     IO: AsyncRead + AsyncWrite + Unpin,
     C: Session + Unpin,
@@ -142,20 +112,66 @@ where
     type Output = Result<Stream<IO, C>, HandshakeFailure<IO>>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.get_mut();
-        if let Poll::Ready(out) = Pin::new(&mut this.hs).poll(cx) {
-            return Poll::Ready(out);
+        self.get_mut().poll_until(cx, Until::Done)
+    }
+}
+
+/// A server connection in the making: it waits for a handshake slot of the config (see
+/// [`crate::limits::HandshakeSlots`]) if none is free, at most the config's handshake
+/// timeout from its start. Waiting holds no slot.
+#[derive(Debug)]
+pub(crate) struct NewServerConnection {
+    config: Arc<ServerConfig>,
+    peer: Option<IpAddr>,
+    give_up: Option<Instant>,
+    released: Option<SlotReleased>,
+    timer: Option<Pin<Box<Sleep>>>,
+}
+
+impl NewServerConnection {
+    pub(crate) fn new(config: Arc<ServerConfig>, peer: Option<IpAddr>) -> Self {
+        let give_up = config
+            .handshake_timeout
+            .and_then(|t| Instant::now().checked_add(t));
+        Self {
+            config,
+            peer,
+            give_up,
+            released: None,
+            timer: None,
         }
-        if this.expired(cx) {
-            let io = match mem::replace(&mut this.hs, MidHandshake::End) {
-                MidHandshake::Handshaking(s) | MidHandshake::SendAlert { stream: s, .. } => {
-                    Some(s.io)
-                }
-                MidHandshake::Error { io, .. } => Some(io),
-                MidHandshake::End => None,
+    }
+
+    pub(crate) fn poll_connection(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<io::Result<ServerConnection>> {
+        loop {
+            let slots = self.config.handshake_slots.clone();
+            let seen = slots.as_ref().map(|s| s.generation());
+            match ServerConnection::new(self.config.clone(), self.peer) {
+                Ok(conn) => return Poll::Ready(Ok(conn)),
+                Err(Error::ServerBusy) => {}
+                Err(e) => return Poll::Ready(Err(io::Error::other(e))),
+            }
+            let (Some(slots), Some(seen)) = (slots, seen) else {
+                return Poll::Ready(Err(Error::ServerBusy.into()));
             };
-            return Poll::Ready(Err((timed_out(), io)));
+            if let Some(at) = self.give_up {
+                let timer = self
+                    .timer
+                    .get_or_insert_with(|| Box::pin(::tokio::time::sleep_until(at.into())));
+                if timer.as_mut().poll(cx).is_ready() || Instant::now() >= at {
+                    return Poll::Ready(Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        Error::ServerBusy,
+                    )));
+                }
+            }
+            let released = self.released.insert(slots.released(seen));
+            if Pin::new(released).poll(cx).is_pending() {
+                return Poll::Pending;
+            }
         }
-        Poll::Pending
     }
 }

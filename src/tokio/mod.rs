@@ -1,8 +1,9 @@
 //! Async adapters for tokio (default feature `tokio`), in the shape of tokio-rustls.
 //!
 //! - [`TlsConnector`]`::connect(server_name, io)` → [`client::TlsStream`];
-//! - [`TlsAcceptor`]`::accept(io)` → [`server::TlsStream`], users from the config's store;
-//! - [`LazyAcceptor`]`::new(config, io)` → [`StartHandshake`] once the ClientHello is in:
+//! - [`TlsAcceptor`]`::accept(io, peer)` → [`server::TlsStream`], users from the config's
+//!   store;
+//! - [`LazyAcceptor`]`::new(config, io, peer)` → [`StartHandshake`] once the ClientHello is in:
 //!   look the user up asynchronously by [`StartHandshake::username`], then
 //!   [`StartHandshake::into_stream`] finishes the handshake.
 //!
@@ -18,13 +19,14 @@
 //! }
 //! ```
 //!
-//! Handshakes time out (error kind `TimedOut`): after [`DEFAULT_ACCEPT_TIMEOUT`] on the
-//! server and [`DEFAULT_CONNECT_TIMEOUT`] on the client unless set otherwise with
-//! `handshake_timeout` (the timeout needs the tokio time driver: `enable_time` or
-//! `enable_all`). [`TlsAcceptor::accept_from`] also applies a limit on concurrent handshakes
-//! and a [`crate::RateLimiter`]. [`LazyAcceptor`] has no timeout of its own: bound it with
-//! `tokio::time::timeout_at`. Every future here is `Unpin` when `IO` is, and dropping one
-//! drops its transport.
+//! Handshakes time out (error kind `TimedOut`): on the server by the config's
+//! `client_hello_timeout` and `handshake_timeout` (see [`crate::ServerConfig`]), on the
+//! client after [`DEFAULT_CONNECT_TIMEOUT`] unless set otherwise with
+//! [`TlsConnector::handshake_timeout`]. The server's defences (handshake slots, the rate
+//! limiter and its delays) are applied by the server connection itself, so both acceptors
+//! apply them; pass the client's address so that the limiter can count by it. The timers
+//! need the tokio time driver (`enable_time` or `enable_all`). Every future here is `Unpin`
+//! when `IO` is, and dropping one drops its transport.
 //!
 //! Sessions resume on their own: one [`TlsConnector`] (one `Arc<ClientConfig>`) shares its
 //! session store between connections. A resumed handshake ends with the *client's* flight,
@@ -55,6 +57,4 @@ pub mod server;
 
 pub use client::{Connect, FallibleConnect, TlsConnector, DEFAULT_CONNECT_TIMEOUT};
 pub use handshake::HandshakeFailure;
-pub use server::{
-    Accept, FallibleAccept, LazyAcceptor, StartHandshake, TlsAcceptor, DEFAULT_ACCEPT_TIMEOUT,
-};
+pub use server::{Accept, FallibleAccept, LazyAcceptor, StartHandshake, TlsAcceptor};

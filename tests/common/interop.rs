@@ -23,7 +23,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use tls_srp::{CipherSuite, ConnectionCommon, Error, ServerConfig, ServerConnection};
+use tls_srp::{CipherSuite, ConnectionCommon, Error, ServerConfig, ServerConnection, SideData};
 
 /// Socket read/write timeout for every connection a test makes.
 pub const IO_TIMEOUT: Duration = Duration::from_secs(15);
@@ -479,7 +479,7 @@ pub struct Tls<C> {
     pub sock: TcpStream,
 }
 
-impl<C: DerefMut<Target = ConnectionCommon>> Tls<C> {
+impl<S: SideData, C: DerefMut<Target = ConnectionCommon<S>>> Tls<C> {
     /// Wraps `conn` and `sock`, setting [`IO_TIMEOUT`] on the socket.
     pub fn new(conn: C, sock: TcpStream) -> Self {
         sock.set_read_timeout(Some(IO_TIMEOUT))
@@ -687,7 +687,7 @@ fn serve_one(
     sock: TcpStream,
     handler: Handler,
 ) -> Result<ServerSaw, Fail> {
-    let conn = ServerConnection::new(config.clone()).map_err(Fail::Tls)?;
+    let conn = ServerConnection::new(config.clone(), None).map_err(Fail::Tls)?;
     let mut tls = Tls::new(conn, sock);
     tls.handshake()?;
     let mut saw = ServerSaw {

@@ -4,11 +4,11 @@
 use std::io::{Read, Write};
 use std::sync::Arc;
 
-use tls_srp::msgs::codec::{Codec, Reader};
-use tls_srp::msgs::handshake::HandshakeMessagePayload;
+use tls_srp::internal::msgs::codec::{Codec, Reader};
+use tls_srp::internal::msgs::handshake::HandshakeMessagePayload;
 use tls_srp::{
     ClientConfig, ClientConnection, ConnectionCommon, Error, InMemoryUserStore, ServerConfig,
-    ServerConnection, SrpGroup,
+    ServerConnection, SideData, SrpGroup,
 };
 
 pub const USER: &str = "alice";
@@ -36,19 +36,22 @@ pub fn client_config() -> ClientConfig {
 
 pub fn make_pair(ccfg: ClientConfig, scfg: ServerConfig) -> (ClientConnection, ServerConnection) {
     let client = ClientConnection::new(Arc::new(ccfg), Some("localhost")).unwrap();
-    let server = ServerConnection::new(Arc::new(scfg)).unwrap();
+    let server = ServerConnection::new(Arc::new(scfg), None).unwrap();
     (client, server)
 }
 
 /// Moves every queued TLS byte from `from` to `to` (without processing). Returns bytes moved.
-pub fn transfer(from: &mut ConnectionCommon, to: &mut ConnectionCommon) -> usize {
+pub fn transfer<D0: SideData, D1: SideData>(
+    from: &mut ConnectionCommon<D0>,
+    to: &mut ConnectionCommon<D1>,
+) -> usize {
     let buf = take_tls(from);
     feed(to, &buf);
     buf.len()
 }
 
 /// Takes every queued TLS byte out of `from`.
-pub fn take_tls(from: &mut ConnectionCommon) -> Vec<u8> {
+pub fn take_tls<D0: SideData>(from: &mut ConnectionCommon<D0>) -> Vec<u8> {
     let mut buf = Vec::new();
     while from.wants_write() {
         from.write_tls(&mut buf).unwrap();
@@ -57,7 +60,7 @@ pub fn take_tls(from: &mut ConnectionCommon) -> Vec<u8> {
 }
 
 /// Gives `bytes` to `to` through `read_tls` (several calls if needed).
-pub fn feed(to: &mut ConnectionCommon, mut bytes: &[u8]) {
+pub fn feed<D0: SideData>(to: &mut ConnectionCommon<D0>, mut bytes: &[u8]) {
     while !bytes.is_empty() {
         let n = to.read_tls(&mut bytes).unwrap();
         assert!(n > 0);
@@ -121,9 +124,9 @@ pub fn handshake(client: &mut ClientConnection, server: &mut ServerConnection) -
 }
 
 /// Sends `data` from `from` to `to` and reads it back out of `to`.
-pub fn send_and_receive(
-    from: &mut ConnectionCommon,
-    to: &mut ConnectionCommon,
+pub fn send_and_receive<D0: SideData, D1: SideData>(
+    from: &mut ConnectionCommon<D0>,
+    to: &mut ConnectionCommon<D1>,
     data: &[u8],
 ) -> Vec<u8> {
     let mut written = 0;

@@ -1,0 +1,195 @@
+//! What both roles share while a connection runs, in two parts: [`RecordIo`], the record
+//! layer and the byte queues on either side of it, and [`Negotiated`], the facts the
+//! handshake agreed. Role-only facts (the server's username, say) live with the role.
+
+use crate::crypto::prf::Transcript;
+use crate::error::{Error, PeerMisbehaved};
+use crate::msgs::alert::AlertMessagePayload;
+use crate::msgs::codec::Codec;
+use crate::msgs::enums::{AlertDescription, AlertLevel, ContentType, ProtocolVersion};
+use crate::msgs::handshake::{HandshakeMessagePayload, HandshakePayload};
+use crate::msgs::message::{PlainMessage, MAX_FRAGMENT_LEN};
+use crate::record_layer::RecordLayer;
+use crate::suites::SupportedCipherSuite;
+use crate::tls12::ConnectionSecrets;
+use crate::vecbuf::ChunkVecBuffer;
+
+/// How much plaintext we buffer (received but unread, or written before it can be sent)
+/// before refusing more: back-pressure instead of unbounded memory.
+pub(crate) const DEFAULT_BUFFER_LIMIT: usize = 64 * 1024;
+
+/// A peer may send this many warning alerts, empty records or refused renegotiations in a
+/// row before we give up on it.
+const MAX_WARNINGS_IN_A_ROW: u32 = 16;
+
+/// The record layer and the queues around it: what we send (whole records for
+/// `write_tls`, a handshake flight being built, plaintext written before the handshake
+/// completed), what we received (plaintext for the reader), and the state of both
+/// directions.
+#[derive(Debug)]
+pub(crate) struct RecordIo {
+    pub(crate) record_layer: RecordLayer,
+    pub(crate) sendable_tls: ChunkVecBuffer,
+    pub(crate) received_plaintext: ChunkVecBuffer,
+    sendable_plaintext: ChunkVecBuffer,
+    /// Handshake bytes of the flight being built; cut into records by `flush_handshake`.
+    pending_handshake: Vec<u8>,
+    /// Record version for what we send: TLS 1.0 for the ClientHello, TLS 1.2 afterwards.
+    pub(crate) record_version: ProtocolVersion,
+    pub(crate) may_send_application_data: bool,
+    pub(crate) may_receive_application_data: bool,
+    pub(crate) has_received_close_notify: bool,
+    pub(crate) has_sent_close_notify: bool,
+    pub(crate) has_seen_eof: bool,
+    pub(crate) sent_fatal_alert: bool,
+    warnings_in_a_row: u32,
+    pub(crate) buffer_limit: usize,
+}
+
+impl Default for RecordIo {
+    fn default() -> Self {
+        Self {
+            record_layer: RecordLayer::new(),
+            sendable_tls: ChunkVecBuffer::default(),
+            received_plaintext: ChunkVecBuffer::default(),
+            sendable_plaintext: ChunkVecBuffer::default(),
+            pending_handshake: Vec::new(),
+            record_version: ProtocolVersion::TLSv1_2,
+            may_send_application_data: false,
+            may_receive_application_data: false,
+            has_received_close_notify: false,
+            has_sent_close_notify: false,
+            has_seen_eof: false,
+            sent_fatal_alert: false,
+            warnings_in_a_row: 0,
+            buffer_limit: DEFAULT_BUFFER_LIMIT,
+        }
+    }
+}
+
+impl RecordIo {
+    /// Queues a handshake message as part of the current flight.
+    pub(crate) fn queue_handshake(&mut self, encoded: &[u8]) {
+        self.pending_handshake.extend_from_slice(encoded);
+    }
+
+    /// Encodes `payload`, adds it to `transcript` and queues it in the current flight.
+    pub(crate) fn emit(&mut self, transcript: &mut Transcript, payload: HandshakePayload) {
+        let bytes = HandshakeMessagePayload::new(payload).get_encoding();
+        transcript.add(&bytes);
+        self.queue_handshake(&bytes);
+    }
+
+    /// Cuts the queued flight into records and queues them.
+    pub(crate) fn flush_handshake(&mut self) -> Result<(), Error> {
+        let hs = core::mem::take(&mut self.pending_handshake);
+        for chunk in hs.chunks(MAX_FRAGMENT_LEN) {
+            self.send_record(ContentType::Handshake, chunk.to_vec())?;
+        }
+        Ok(())
+    }
+
+    /// Sends ChangeCipherSpec (after the flight so far) and switches to the prepared write
+    /// keys.
+    pub(crate) fn send_ccs(&mut self) -> Result<(), Error> {
+        self.flush_handshake()?;
+        self.send_record(ContentType::ChangeCipherSpec, vec![1])?;
+        self.record_layer.start_encrypting()
+    }
+
+    fn send_record(&mut self, typ: ContentType, payload: Vec<u8>) -> Result<(), Error> {
+        let plain = PlainMessage {
+            typ,
+            version: self.record_version,
+            payload,
+        };
+        let opaque = self.record_layer.encrypt_outgoing(plain)?;
+        self.sendable_tls.append(opaque.encode());
+        Ok(())
+    }
+
+    pub(crate) fn send_alert(&mut self, level: AlertLevel, description: AlertDescription) {
+        let payload = AlertMessagePayload { level, description }.get_encoding();
+        // Best effort: if this fails there is nothing better to do.
+        let _ = self.send_record(ContentType::Alert, payload);
+    }
+
+    /// Sends a warning alert (used for no_renegotiation).
+    pub(crate) fn send_warning(&mut self, description: AlertDescription) {
+        self.send_alert(AlertLevel::Warning, description);
+    }
+
+    /// Counts one tolerated nuisance from the peer (warning, empty record, renegotiation
+    /// request); too many in a row end the connection.
+    pub(crate) fn count_warning(&mut self) -> Result<(), Error> {
+        self.warnings_in_a_row += 1;
+        if self.warnings_in_a_row > MAX_WARNINGS_IN_A_ROW {
+            return Err(PeerMisbehaved::TooManyWarningsOrEmptyRecords.into());
+        }
+        Ok(())
+    }
+
+    /// Something useful arrived: the count of nuisances in a row starts again.
+    pub(crate) fn reset_warnings(&mut self) {
+        self.warnings_in_a_row = 0;
+    }
+
+    /// The handshake is over: application data may flow, buffered plaintext is sent.
+    pub(crate) fn start_traffic(&mut self) -> Result<(), Error> {
+        self.may_send_application_data = true;
+        self.may_receive_application_data = true;
+        while !self.sendable_plaintext.is_empty() {
+            let mut buf = vec![0u8; self.sendable_plaintext.len().min(MAX_FRAGMENT_LEN)];
+            let n = self.sendable_plaintext.read(&mut buf);
+            buf.truncate(n);
+            self.send_record(ContentType::ApplicationData, buf)?;
+        }
+        Ok(())
+    }
+
+    /// Takes plaintext to send (at most the buffer limit in flight); before the handshake
+    /// completes it is kept until then.
+    pub(crate) fn send_plaintext(&mut self, data: &[u8]) -> Result<usize, Error> {
+        if self.has_sent_close_notify {
+            return Err(Error::ConnectionClosed);
+        }
+        let queued = self.sendable_tls.len() + self.sendable_plaintext.len();
+        let room = self.buffer_limit.saturating_sub(queued);
+        let data = &data[..data.len().min(room)];
+        if data.is_empty() {
+            return Ok(0);
+        }
+        if !self.may_send_application_data {
+            self.sendable_plaintext.append(data.to_vec());
+            return Ok(data.len());
+        }
+        for chunk in data.chunks(MAX_FRAGMENT_LEN) {
+            self.send_record(ContentType::ApplicationData, chunk.to_vec())?;
+        }
+        Ok(data.len())
+    }
+}
+
+/// What the handshake agreed, as far as it has got.
+#[derive(Debug, Default)]
+pub(crate) struct Negotiated {
+    pub(crate) suite: Option<&'static SupportedCipherSuite>,
+    pub(crate) extended_master_secret: bool,
+    pub(crate) encrypt_then_mac: bool,
+    pub(crate) alpn_protocol: Option<Vec<u8>>,
+    pub(crate) srp_group_bits: Option<u32>,
+    /// Secrets kept for exporters (zeroized on drop).
+    pub(crate) secrets: Option<ConnectionSecrets>,
+    /// Full or abbreviated, once the ServerHello is sent or received.
+    pub(crate) handshake_kind: Option<HandshakeKind>,
+}
+
+/// Which kind of handshake a connection made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HandshakeKind {
+    /// A full SRP handshake (ServerKeyExchange, ClientKeyExchange, SRP arithmetic).
+    Full,
+    /// An abbreviated handshake resuming an earlier session (RFC 5246 7.3): no SRP
+    /// arithmetic, keys from the earlier session's master secret and fresh randoms.
+    Resumed,
+}
