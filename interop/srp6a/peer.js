@@ -156,6 +156,11 @@ if (lib === 'node-srp') {
   handlers = {
     client_start: (r) => {
       state.h = new AuthenticationHelper(r.pool);
+      if (r.secret) {
+        // A given a (for comparing values with ours): replace the helper's random one.
+        state.h.smallAValue = new BigInteger(r.secret, 16);
+        state.h.largeAValue = undefined;
+      }
       return new Promise((ok, fail) => state.h.getLargeAValue((e, A) => (e ? fail(e) : ok({ A: A.toString(16) }))));
     },
     client_respond: (r) => new Promise((ok, fail) => {

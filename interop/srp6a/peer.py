@@ -30,18 +30,24 @@ state = {}
 
 
 def pad256(h):
-    """PyPI srp insists on exactly 256-byte secrets when they are given."""
-    return bytes.fromhex(h).rjust(256, b"\0")
+    """PyPI srp insists on secrets of one length when they are given: 32 bytes in its ctypes
+    (OpenSSL) module, 256 in its pure-Python one. Same integer either way."""
+    import srp
+    want = 256 if srp._mod.__name__.endswith("_pysrp") else 32
+    return bytes.fromhex(h).rjust(want, b"\0")
 
 
 if opt.lib == "pysrp":
     import srp
     import srp._pysrp as pysrp
 
-    if opt.rfc5054:
-        srp.rfc5054_enable()
-    if opt.no_username_in_x:
-        srp.no_username_in_x()
+    # srp/__init__ picks _ctsrp (OpenSSL through ctypes) when it loads, else _pysrp; the
+    # switches are per module, so set them on both (verifier() below uses _pysrp's gen_x).
+    for mod in {srp, pysrp}:
+        if opt.rfc5054:
+            mod.rfc5054_enable()
+        if opt.no_username_in_x:
+            mod.no_username_in_x()
     HASH = getattr(srp, opt.hash)
     NG = {1024: srp.NG_1024, 2048: srp.NG_2048, 4096: srp.NG_4096, 8192: srp.NG_8192}[opt.group]
 

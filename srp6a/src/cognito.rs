@@ -6,6 +6,16 @@
 //! crate: username = [`identity`]`(pool name, user id)`, context = [`claim_context`]`(secret
 //! block, timestamp)`, and the claim is [`crate::ClientProof::m1`].
 
+/// An integer in hex as Cognito's JavaScript client sends it (`SRP_A` is
+/// `BigInteger.toString(16)`: no padding, so possibly an odd number of digits).
+pub fn int_from_hex(s: &str) -> Option<Vec<u8>> {
+    if s.len() % 2 == 1 {
+        crate::from_hex(&format!("0{s}"))
+    } else {
+        crate::from_hex(s)
+    }
+}
+
 /// The pool name: the part of a user pool id (`us-east-1_AbCdEf`) after the `_`.
 pub fn pool_name(user_pool_id: &str) -> &str {
     user_pool_id
@@ -72,5 +82,8 @@ mod tests {
         // 2000-02-29 (leap day) 23:59:59 was a Tuesday.
         assert_eq!(timestamp(951_868_799), "Tue Feb 29 23:59:59 UTC 2000");
         assert_eq!(pool_name("us-east-1_AbCd"), "AbCd");
+        assert_eq!(int_from_hex("abc"), Some(vec![0x0a, 0xbc]));
+        assert_eq!(int_from_hex("0abc"), Some(vec![0x0a, 0xbc]));
+        assert_eq!(int_from_hex("xy"), None);
     }
 }

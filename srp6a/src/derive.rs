@@ -45,6 +45,7 @@ pub(crate) fn derive(p: &Profile, t: &Transcript<'_>, s: &[u8]) -> Result<Derive
     let enc = |v: &[u8], e: Enc| Zeroizing::new(encode(v, e, n_len));
     let key = match p.key {
         KeyRule::Hash(e) => p.hash.digest_secret(&[&enc(s, e)]),
+        KeyRule::Premaster(e) => enc(s, e),
         KeyRule::CognitoHkdf => {
             let ikm = enc(s, Enc::TwosComplement);
             let salt = enc(t.u, Enc::TwosComplement);

@@ -52,6 +52,8 @@ pub struct XRule {
 pub enum KeyRule {
     /// `K = H(enc(S))`.
     Hash(Enc),
+    /// `K = enc(S)`: the premaster itself, unhashed (the Rust `srp` crate 0.6).
+    Premaster(Enc),
     /// Cognito: `K = HKDF-SHA-256(salt = TWOS(u), ikm = TWOS(S), info = "Caldera Derived Key",
     /// L = 16)`.
     CognitoHkdf,
@@ -362,7 +364,8 @@ impl Profile {
     /// and the 2048-bit group (0.6 is generic over both).
     ///
     /// - `k = H(N | PAD(g))`, `x = H(s | H(I | ":" | P))`, `u = H(MIN(A) | MIN(B))` (not padded)
-    /// - `K = H(MIN(S))`, `M1 = H(MIN(A) | MIN(B) | K)`, `M2 = H(MIN(A) | M1 | K)`.
+    /// - `K = MIN(S)` (0.6's `key()` is the premaster itself, unhashed: hash it before use),
+    ///   `M1 = H(MIN(A) | MIN(B) | K)`, `M2 = H(MIN(A) | M1 | K)`.
     pub fn rustcrypto_srp_0_6() -> Profile {
         Profile {
             name: "rustcrypto-srp-0.6",
@@ -373,6 +376,7 @@ impl Profile {
                 username: true,
             },
             u: Enc::Minimal,
+            key: KeyRule::Premaster(Enc::Minimal),
             m1: M1Rule::Abk(Enc::Minimal),
             ..Profile::rfc5054()
         }
