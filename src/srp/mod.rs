@@ -140,7 +140,11 @@ fn random_secret() -> Result<Zeroizing<Vec<u8>>, Error> {
 
 /// Picks a random 256-bit b and computes B for verifier `v`.
 pub fn server_key_pair(group: &SrpGroup, verifier: &[u8]) -> Result<ServerKeyPair, Error> {
-    Ok(server_key_pair_from_secret(group, verifier, &random_secret()?))
+    Ok(server_key_pair_from_secret(
+        group,
+        verifier,
+        &random_secret()?,
+    ))
 }
 
 /// As [`server_key_pair`] with a given b (tests and RFC vectors).
@@ -197,7 +201,8 @@ pub fn client_premaster(
     let b = raw::check_server_public(group, b).map_err(tls_error)?;
     let u = compute_u(group, &key_pair.public, b);
     let x = compute_x(salt, username, password);
-    raw::client_premaster(group, k_cached(group), &u, &x[..], &key_pair.secret, b).map_err(tls_error)
+    raw::client_premaster(group, k_cached(group), &u, &x[..], &key_pair.secret, b)
+        .map_err(tls_error)
 }
 
 #[cfg(test)]

@@ -65,7 +65,12 @@ impl<'p> ClientHandshake<'p> {
     /// As [`ClientHandshake::new`] with a given a: for test vectors only (a must be secret
     /// and random).
     pub fn with_secret(profile: &'p Profile, a: &[u8]) -> Result<Self, Error> {
-        check_len("secret a: 1..=byte length of N", a, 1, profile.group.byte_len())?;
+        check_len(
+            "secret a: 1..=byte length of N",
+            a,
+            1,
+            profile.group.byte_len(),
+        )?;
         let a_pub = raw::pad(profile.group, &raw::client_public(profile.group, a));
         Ok(ClientHandshake {
             profile,
@@ -102,7 +107,12 @@ impl<'p> ClientHandshake<'p> {
         context: &[u8],
     ) -> Result<ClientProof<'p>, Error> {
         let p = self.profile;
-        check_len("username: at most 1024 bytes", username.as_bytes(), 0, MAX_INPUT)?;
+        check_len(
+            "username: at most 1024 bytes",
+            username.as_bytes(),
+            0,
+            MAX_INPUT,
+        )?;
         check_len("password: at most 1024 bytes", password, 0, MAX_INPUT)?;
         check_len("salt: 1..=1024 bytes", salt, 1, MAX_INPUT)?;
         check_len("context: at most 4096 bytes", context, 0, 4096)?;

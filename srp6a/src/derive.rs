@@ -82,7 +82,9 @@ pub(crate) fn derive(p: &Profile, t: &Transcript<'_>, s: &[u8]) -> Result<Derive
     let m1 = proof(p, m1);
     let m2 = match p.m2 {
         M2Rule::None => None,
-        M2Rule::Amk(e) => Some(proof(p, p.hash.digest_secret(&[&enc(t.a_pub, e), &m1, &key])).to_vec()),
+        M2Rule::Amk(e) => {
+            Some(proof(p, p.hash.digest_secret(&[&enc(t.a_pub, e), &m1, &key])).to_vec())
+        }
     };
     Ok(Derived { key, m1, m2 })
 }

@@ -40,7 +40,12 @@ pub struct SrpGroup {
 
 impl core::fmt::Debug for SrpGroup {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "SrpGroup({} bits, g = {})", self.bits, self.g.first().copied().unwrap_or(0))
+        write!(
+            f,
+            "SrpGroup({} bits, g = {})",
+            self.bits,
+            self.g.first().copied().unwrap_or(0)
+        )
     }
 }
 

@@ -66,7 +66,11 @@ impl Registration {
         server_key: &[u8],
     ) -> Result<Registration, Error> {
         check_len("server key: 16..=1024 bytes", server_key, 16, MAX_INPUT)?;
-        let mut salt = hmac_sha256(server_key, &[b"srp6a simulated salt\0", username.as_bytes()]).to_vec();
+        let mut salt = hmac_sha256(
+            server_key,
+            &[b"srp6a simulated salt\0", username.as_bytes()],
+        )
+        .to_vec();
         // A salt of the profile's length (at most 32 bytes here), first byte non-zero as
         // generate_salt makes them.
         salt.truncate(profile.salt_len.clamp(1, 32));
@@ -81,7 +85,12 @@ impl Registration {
     /// A record from stored parts. Checks lengths: username at most 1024 bytes, salt
     /// 1..=1024 bytes, verifier 1..=1024 bytes.
     pub fn from_parts(username: &str, salt: &[u8], verifier: &[u8]) -> Result<Registration, Error> {
-        check_len("username: at most 1024 bytes", username.as_bytes(), 0, MAX_INPUT)?;
+        check_len(
+            "username: at most 1024 bytes",
+            username.as_bytes(),
+            0,
+            MAX_INPUT,
+        )?;
         check_len("salt: 1..=1024 bytes", salt, 1, MAX_INPUT)?;
         check_len("verifier: 1..=1024 bytes", verifier, 1, MAX_INPUT)?;
         Ok(Registration {
@@ -118,7 +127,9 @@ impl Registration {
 
     /// Decodes [`Registration::to_bytes`]; any other input is [`Error::Malformed`].
     pub fn from_bytes(bytes: &[u8]) -> Result<Registration, Error> {
-        let (&version, mut rest) = bytes.split_first().ok_or(Error::Malformed("empty record"))?;
+        let (&version, mut rest) = bytes
+            .split_first()
+            .ok_or(Error::Malformed("empty record"))?;
         if version != RECORD_VERSION {
             return Err(Error::Malformed("unknown record version"));
         }
@@ -138,7 +149,8 @@ impl Registration {
         if !rest.is_empty() {
             return Err(Error::Malformed("trailing bytes after record"));
         }
-        let username = core::str::from_utf8(fields[0]).map_err(|_| Error::Malformed("username is not UTF-8"))?;
+        let username = core::str::from_utf8(fields[0])
+            .map_err(|_| Error::Malformed("username is not UTF-8"))?;
         Registration::from_parts(username, fields[1], fields[2])
             .map_err(|_| Error::Malformed("record field length out of range"))
     }

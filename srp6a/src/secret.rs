@@ -129,11 +129,16 @@ pub(crate) mod bytes {
         #[derive(Serialize, Deserialize)]
         struct Wrap(#[serde(with = "super")] Vec<u8>);
 
-        pub(crate) fn serialize<S: Serializer>(v: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
+        pub(crate) fn serialize<S: Serializer>(
+            v: &Option<Vec<u8>>,
+            s: S,
+        ) -> Result<S::Ok, S::Error> {
             v.as_ref().map(|b| Wrap(b.clone())).serialize(s)
         }
 
-        pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<u8>>, D::Error> {
+        pub(crate) fn deserialize<'de, D: Deserializer<'de>>(
+            d: D,
+        ) -> Result<Option<Vec<u8>>, D::Error> {
             Ok(Option::<Wrap>::deserialize(d)?.map(|w| w.0))
         }
     }

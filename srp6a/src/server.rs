@@ -41,7 +41,11 @@ impl<'p> ServerChallenge<'p> {
     }
 
     /// As [`ServerChallenge::new`] with a given b: for test vectors only.
-    pub fn with_secret(profile: &'p Profile, record: &Registration, b: &[u8]) -> Result<Self, Error> {
+    pub fn with_secret(
+        profile: &'p Profile,
+        record: &Registration,
+        b: &[u8],
+    ) -> Result<Self, Error> {
         let group = profile.group;
         check_len("secret b: 1..=byte length of N", b, 1, group.byte_len())?;
         if raw::strip_leading_zeros(record.verifier()).len() > group.byte_len() {
@@ -162,7 +166,10 @@ impl SavedServerState {
     /// does.
     pub fn resume(self, profile: &Profile) -> Result<ServerChallenge<'_>, Error> {
         let group = profile.group;
-        if self.profile != profile.name || self.group_bits != group.bits() || self.group_g != group.g() {
+        if self.profile != profile.name
+            || self.group_bits != group.bits()
+            || self.group_g != group.g()
+        {
             return Err(Error::ProfileMismatch);
         }
         let n_len = group.byte_len();

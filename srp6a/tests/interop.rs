@@ -13,7 +13,12 @@ const USER: &str = "alice@example.org";
 const PASS: &str = "correct horse battery staple";
 
 /// Our client against the peer's server. `peer_b` gives the peer its b (fixed inputs).
-fn our_client_vs_peer_server(peer: &mut Peer, p: &Profile, a: Option<Vec<u8>>, peer_b: Option<Vec<u8>>) {
+fn our_client_vs_peer_server(
+    peer: &mut Peer,
+    p: &Profile,
+    a: Option<Vec<u8>>,
+    peer_b: Option<Vec<u8>>,
+) {
     for (password, right) in [(PASS, true), ("wrong password", false)] {
         let rec = Registration::new(p, USER, PASS.as_bytes()).expect("record");
         let client = match &a {
@@ -31,31 +36,57 @@ fn our_client_vs_peer_server(peer: &mut Peer, p: &Profile, a: Option<Vec<u8>>, p
         let proof = client
             .respond(USER, password.as_bytes(), rec.salt(), &b_pub)
             .expect("our M1");
-        let answer = peer.call(json!({"op": "server_finish", "A": hex(&a_pub), "M1": hex(proof.m1())}));
+        let answer =
+            peer.call(json!({"op": "server_finish", "A": hex(&a_pub), "M1": hex(proof.m1())}));
         if !right {
-            assert!(answer.get("error").is_some(), "{} accepted a wrong password: {answer}", p.name);
+            assert!(
+                answer.get("error").is_some(),
+                "{} accepted a wrong password: {answer}",
+                p.name
+            );
             continue;
         }
-        assert!(answer.get("error").is_none(), "{} refused our M1: {answer}", p.name);
+        assert!(
+            answer.get("error").is_none(),
+            "{} refused our M1: {answer}",
+            p.name
+        );
         let key = match answer.get("M2") {
-            Some(_) => proof.verify_server(&Peer::field(&answer, "M2")).expect("peer's M2"),
-            None => proof.finish_without_server_proof().expect("no M2 in this profile"),
+            Some(_) => proof
+                .verify_server(&Peer::field(&answer, "M2"))
+                .expect("peer's M2"),
+            None => proof
+                .finish_without_server_proof()
+                .expect("no M2 in this profile"),
         };
-        assert_eq!(hex(key.as_bytes()), hex(&Peer::field(&answer, "K")), "{}: same K", p.name);
+        assert_eq!(
+            hex(key.as_bytes()),
+            hex(&Peer::field(&answer, "K")),
+            "{}: same K",
+            p.name
+        );
     }
 }
 
 /// The peer's client against our server. `start` carries the peer's client_start extras.
-fn peer_client_vs_our_server(peer: &mut Peer, p: &Profile, start: serde_json::Value, extra: serde_json::Value) {
+fn peer_client_vs_our_server(
+    peer: &mut Peer,
+    p: &Profile,
+    start: serde_json::Value,
+    extra: serde_json::Value,
+) {
     for (password, right) in [(PASS, true), ("wrong password", false)] {
         let rec = Registration::new(p, USER, PASS.as_bytes()).expect("record");
         // The peer computes the same verifier from the same salt.
-        let v = peer.call(json!({"op": "verifier", "username": USER, "password": PASS, "salt": hex(rec.salt())}));
+        let v = peer.call(
+            json!({"op": "verifier", "username": USER, "password": PASS, "salt": hex(rec.salt())}),
+        );
         if v.get("v").is_some() {
             assert_eq!(
                 srp6a::raw::strip_leading_zeros(&Peer::field(&v, "v")),
                 srp6a::raw::strip_leading_zeros(rec.verifier()),
-                "{}: verifier", p.name
+                "{}: verifier",
+                p.name
             );
         }
         let mut start = start.clone();
@@ -71,26 +102,45 @@ fn peer_client_vs_our_server(peer: &mut Peer, p: &Profile, start: serde_json::Va
         respond["salt"] = json!(hex(server.salt()));
         respond["B"] = json!(hex(server.public_b()));
         let answer = peer.ok(respond);
-        let a_pub = if started.get("A").is_some() { Peer::field(&started, "A") } else { Peer::field(&answer, "A") };
+        let a_pub = if started.get("A").is_some() {
+            Peer::field(&started, "A")
+        } else {
+            Peer::field(&answer, "A")
+        };
         let result = server.verify_with_a(&a_pub, &Peer::field(&answer, "M1"));
         if !right {
-            assert_eq!(result.err(), Some(Error::AuthenticationFailed), "{}: wrong password", p.name);
+            assert_eq!(
+                result.err(),
+                Some(Error::AuthenticationFailed),
+                "{}: wrong password",
+                p.name
+            );
             continue;
         }
-        let session = result.unwrap_or_else(|e| panic!("{}: our server refused the peer's M1: {e}", p.name));
+        let session =
+            result.unwrap_or_else(|e| panic!("{}: our server refused the peer's M1: {e}", p.name));
         // A forged M2 is refused by the peer (before the real one: some peers remember
         // success).
         if let Some(m2) = session.m2() {
             let mut forged = m2.to_vec();
             forged[0] ^= 1;
             let bad = peer.call(json!({"op": "client_finish", "M2": hex(&forged)}));
-            assert!(bad.get("error").is_some(), "{}: peer accepted a forged M2", p.name);
+            assert!(
+                bad.get("error").is_some(),
+                "{}: peer accepted a forged M2",
+                p.name
+            );
         }
         let key = match session.m2() {
             Some(m2) => Peer::field(&peer.ok(json!({"op": "client_finish", "M2": hex(m2)})), "K"),
             None => Peer::field(&answer, "K"),
         };
-        assert_eq!(hex(&key), hex(session.key().as_bytes()), "{}: same K", p.name);
+        assert_eq!(
+            hex(&key),
+            hex(session.key().as_bytes()),
+            "{}: same K",
+            p.name
+        );
     }
 }
 
@@ -106,7 +156,10 @@ fn node_srp_both_roles() {
     let mut peer = Peer::node("node-srp", &["2048"]);
     both_roles(&mut peer, &Profile::node_srp());
     let mut peer = Peer::node("node-srp", &["1024"]);
-    both_roles(&mut peer, &Profile::node_srp_with_group(SrpGroup::by_bits(1024).unwrap()));
+    both_roles(
+        &mut peer,
+        &Profile::node_srp_with_group(SrpGroup::by_bits(1024).unwrap()),
+    );
 }
 
 #[test]
@@ -139,9 +192,11 @@ fn cognito_amazon_cognito_identity_js() {
         let a_pub = srp6a::cognito::int_from_hex(started["A"].as_str().unwrap()).expect("hex A");
         let mut server = ServerChallenge::new(&p, &rec).expect("server");
         server.receive_a(&a_pub).expect("their A");
-        let answer = peer.ok(json!({"op": "client_respond", "pool": pool, "username": user_id,
+        let answer = peer.ok(
+            json!({"op": "client_respond", "pool": pool, "username": user_id,
             "password": password, "salt": hex(server.salt()), "B": hex(server.public_b()),
-            "secret_block": hex(&secret_block), "timestamp": timestamp}));
+            "secret_block": hex(&secret_block), "timestamp": timestamp}),
+        );
         let result = server.verify_with_context(&Peer::field(&answer, "M1"), &context);
         if !right {
             assert_eq!(result.err(), Some(Error::AuthenticationFailed));
@@ -158,15 +213,31 @@ fn cognito_amazon_cognito_identity_js() {
             &srp6a::cognito::int_from_hex(theirs["A"].as_str().unwrap()).unwrap()[..]
         );
         let server = ServerChallenge::new(&p, &rec).expect("server");
-        let theirs = peer.ok(json!({"op": "client_respond", "pool": pool, "username": user_id,
+        let theirs = peer.ok(
+            json!({"op": "client_respond", "pool": pool, "username": user_id,
             "password": password, "salt": hex(server.salt()), "B": hex(server.public_b()),
-            "secret_block": hex(&secret_block), "timestamp": timestamp}));
+            "secret_block": hex(&secret_block), "timestamp": timestamp}),
+        );
         let proof = ours
-            .respond_with_context(&identity, password.as_bytes(), server.salt(), server.public_b(), &context)
+            .respond_with_context(
+                &identity,
+                password.as_bytes(),
+                server.salt(),
+                server.public_b(),
+                &context,
+            )
             .expect("our claim");
-        assert_eq!(hex(proof.m1()), theirs["M1"].as_str().unwrap(), "password claim");
+        assert_eq!(
+            hex(proof.m1()),
+            theirs["M1"].as_str().unwrap(),
+            "password claim"
+        );
         let key = proof.finish_without_server_proof().expect("no M2");
-        assert_eq!(hex(key.as_bytes()), theirs["K"].as_str().unwrap(), "HKDF key");
+        assert_eq!(
+            hex(key.as_bytes()),
+            theirs["K"].as_str().unwrap(),
+            "HKDF key"
+        );
     }
 }
 
@@ -179,7 +250,10 @@ fn pysrp_rfc5054(hash: srp6a::HashAlg) -> Profile {
     };
     Profile {
         name: "pysrp-rfc5054",
-        m1: M1Rule::Rfc2945 { g: Enc::PadN, ab: Enc::Minimal },
+        m1: M1Rule::Rfc2945 {
+            g: Enc::PadN,
+            ab: Enc::Minimal,
+        },
         ..base
     }
 }
@@ -194,12 +268,25 @@ fn pysrp_both_roles(p: &Profile, args: &[&str]) {
 
 #[test]
 fn apple_gsa_pypi_srp_both_roles() {
-    pysrp_both_roles(&Profile::apple_gsa(), &["--hash", "SHA256", "--group", "2048", "--rfc5054", "--no-username-in-x"]);
+    pysrp_both_roles(
+        &Profile::apple_gsa(),
+        &[
+            "--hash",
+            "SHA256",
+            "--group",
+            "2048",
+            "--rfc5054",
+            "--no-username-in-x",
+        ],
+    );
 }
 
 #[test]
 fn pypi_srp_rfc5054_mode_built_from_parts() {
-    pysrp_both_roles(&pysrp_rfc5054(srp6a::HashAlg::Sha1), &["--hash", "SHA1", "--group", "2048", "--rfc5054"]);
+    pysrp_both_roles(
+        &pysrp_rfc5054(srp6a::HashAlg::Sha1),
+        &["--hash", "SHA1", "--group", "2048", "--rfc5054"],
+    );
     let p = pysrp_rfc5054(srp6a::HashAlg::Sha512).with_group(SrpGroup::by_bits(1024).unwrap());
     pysrp_both_roles(&p, &["--hash", "SHA512", "--group", "1024", "--rfc5054"]);
 }
@@ -217,7 +304,10 @@ fn rfc5054_profiles_srptools_both_roles() {
     for (p, h) in [
         (Profile::rfc5054(), "SHA1"),
         (Profile::rfc5054_sha256(), "SHA256"),
-        (Profile::rfc5054_sha512().with_group(SrpGroup::by_bits(1536).unwrap()), "SHA512"),
+        (
+            Profile::rfc5054_sha512().with_group(SrpGroup::by_bits(1536).unwrap()),
+            "SHA512",
+        ),
     ] {
         let mut peer = srptools(&p, h, &[]);
         peer_client_vs_our_server(&mut peer, &p, json!({}), json!({}));
@@ -236,18 +326,25 @@ fn posterity_against_pysrp_and_srptools() {
     let p = Profile::posterity();
     let mut pysrp = Peer::python("pysrp", &["--hash", "SHA1", "--group", "2048", "--rfc5054"]);
     let rec = Registration::new(&p, USER, PASS.as_bytes()).expect("record");
-    let v = pysrp.ok(json!({"op": "verifier", "username": USER, "password": PASS, "salt": hex(rec.salt())}));
-    assert_eq!(&Peer::field(&v, "v")[..], srp6a::raw::strip_leading_zeros(rec.verifier()));
+    let v = pysrp
+        .ok(json!({"op": "verifier", "username": USER, "password": PASS, "salt": hex(rec.salt())}));
+    assert_eq!(
+        &Peer::field(&v, "v")[..],
+        srp6a::raw::strip_leading_zeros(rec.verifier())
+    );
 
     let mut peer = srptools(&p, "SHA256", &["--kdf-sha1"]);
     let mut checked = 0;
     for i in 0..8 {
         let (a, b) = (secret("posterity a", i), secret("posterity b", i));
         // Only runs where M1 has no leading zero byte (where both encodings agree).
-        let rec = Registration::with_salt(&p, USER, PASS.as_bytes(), &secret("salt", i)[..16]).unwrap();
+        let rec =
+            Registration::with_salt(&p, USER, PASS.as_bytes(), &secret("salt", i)[..16]).unwrap();
         let client = ClientHandshake::with_secret(&p, &a).unwrap();
         let server = ServerChallenge::with_secret(&p, &rec, &b).unwrap();
-        let proof = client.respond(USER, PASS.as_bytes(), rec.salt(), server.public_b()).unwrap();
+        let proof = client
+            .respond(USER, PASS.as_bytes(), rec.salt(), server.public_b())
+            .unwrap();
         if proof.m1().len() < 32 {
             continue;
         }
@@ -278,14 +375,22 @@ fn rustcrypto_srp_0_6_both_roles() {
         let mut server = ServerChallenge::new(&p, &rec).unwrap();
         server.receive_a(&a_pub).unwrap();
         let verifier = their_client
-            .process_reply(&a, USER.as_bytes(), password.as_bytes(), rec.salt(), server.public_b())
+            .process_reply(
+                &a,
+                USER.as_bytes(),
+                password.as_bytes(),
+                rec.salt(),
+                server.public_b(),
+            )
             .expect("their client takes B");
         let result = server.verify(verifier.proof());
         if !right {
             assert_eq!(result.err(), Some(Error::AuthenticationFailed));
         } else {
             let session = result.expect("our server accepts srp 0.6's M1");
-            verifier.verify_server(session.m2().unwrap()).expect("srp 0.6 accepts our M2");
+            verifier
+                .verify_server(session.m2().unwrap())
+                .expect("srp 0.6 accepts our M2");
             assert_eq!(verifier.key(), session.key().as_bytes());
         }
         // Our client, their server.
@@ -294,15 +399,21 @@ fn rustcrypto_srp_0_6_both_roles() {
         let b_pub = their_server.compute_public_ephemeral(&b, rec.verifier());
         let client = ClientHandshake::new(&p).unwrap();
         let a_pub = client.public_a().to_vec();
-        let proof = client.respond(USER, password.as_bytes(), rec.salt(), &b_pub).unwrap();
-        let their = their_server.process_reply(&b, rec.verifier(), &a_pub).expect("their server takes A");
+        let proof = client
+            .respond(USER, password.as_bytes(), rec.salt(), &b_pub)
+            .unwrap();
+        let their = their_server
+            .process_reply(&b, rec.verifier(), &a_pub)
+            .expect("their server takes A");
         let result = their.verify_client(proof.m1());
         if !right {
             assert!(result.is_err());
             continue;
         }
         result.expect("srp 0.6 accepts our M1");
-        let key = proof.verify_server(their.proof()).expect("we accept srp 0.6's M2");
+        let key = proof
+            .verify_server(their.proof())
+            .expect("we accept srp 0.6's M2");
         assert_eq!(key.as_bytes(), their.key());
     }
 }

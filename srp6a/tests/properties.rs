@@ -14,7 +14,11 @@ fn random(len: usize) -> Vec<u8> {
 
 /// One login; returns (client key, server key) or the error of the side that refused.
 fn login(p: &Profile, rec: &Registration, password: &[u8]) -> Result<(Vec<u8>, Vec<u8>), Error> {
-    let context: &[u8] = if p.name == "cognito" { b"secret block|Tue Sep 2 07:05:09 UTC 2025" } else { b"" };
+    let context: &[u8] = if p.name == "cognito" {
+        b"secret block|Tue Sep 2 07:05:09 UTC 2025"
+    } else {
+        b""
+    };
     let client = ClientHandshake::new(p)?;
     let mut server = ServerChallenge::new(p, rec)?;
     server.receive_a(client.public_a())?;
@@ -22,12 +26,22 @@ fn login(p: &Profile, rec: &Registration, password: &[u8]) -> Result<(Vec<u8>, V
     let saved = server.save();
     let server = if random(1)[0] & 1 == 0 {
         let json = serde_json::to_string(&saved).expect("json");
-        serde_json::from_str::<SavedServerState>(&json).expect("from json").resume(p)?
+        serde_json::from_str::<SavedServerState>(&json)
+            .expect("from json")
+            .resume(p)?
     } else {
         let bin = postcard::to_allocvec(&saved).expect("postcard");
-        postcard::from_bytes::<SavedServerState>(&bin).expect("from postcard").resume(p)?
+        postcard::from_bytes::<SavedServerState>(&bin)
+            .expect("from postcard")
+            .resume(p)?
     };
-    let proof = client.respond_with_context(rec.username(), password, server.salt(), server.public_b(), context)?;
+    let proof = client.respond_with_context(
+        rec.username(),
+        password,
+        server.salt(),
+        server.public_b(),
+        context,
+    )?;
     let session = server.verify_with_context(proof.m1(), context)?;
     let key = match session.m2() {
         Some(m2) => proof.verify_server(m2)?,
@@ -101,7 +115,10 @@ fn hostile_public_values_are_errors() {
     for m1 in [&[][..], &[0u8; 19], &[0u8; 21], &[0xffu8; 20]] {
         let c = ClientHandshake::new(&p).unwrap();
         let s = ServerChallenge::new(&p, &rec).unwrap();
-        assert_eq!(s.verify_with_a(c.public_a(), m1).err(), Some(Error::AuthenticationFailed));
+        assert_eq!(
+            s.verify_with_a(c.public_a(), m1).err(),
+            Some(Error::AuthenticationFailed)
+        );
     }
     // No A yet; context on a profile without one; M2 on a profile without one.
     let s = ServerChallenge::new(&p, &rec).unwrap();
@@ -114,7 +131,10 @@ fn hostile_public_values_are_errors() {
     ));
     let c = ClientHandshake::new(&p).unwrap();
     let proof = c.respond("u", b"p", rec.salt(), s.public_b()).unwrap();
-    assert_eq!(proof.finish_without_server_proof().err(), Some(Error::NoServerProof));
+    assert_eq!(
+        proof.finish_without_server_proof().err(),
+        Some(Error::NoServerProof)
+    );
 }
 
 #[test]
@@ -122,9 +142,15 @@ fn saved_states_resume_only_under_their_profile() {
     let p = Profile::rfc5054_sha256();
     let rec = Registration::new(&p, "alice", b"pw").unwrap();
     let saved = ServerChallenge::new(&p, &rec).unwrap().save();
-    assert_eq!(saved.clone().resume(&Profile::rfc5054()).err(), Some(Error::ProfileMismatch));
+    assert_eq!(
+        saved.clone().resume(&Profile::rfc5054()).err(),
+        Some(Error::ProfileMismatch)
+    );
     let other_group = p.clone().with_group(SrpGroup::by_bits(1024).unwrap());
-    assert_eq!(saved.clone().resume(&other_group).err(), Some(Error::ProfileMismatch));
+    assert_eq!(
+        saved.clone().resume(&other_group).err(),
+        Some(Error::ProfileMismatch)
+    );
     assert!(saved.resume(&p).is_ok());
     // Truncated or garbled binary states are errors.
     let bin = postcard::to_allocvec(&ServerChallenge::new(&p, &rec).unwrap().save()).unwrap();
@@ -146,18 +172,27 @@ fn records_round_trip_and_reject_garbage() {
     let bytes = rec.to_bytes();
     assert_eq!(Registration::from_bytes(&bytes).unwrap(), rec);
     for cut in 0..bytes.len() {
-        assert!(matches!(Registration::from_bytes(&bytes[..cut]), Err(Error::Malformed(_))));
+        assert!(matches!(
+            Registration::from_bytes(&bytes[..cut]),
+            Err(Error::Malformed(_))
+        ));
     }
     let mut longer = bytes.clone();
     longer.push(0);
-    assert!(matches!(Registration::from_bytes(&longer), Err(Error::Malformed(_))));
+    assert!(matches!(
+        Registration::from_bytes(&longer),
+        Err(Error::Malformed(_))
+    ));
     let json = serde_json::to_string(&rec).unwrap();
     assert_eq!(serde_json::from_str::<Registration>(&json).unwrap(), rec);
     // Simulated records are stable per name and differ between names.
     let key = [7u8; 32];
     let s1 = Registration::simulated(&p, "nobody", &key).unwrap();
     assert_eq!(s1, Registration::simulated(&p, "nobody", &key).unwrap());
-    assert_ne!(s1.salt(), Registration::simulated(&p, "nobody2", &key).unwrap().salt());
+    assert_ne!(
+        s1.salt(),
+        Registration::simulated(&p, "nobody2", &key).unwrap().salt()
+    );
     assert_eq!(s1.verifier().len(), p.group.byte_len());
 }
 

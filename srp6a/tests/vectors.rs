@@ -15,19 +15,48 @@ fn check_vector(p: &Profile, v: &Value) {
     let (user, pass) = (v["I"].as_str().expect("I"), v["P"].as_str().expect("P"));
     let (s, a, b) = (f("s"), f("a"), f("b"));
     assert_eq!(p.group.n(), &f("N")[..], "N of {} bits", p.group.bits());
-    assert_eq!(raw::strip_leading_zeros(&raw::k(p)), raw::strip_leading_zeros(&f("k")), "k");
+    assert_eq!(
+        raw::strip_leading_zeros(&raw::k(p)),
+        raw::strip_leading_zeros(&f("k")),
+        "k"
+    );
     let x = raw::x(p, &s, user.as_bytes(), pass.as_bytes());
-    assert_eq!(raw::strip_leading_zeros(&x), raw::strip_leading_zeros(&f("x")), "x");
+    assert_eq!(
+        raw::strip_leading_zeros(&x),
+        raw::strip_leading_zeros(&f("x")),
+        "x"
+    );
     let rec = Registration::with_salt(p, user, pass.as_bytes(), &s).expect("record");
-    assert_eq!(raw::strip_leading_zeros(rec.verifier()), raw::strip_leading_zeros(&f("v")), "v");
+    assert_eq!(
+        raw::strip_leading_zeros(rec.verifier()),
+        raw::strip_leading_zeros(&f("v")),
+        "v"
+    );
     let client = ClientHandshake::with_secret(p, &a).expect("client");
-    assert_eq!(raw::strip_leading_zeros(client.public_a()), raw::strip_leading_zeros(&f("A")), "A");
+    assert_eq!(
+        raw::strip_leading_zeros(client.public_a()),
+        raw::strip_leading_zeros(&f("A")),
+        "A"
+    );
     let mut server = ServerChallenge::with_secret(p, &rec, &b).expect("server");
-    assert_eq!(raw::strip_leading_zeros(server.public_b()), raw::strip_leading_zeros(&f("B")), "B");
+    assert_eq!(
+        raw::strip_leading_zeros(server.public_b()),
+        raw::strip_leading_zeros(&f("B")),
+        "B"
+    );
     let u = raw::u(p, client.public_a(), server.public_b());
-    assert_eq!(raw::strip_leading_zeros(&u), raw::strip_leading_zeros(&f("u")), "u");
-    let s_srv = raw::server_premaster(p.group, &u, rec.verifier(), &b, client.public_a()).expect("S");
-    assert_eq!(raw::strip_leading_zeros(&s_srv), raw::strip_leading_zeros(&f("S")), "S");
+    assert_eq!(
+        raw::strip_leading_zeros(&u),
+        raw::strip_leading_zeros(&f("u")),
+        "u"
+    );
+    let s_srv =
+        raw::server_premaster(p.group, &u, rec.verifier(), &b, client.public_a()).expect("S");
+    assert_eq!(
+        raw::strip_leading_zeros(&s_srv),
+        raw::strip_leading_zeros(&f("S")),
+        "S"
+    );
 
     server.receive_a(client.public_a()).expect("A");
     let proof = client
@@ -43,7 +72,9 @@ fn check_vector(p: &Profile, v: &Value) {
     if v.get("K").is_some() {
         assert_eq!(hex(session.key().as_bytes()), hex(&f("K")), "K");
     }
-    let key = proof.verify_server(session.m2().expect("M2")).expect("client accepts M2");
+    let key = proof
+        .verify_server(session.m2().expect("M2"))
+        .expect("client accepts M2");
     assert_eq!(key.as_bytes(), session.key().as_bytes());
 }
 
@@ -64,7 +95,10 @@ fn rfc5054_appendix_b() {
         "u": "ce38b9593487da98554ed47d70a7ae5f462ef019",
         "S": "b0dc82babcf30674ae450c0287745e7990a3381f63b387aaf271a10d233861e359b48220f7c4693c9ae12b0a6f67809f0876e2d013800d6c41bb59b6d5979b5c00a172b4a2a5903a0bdcaf8a709585eb2afafa8f3499b200210dcc1f10eb33943cd67fc88a2f39a4be5bec4ec0a3212dc346d7e474b29ede8a469ffeca686e5a"
     });
-    check_vector(&Profile::rfc5054().with_group(SrpGroup::by_bits(1024).unwrap()), &v);
+    check_vector(
+        &Profile::rfc5054().with_group(SrpGroup::by_bits(1024).unwrap()),
+        &v,
+    );
 }
 
 /// test-vectors' srptools.json: K = H(S), M1 = H(H(N) xor H(g) | H(I) | s | A | B | K),
@@ -99,7 +133,11 @@ fn node_srp_picl_vectors() {
         .arg(common::root().join("interop/srp6a/node_srp_vectors.js"))
         .output()
         .expect("run node");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let sets: Value = serde_json::from_slice(&out.stdout).expect("json");
     let p = Profile::node_srp();
     assert_eq!(p.hash, HashAlg::Sha256);
@@ -119,9 +157,15 @@ fn node_srp_picl_vectors() {
         assert_eq!(client.public_a(), &f("A")[..], "A");
         let mut server = ServerChallenge::with_secret(&p, &rec, &f("in_b")).expect("server");
         assert_eq!(server.public_b(), &f("B")[..], "B");
-        assert_eq!(raw::u(&p, client.public_a(), server.public_b()), f("u"), "u");
+        assert_eq!(
+            raw::u(&p, client.public_a(), server.public_b()),
+            f("u"),
+            "u"
+        );
         server.receive_a(client.public_a()).expect("A");
-        let proof = client.respond(&user, &pass, &salt, server.public_b()).expect("M1");
+        let proof = client
+            .respond(&user, &pass, &salt, server.public_b())
+            .expect("M1");
         assert_eq!(proof.m1(), &f("M1")[..], "M1");
         let session = server.verify(proof.m1()).expect("server accepts");
         assert_eq!(session.key().as_bytes(), &f("K")[..], "K");

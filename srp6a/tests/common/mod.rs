@@ -57,22 +57,33 @@ pub struct Peer {
 
 impl Peer {
     pub fn start(mut cmd: Command, name: &str) -> Peer {
-        cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::inherit());
+        cmd.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
         let mut child = cmd.spawn().unwrap_or_else(|e| panic!("start {name}: {e}"));
         let stdin = child.stdin.take().expect("stdin");
         let stdout = BufReader::new(child.stdout.take().expect("stdout"));
-        Peer { child, stdin, stdout, name: name.to_owned() }
+        Peer {
+            child,
+            stdin,
+            stdout,
+            name: name.to_owned(),
+        }
     }
 
     pub fn node(lib: &str, extra: &[&str]) -> Peer {
         let mut c = node();
-        c.arg(root().join("interop/srp6a/peer.js")).arg(lib).args(extra);
+        c.arg(root().join("interop/srp6a/peer.js"))
+            .arg(lib)
+            .args(extra);
         Peer::start(c, lib)
     }
 
     pub fn python(lib: &str, extra: &[&str]) -> Peer {
         let mut c = python();
-        c.arg(root().join("interop/srp6a/peer.py")).arg(lib).args(extra);
+        c.arg(root().join("interop/srp6a/peer.py"))
+            .arg(lib)
+            .args(extra);
         Peer::start(c, lib)
     }
 
@@ -83,7 +94,8 @@ impl Peer {
         let mut line = String::new();
         self.stdout.read_line(&mut line).expect("read from peer");
         assert!(!line.is_empty(), "{} exited", self.name);
-        serde_json::from_str(&line).unwrap_or_else(|e| panic!("{}: bad answer {line:?}: {e}", self.name))
+        serde_json::from_str(&line)
+            .unwrap_or_else(|e| panic!("{}: bad answer {line:?}: {e}", self.name))
     }
 
     /// As [`Peer::call`], insisting on success.
@@ -95,7 +107,11 @@ impl Peer {
 
     /// A hex field of an answer, as bytes.
     pub fn field(answer: &Value, name: &str) -> Vec<u8> {
-        unhex(answer[name].as_str().unwrap_or_else(|| panic!("no {name} in {answer}")))
+        unhex(
+            answer[name]
+                .as_str()
+                .unwrap_or_else(|| panic!("no {name} in {answer}")),
+        )
     }
 }
 
