@@ -268,7 +268,7 @@ mod tests {
         assert!(e[..40].iter().all(|&b| b == 0));
         // Carries across limbs: a = 2^64 - 1, u*x = 1.
         let e = client_exponent(&[0xff; 8], &[1], &[1]);
-        assert_eq!(&e[..], &[0, 1, 0, 0, 0, 0, 0, 0, 0][..]);
+        assert_eq!(&e[..], &[1, 0, 0, 0, 0, 0, 0, 0, 0][..]);
     }
 
     #[test]
