@@ -7,6 +7,7 @@ cd "$(dirname "$0")"
 
 echo "== installing and building interop peers (interop/setup.sh)"
 bash interop/setup.sh
+bash interop/srp6a/setup.sh
 
 mkdir -p target
 echo "== cargo test (all features, all targets)"

@@ -9,7 +9,8 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use tls_srp::srp::{self, modexp, SrpGroup};
+use srp6a::internal as modexp;
+use tls_srp::srp::{self, SrpGroup};
 
 fn random(len: usize) -> Vec<u8> {
     let mut v = vec![0u8; len];

@@ -64,7 +64,7 @@ use std::sync::OnceLock;
 use subtle::{ConditionallySelectable, ConstantTimeEq};
 use zeroize::{Zeroize, Zeroizing};
 
-use super::groups::SrpGroup;
+use crate::groups::SrpGroup;
 
 /// Window width (bits) of the exponentiations and of the fixed-base table.
 const WINDOW: usize = 4;
@@ -528,6 +528,7 @@ pub(crate) static CTX_3072: OnceLock<Mont<48>> = OnceLock::new();
 pub(crate) static CTX_4096: OnceLock<Mont<64>> = OnceLock::new();
 pub(crate) static CTX_6144: OnceLock<Mont<96>> = OnceLock::new();
 pub(crate) static CTX_8192: OnceLock<Mont<128>> = OnceLock::new();
+pub(crate) static CTX_COGNITO_3072: OnceLock<Mont<48>> = OnceLock::new();
 
 /// The context of `group` from `cell`, built on first use.
 pub(crate) fn ctx<const L: usize>(
@@ -538,38 +539,42 @@ pub(crate) fn ctx<const L: usize>(
 }
 
 /// Runs `$body` with `$m` bound to the Montgomery context of `$group` (one monomorphised
-/// copy of the body per group size). Every [`SrpGroup`] is one of the seven statics of
-/// `groups.rs`, so the last arm is the 8192-bit group.
+/// copy of the body per group size). Every [`SrpGroup`] is one of the statics of
+/// `groups.rs`, each with its own slot (the fixed-base table depends on g).
 macro_rules! with_mont {
     ($group:expr, |$m:ident| $body:expr) => {{
-        let group: &$crate::srp::SrpGroup = $group;
-        match group.bits() {
-            1024 => {
-                let $m = $crate::srp::modexp::ctx(&$crate::srp::modexp::CTX_1024, group);
+        let group: &$crate::SrpGroup = $group;
+        match group.slot() {
+            $crate::groups::Slot::G1024 => {
+                let $m = $crate::modexp::ctx(&$crate::modexp::CTX_1024, group);
                 $body
             }
-            1536 => {
-                let $m = $crate::srp::modexp::ctx(&$crate::srp::modexp::CTX_1536, group);
+            $crate::groups::Slot::G1536 => {
+                let $m = $crate::modexp::ctx(&$crate::modexp::CTX_1536, group);
                 $body
             }
-            2048 => {
-                let $m = $crate::srp::modexp::ctx(&$crate::srp::modexp::CTX_2048, group);
+            $crate::groups::Slot::G2048 => {
+                let $m = $crate::modexp::ctx(&$crate::modexp::CTX_2048, group);
                 $body
             }
-            3072 => {
-                let $m = $crate::srp::modexp::ctx(&$crate::srp::modexp::CTX_3072, group);
+            $crate::groups::Slot::G3072 => {
+                let $m = $crate::modexp::ctx(&$crate::modexp::CTX_3072, group);
                 $body
             }
-            4096 => {
-                let $m = $crate::srp::modexp::ctx(&$crate::srp::modexp::CTX_4096, group);
+            $crate::groups::Slot::Cognito3072 => {
+                let $m = $crate::modexp::ctx(&$crate::modexp::CTX_COGNITO_3072, group);
                 $body
             }
-            6144 => {
-                let $m = $crate::srp::modexp::ctx(&$crate::srp::modexp::CTX_6144, group);
+            $crate::groups::Slot::G4096 => {
+                let $m = $crate::modexp::ctx(&$crate::modexp::CTX_4096, group);
                 $body
             }
-            _ => {
-                let $m = $crate::srp::modexp::ctx(&$crate::srp::modexp::CTX_8192, group);
+            $crate::groups::Slot::G6144 => {
+                let $m = $crate::modexp::ctx(&$crate::modexp::CTX_6144, group);
+                $body
+            }
+            $crate::groups::Slot::G8192 => {
+                let $m = $crate::modexp::ctx(&$crate::modexp::CTX_8192, group);
                 $body
             }
         }
@@ -578,48 +583,57 @@ macro_rules! with_mont {
 pub(crate) use with_mont;
 
 // ---------------------------------------------------------------------------------------
-// Byte-level entry points (public for benchmarks and tests).
+// Byte-level entry points (crate-internal; benches and tests reach them through
+// `crate::internal`).
 // ---------------------------------------------------------------------------------------
+
+impl<const L: usize> Mont<L> {
+    /// Leaves Montgomery form and returns big-endian bytes without leading zeros, wiping
+    /// `r` and the intermediate limbs.
+    pub(crate) fn finish(&self, mut r: [u64; L]) -> Zeroizing<Vec<u8>> {
+        let mut out = self.out_of_mont(&r);
+        let bytes = Zeroizing::new(limbs_to_be_stripped(&out));
+        r.zeroize();
+        out.zeroize();
+        bytes
+    }
+}
 
 /// `base^exp mod N` with the constant-time exponentiation (every bit of `exp` processed);
 /// `base` of any length is reduced mod N first. Returns no leading zeros.
-pub fn pow_mod_ct(group: &SrpGroup, base: &[u8], exp: &[u8]) -> Zeroizing<Vec<u8>> {
+pub(crate) fn pow_mod_ct(group: &SrpGroup, base: &[u8], exp: &[u8]) -> Zeroizing<Vec<u8>> {
     with_mont!(group, |m| {
         let mut b = m.mont_from_bytes(base);
-        let mut r = m.pow_ct(&b, exp);
-        let mut out = m.out_of_mont(&r);
-        let bytes = limbs_to_be_stripped(&out);
+        let r = m.pow_ct(&b, exp);
         b.zeroize();
-        r.zeroize();
-        out.zeroize();
-        Zeroizing::new(bytes)
+        m.finish(r)
     })
 }
 
 /// `base^exp mod N` with the variable-time exponentiation: only for public exponents.
-pub fn pow_mod_vartime(group: &SrpGroup, base: &[u8], exp: &[u8]) -> Vec<u8> {
+pub(crate) fn pow_mod_vartime(group: &SrpGroup, base: &[u8], exp: &[u8]) -> Vec<u8> {
     with_mont!(group, |m| {
         let b = m.mont_from_bytes(base);
-        let r = m.pow_vartime(&b, exp);
-        limbs_to_be_stripped(&m.out_of_mont(&r))
+        m.finish(m.pow_vartime(&b, exp)).to_vec()
     })
 }
 
 /// `g^exp mod N` with the group's fixed-base table (constant time in `exp`).
-pub fn pow_g(group: &SrpGroup, exp: &[u8]) -> Zeroizing<Vec<u8>> {
+pub(crate) fn pow_g(group: &SrpGroup, exp: &[u8]) -> Zeroizing<Vec<u8>> {
+    with_mont!(group, |m| m.finish(m.pow_g(exp)))
+}
+
+/// `bytes mod N`, without leading zeros (constant time in the value of `bytes`).
+pub(crate) fn reduce(group: &SrpGroup, bytes: &[u8]) -> Zeroizing<Vec<u8>> {
     with_mont!(group, |m| {
-        let mut r = m.pow_g(exp);
-        let mut out = m.out_of_mont(&r);
-        let bytes = limbs_to_be_stripped(&out);
-        r.zeroize();
-        out.zeroize();
-        Zeroizing::new(bytes)
+        // mont_from_bytes gives bytes * R mod N; finish() divides by R again.
+        m.finish(m.mont_from_bytes(bytes))
     })
 }
 
 /// Builds the group's Montgomery context and fixed-base table now rather than on first use
 /// (for servers that want to pay it at start-up, and for benchmarks).
-pub fn precompute(group: &SrpGroup) {
+pub(crate) fn precompute(group: &SrpGroup) {
     with_mont!(group, |m| {
         let _ = m;
     })

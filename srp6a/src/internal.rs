@@ -1,0 +1,27 @@
+//! **Unstable, not part of the API**: the constant-time arithmetic, exposed only so that
+//! this crate's benchmarks, the `tls-srp` benches and the fuzz targets can reach it. It may
+//! change or disappear in any release; do not use it.
+
+use zeroize::Zeroizing;
+
+use crate::groups::SrpGroup;
+
+/// `base^exp mod N`, constant time in `exp` (every bit processed); no leading zeros.
+pub fn pow_mod_ct(group: &SrpGroup, base: &[u8], exp: &[u8]) -> Zeroizing<Vec<u8>> {
+    crate::modexp::pow_mod_ct(group, base, exp)
+}
+
+/// `base^exp mod N`, variable time: public exponents only.
+pub fn pow_mod_vartime(group: &SrpGroup, base: &[u8], exp: &[u8]) -> Vec<u8> {
+    crate::modexp::pow_mod_vartime(group, base, exp)
+}
+
+/// `g^exp mod N` with the fixed-base table (constant time in `exp`).
+pub fn pow_g(group: &SrpGroup, exp: &[u8]) -> Zeroizing<Vec<u8>> {
+    crate::modexp::pow_g(group, exp)
+}
+
+/// Builds the group's Montgomery context and fixed-base table now.
+pub fn precompute(group: &SrpGroup) {
+    crate::modexp::precompute(group)
+}
