@@ -90,6 +90,26 @@ pub(crate) mod sealed {
 
 pub(crate) use sealed::{Renegotiation, Role};
 
+/// `Deref`/`DerefMut` from a role's connection type (a struct with an `inner` field) to its
+/// [`ConnectionCommon`].
+macro_rules! deref_to_common {
+    ($conn:ty, $data:ty) => {
+        impl core::ops::Deref for $conn {
+            type Target = $crate::conn::ConnectionCommon<$data>;
+            fn deref(&self) -> &Self::Target {
+                &self.inner
+            }
+        }
+
+        impl core::ops::DerefMut for $conn {
+            fn deref_mut(&mut self) -> &mut Self::Target {
+                &mut self.inner
+            }
+        }
+    };
+}
+pub(crate) use deref_to_common;
+
 /// The part of a connection that both roles share. [`crate::ClientConnection`] and
 /// [`crate::ServerConnection`] dereference to it.
 pub struct ConnectionCommon<Data: SideData> {

@@ -80,6 +80,27 @@ impl<Data> State<Data> for Traffic {
     }
 }
 
+/// Either role: the peer's ChangeCipherSpec, after which its records are protected; then
+/// the role's state `F`, which awaits the peer's Finished.
+pub(crate) struct ExpectCcs<F>(pub(crate) F);
+
+impl<Data, F: State<Data> + 'static> State<Data> for ExpectCcs<F> {
+    fn handle(
+        self: Box<Self>,
+        cx: &mut Context<'_, Data>,
+        input: HsInput,
+    ) -> Result<Box<dyn State<Data>>, Error> {
+        if !matches!(input, HsInput::ChangeCipherSpec) {
+            return Err(Error::InappropriateMessage {
+                expect_types: vec![ContentType::ChangeCipherSpec],
+                got_type: ContentType::Handshake,
+            });
+        }
+        cx.io.record_layer.start_decrypting()?;
+        Ok(Box::new(self.0))
+    }
+}
+
 /// The error for an input that is not the one awaited.
 pub(crate) fn unexpected(input: &HsInput, expect: &[HandshakeType]) -> Error {
     match input {
@@ -134,17 +155,6 @@ macro_rules! require_msg {
     };
 }
 pub(crate) use require_msg;
-
-/// The peer's ChangeCipherSpec: from now on its records are protected.
-pub(crate) fn expect_ccs(io: &mut RecordIo, input: &HsInput) -> Result<(), Error> {
-    if !matches!(input, HsInput::ChangeCipherSpec) {
-        return Err(Error::InappropriateMessage {
-            expect_types: vec![ContentType::ChangeCipherSpec],
-            got_type: ContentType::Handshake,
-        });
-    }
-    io.record_layer.start_decrypting()
-}
 
 /// Sends our ChangeCipherSpec (after the flight so far) and our Finished over `transcript`,
 /// which then includes it. Returns our verify_data.

@@ -490,15 +490,6 @@ pub(crate) struct Attempt {
     open: bool,
 }
 
-impl core::fmt::Debug for Attempt {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Attempt")
-            .field("user", &self.user)
-            .field("ip", &self.ip)
-            .finish_non_exhaustive()
-    }
-}
-
 impl Attempt {
     /// Settles the attempt: `verified` says whether the client's Finished proved the
     /// password. Returns the outcome, which is a failure whenever the username or the
@@ -632,12 +623,6 @@ impl HandshakeSlots {
 pub(crate) struct Slot {
     slots: Arc<HandshakeSlots>,
     ip: Option<IpAddr>,
-}
-
-impl core::fmt::Debug for Slot {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Slot").field("ip", &self.ip).finish()
-    }
 }
 
 impl Drop for Slot {

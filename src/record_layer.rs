@@ -10,22 +10,66 @@ use crate::crypto::cbc::{MessageDecrypter, MessageEncrypter};
 use crate::error::Error;
 use crate::msgs::message::{OpaqueMessage, PlainMessage};
 
+/// One direction: the cipher in use (none: plaintext), the one prepared for the next
+/// ChangeCipherSpec, and the sequence number.
+struct Direction<C: ?Sized> {
+    current: Option<Box<C>>,
+    pending: Option<Box<C>>,
+    seq: u64,
+}
+
+impl<C: ?Sized> Default for Direction<C> {
+    fn default() -> Self {
+        Self {
+            current: None,
+            pending: None,
+            seq: 0,
+        }
+    }
+}
+
+impl<C: ?Sized> Direction<C> {
+    /// ChangeCipherSpec: the prepared cipher from now on, sequence number back to 0.
+    fn switch(&mut self, what: &str) -> Result<(), Error> {
+        let next = self.pending.take().ok_or_else(|| {
+            Error::General(format!("ChangeCipherSpec {what} with no cipher prepared"))
+        })?;
+        self.current = Some(next);
+        self.seq = 0;
+        Ok(())
+    }
+
+    /// Passes `msg` through `plain` while no cipher is in use; otherwise through `f` with
+    /// the cipher and the record's sequence number, which is then advanced (refusing to
+    /// wrap).
+    fn process<M, T>(
+        &mut self,
+        msg: M,
+        plain: impl FnOnce(M) -> T,
+        f: impl FnOnce(&mut C, M, u64) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let Some(cipher) = self.current.as_mut() else {
+            return Ok(plain(msg));
+        };
+        let next = next_seq(self.seq)?;
+        let out = f(cipher, msg, self.seq)?;
+        self.seq = next;
+        Ok(out)
+    }
+}
+
 /// Record protection state for both directions.
 #[derive(Default)]
 pub struct RecordLayer {
-    encrypter: Option<Box<dyn MessageEncrypter>>,
-    decrypter: Option<Box<dyn MessageDecrypter>>,
-    pending_encrypter: Option<Box<dyn MessageEncrypter>>,
-    pending_decrypter: Option<Box<dyn MessageDecrypter>>,
-    write_seq: u64,
-    read_seq: u64,
+    write: Direction<dyn MessageEncrypter>,
+    read: Direction<dyn MessageDecrypter>,
 }
 
 impl core::fmt::Debug for RecordLayer {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("RecordLayer")
-            .field("encrypting", &self.encrypter.is_some())
-            .field("decrypting", &self.decrypter.is_some())
+            .field("encrypting", &self.is_encrypting())
+            .field("decrypting", &self.is_decrypting())
             .finish()
     }
 }
@@ -37,63 +81,45 @@ impl RecordLayer {
     }
     /// Stores the encrypter that [`Self::start_encrypting`] switches to.
     pub fn prepare_encrypter(&mut self, enc: Box<dyn MessageEncrypter>) {
-        self.pending_encrypter = Some(enc);
+        self.write.pending = Some(enc);
     }
     /// Stores the decrypter that [`Self::start_decrypting`] switches to.
     pub fn prepare_decrypter(&mut self, dec: Box<dyn MessageDecrypter>) {
-        self.pending_decrypter = Some(dec);
+        self.read.pending = Some(dec);
     }
     /// After we send ChangeCipherSpec: protect from now on, sequence number back to 0.
     /// Errors with `Error::General` if nothing was prepared.
     pub fn start_encrypting(&mut self) -> Result<(), Error> {
-        let enc = self.pending_encrypter.take().ok_or_else(|| {
-            Error::General("ChangeCipherSpec sent with no encrypter prepared".into())
-        })?;
-        self.encrypter = Some(enc);
-        self.write_seq = 0;
-        Ok(())
+        self.write.switch("sent")
     }
     /// After we receive ChangeCipherSpec: open from now on, sequence number back to 0.
     /// Errors with `Error::General` if nothing was prepared.
     pub fn start_decrypting(&mut self) -> Result<(), Error> {
-        let dec = self.pending_decrypter.take().ok_or_else(|| {
-            Error::General("ChangeCipherSpec received with no decrypter prepared".into())
-        })?;
-        self.decrypter = Some(dec);
-        self.read_seq = 0;
-        Ok(())
+        self.read.switch("received")
     }
     /// Whether outgoing records are protected.
     pub fn is_encrypting(&self) -> bool {
-        self.encrypter.is_some()
+        self.write.current.is_some()
     }
     /// Whether incoming records are protected.
     pub fn is_decrypting(&self) -> bool {
-        self.decrypter.is_some()
+        self.read.current.is_some()
     }
     /// Protects (or passes through) one record and advances the write sequence number.
     /// Refuses to wrap the sequence number.
     pub fn encrypt_outgoing(&mut self, msg: PlainMessage) -> Result<OpaqueMessage, Error> {
-        let Some(enc) = self.encrypter.as_mut() else {
-            return Ok(msg.into_unencrypted_opaque());
-        };
-        let seq = self.write_seq;
-        let next = next_seq(seq)?;
-        let out = enc.encrypt(&msg, seq)?;
-        self.write_seq = next;
-        Ok(out)
+        self.write
+            .process(msg, PlainMessage::into_unencrypted_opaque, |enc, m, seq| {
+                enc.encrypt(&m, seq)
+            })
     }
     /// Opens (or passes through) one record and advances the read sequence number.
     /// Refuses to wrap the sequence number.
     pub fn decrypt_incoming(&mut self, msg: OpaqueMessage) -> Result<PlainMessage, Error> {
-        let Some(dec) = self.decrypter.as_mut() else {
-            return Ok(msg.into_plain_message());
-        };
-        let seq = self.read_seq;
-        let next = next_seq(seq)?;
-        let out = dec.decrypt(msg, seq)?;
-        self.read_seq = next;
-        Ok(out)
+        self.read
+            .process(msg, OpaqueMessage::into_plain_message, |dec, m, seq| {
+                dec.decrypt(m, seq)
+            })
     }
 }
 
@@ -177,12 +203,12 @@ mod tests {
                 let rec = w.encrypt_outgoing(msg(&[i; 7])).unwrap();
                 assert_eq!(r.decrypt_incoming(rec).unwrap().payload, [i; 7]);
             }
-            assert_eq!((w.write_seq, r.read_seq), (5, 5));
+            assert_eq!((w.write.seq, r.read.seq), (5, 5));
             // A record skipped (or replayed) is refused: its MAC was made with another seq.
             let _lost = w.encrypt_outgoing(msg(b"lost")).unwrap();
             let rec = w.encrypt_outgoing(msg(b"next")).unwrap();
             assert_eq!(r.decrypt_incoming(rec.clone()), Err(Error::DecryptError));
-            assert_eq!(r.read_seq, 5);
+            assert_eq!(r.read.seq, 5);
         }
     }
 
@@ -197,7 +223,7 @@ mod tests {
         w.start_encrypting().unwrap();
         r.prepare_decrypter(new_decrypter(&SUITE, keys(), false));
         r.start_decrypting().unwrap();
-        assert_eq!((w.write_seq, r.read_seq), (0, 0));
+        assert_eq!((w.write.seq, r.read.seq), (0, 0));
         // The first record after the switch is MAC'd with seq 0: a fresh decrypter at seq 0
         // opens it.
         let rec = w.encrypt_outgoing(msg(b"b")).unwrap();
@@ -209,16 +235,16 @@ mod tests {
     #[test]
     fn sequence_number_never_wraps() {
         let (mut w, mut r) = pair(false);
-        w.write_seq = u64::MAX - 2;
-        r.read_seq = u64::MAX - 2;
+        w.write.seq = u64::MAX - 2;
+        r.read.seq = u64::MAX - 2;
         let rec = w.encrypt_outgoing(msg(b"last")).unwrap();
         assert_eq!(r.decrypt_incoming(rec).unwrap().payload, b"last");
-        assert_eq!(w.write_seq, u64::MAX - 1);
+        assert_eq!(w.write.seq, u64::MAX - 1);
         assert!(matches!(
             w.encrypt_outgoing(msg(b"more")),
             Err(Error::General(_))
         ));
-        assert_eq!(w.write_seq, u64::MAX - 1);
+        assert_eq!(w.write.seq, u64::MAX - 1);
         let mut enc = new_encrypter(&SUITE, keys(), false);
         let rec = enc.encrypt(&msg(b"more"), u64::MAX - 1).unwrap();
         assert!(matches!(r.decrypt_incoming(rec), Err(Error::General(_))));

@@ -27,7 +27,7 @@ use super::{ClientConfig, ClientConnectionData, SessionRef};
 use crate::common_state::HandshakeKind;
 use crate::crypto::prf::Transcript;
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
-use crate::hs::{self, require_msg, Context, HsInput, State, Traffic};
+use crate::hs::{self, require_msg, Context, ExpectCcs, HsInput, State, Traffic};
 use crate::msgs::codec::Codec;
 use crate::msgs::enums::{Compression, ProtocolVersion};
 use crate::msgs::handshake::{
@@ -150,15 +150,8 @@ pub(crate) struct ExpectServerHelloDone {
     sessions: Sessions,
 }
 
-/// After the server's hello (resumed) or our Finished (full): an optional
-/// NewSessionTicket, then ChangeCipherSpec and Finished.
-pub(crate) struct ExpectCcs {
-    transcript: Transcript,
-    secrets: ConnectionSecrets,
-    sessions: Sessions,
-    resumed: bool,
-}
-
+/// The server's Finished (after its ChangeCipherSpec, and an optional NewSessionTicket
+/// before that).
 pub(crate) struct ExpectFinished {
     transcript: Transcript,
     secrets: ConnectionSecrets,
@@ -382,13 +375,13 @@ impl State<ClientConnectionData> for ExpectServerHello {
             sessions.group_bits = offered.value.srp_group_bits;
             cx.facts.srp_group_bits = Some(offered.value.srp_group_bits);
             cx.facts.handshake_kind = Some(HandshakeKind::Resumed);
-            return Ok(ExpectCcs {
+            return Ok(ExpectFinished {
                 transcript: self.transcript,
                 secrets,
                 resumed: true,
                 sessions,
             }
-            .into_state());
+            .after_ccs());
         }
         sessions.server_session_id = sh.session_id.0.clone();
         cx.facts.handshake_kind = Some(HandshakeKind::Full);
@@ -477,29 +470,30 @@ impl State<ClientConnectionData> for ExpectServerHelloDone {
         );
         let ours = hs::send_finished(cx.io, &secrets, Side::Client, &mut self.transcript)?;
         secrets.set_first_finished(ours);
-        Ok(ExpectCcs {
+        Ok(ExpectFinished {
             transcript: self.transcript,
             secrets,
             sessions: self.sessions,
             resumed: false,
         }
-        .into_state())
+        .after_ccs())
     }
 }
 
-impl ExpectCcs {
+impl ExpectFinished {
     /// The state after the server's hello (resumed) or our Finished (full): a
-    /// NewSessionTicket first if the server announced one, else its ChangeCipherSpec.
-    fn into_state(self) -> Box<dyn State<ClientConnectionData>> {
+    /// NewSessionTicket first if the server announced one, else its ChangeCipherSpec, then
+    /// this.
+    fn after_ccs(self) -> Box<dyn State<ClientConnectionData>> {
         match self.sessions.ticket_acked {
             true => Box::new(ExpectNewTicket(self)),
-            false => Box::new(self),
+            false => Box::new(ExpectCcs(self)),
         }
     }
 }
 
 /// RFC 5077 3.3: the NewSessionTicket the server announced, before its CCS.
-pub(crate) struct ExpectNewTicket(ExpectCcs);
+pub(crate) struct ExpectNewTicket(ExpectFinished);
 
 impl State<ClientConnectionData> for ExpectNewTicket {
     fn handle(self: Box<Self>, _cx: Cx<'_, '_>, input: HsInput) -> Next {
@@ -510,19 +504,7 @@ impl State<ClientConnectionData> for ExpectNewTicket {
         if !nst.ticket.is_empty() {
             next.sessions.new_ticket = Some((nst.ticket.clone(), nst.lifetime_hint));
         }
-        Ok(Box::new(next))
-    }
-}
-
-impl State<ClientConnectionData> for ExpectCcs {
-    fn handle(self: Box<Self>, cx: Cx<'_, '_>, input: HsInput) -> Next {
-        hs::expect_ccs(cx.io, &input)?;
-        Ok(Box::new(ExpectFinished {
-            transcript: self.transcript,
-            secrets: self.secrets,
-            sessions: self.sessions,
-            resumed: self.resumed,
-        }))
+        Ok(Box::new(ExpectCcs(next)))
     }
 }
 

@@ -147,7 +147,7 @@ impl ClientConnection {
 
 /// What only a client connection keeps. Nothing of it is public yet: the client's facts
 /// are on [`ConnectionCommon`].
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct ClientConnectionData {
     /// While a stored session is being resumed: that session, forgotten if the handshake
     /// fails (for any reason, a record that does not decrypt included), so that the next
@@ -161,10 +161,9 @@ pub(crate) struct SessionRef {
     key: ClientSessionKey,
 }
 
-impl core::fmt::Debug for SessionRef {
+impl core::fmt::Debug for ClientConnectionData {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("SessionRef")
-            .field("server_name", &self.key.server_name)
+        f.debug_struct("ClientConnectionData")
             .finish_non_exhaustive()
     }
 }
@@ -194,15 +193,4 @@ impl Role for ClientConnectionData {
     }
 }
 
-impl core::ops::Deref for ClientConnection {
-    type Target = ConnectionCommon<ClientConnectionData>;
-    fn deref(&self) -> &Self::Target {
-        &self.inner
-    }
-}
-
-impl core::ops::DerefMut for ClientConnection {
-    fn deref_mut(&mut self) -> &mut Self::Target {
-        &mut self.inner
-    }
-}
+crate::conn::deref_to_common!(ClientConnection, ClientConnectionData);

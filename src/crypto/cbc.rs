@@ -113,8 +113,8 @@ pub fn new_encrypter(
         return Box::new(InvalidKeys);
     }
     match suite.bulk {
-        BulkAlgorithm::Aes128Cbc => CbcEncrypter::<Aes128Enc>::boxed(suite.bulk, keys, etm),
-        BulkAlgorithm::Aes256Cbc => CbcEncrypter::<Aes256Enc>::boxed(suite.bulk, keys, etm),
+        BulkAlgorithm::Aes128Cbc => CbcEncrypter::<Aes128Enc>::boxed(keys, etm),
+        BulkAlgorithm::Aes256Cbc => CbcEncrypter::<Aes256Enc>::boxed(keys, etm),
     }
 }
 
@@ -131,8 +131,8 @@ pub fn new_decrypter(
         return Box::new(InvalidKeys);
     }
     match suite.bulk {
-        BulkAlgorithm::Aes128Cbc => CbcDecrypter::<Aes128Dec>::boxed(suite.bulk, keys, etm),
-        BulkAlgorithm::Aes256Cbc => CbcDecrypter::<Aes256Dec>::boxed(suite.bulk, keys, etm),
+        BulkAlgorithm::Aes128Cbc => CbcDecrypter::<Aes128Dec>::boxed(keys, etm),
+        BulkAlgorithm::Aes256Cbc => CbcDecrypter::<Aes256Dec>::boxed(keys, etm),
     }
 }
 
@@ -205,30 +205,19 @@ struct CbcEncrypter<C: BlockCipherEncrypt> {
     cipher: cbc::Encryptor<C>,
     mac: HmacSha1Key,
     etm: bool,
-    bulk: BulkAlgorithm,
     ivs: IvPool,
-}
-
-impl<C: BlockCipherEncrypt> core::fmt::Debug for CbcEncrypter<C> {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("CbcEncrypter")
-            .field("bulk", &self.bulk)
-            .field("etm", &self.etm)
-            .finish_non_exhaustive()
-    }
 }
 
 impl<C> CbcEncrypter<C>
 where
     C: BlockCipherEncrypt + BlockSizeUser<BlockSize = U16> + KeyInit + Send + Sync + 'static,
 {
-    fn boxed(bulk: BulkAlgorithm, keys: DirectionKeys<'_>, etm: bool) -> Box<dyn MessageEncrypter> {
+    fn boxed(keys: DirectionKeys<'_>, etm: bool) -> Box<dyn MessageEncrypter> {
         match C::new_from_slice(keys.enc_key) {
             Ok(c) => Box::new(Self {
                 cipher: cbc::Encryptor::inner_iv_init(c, &Array::default()),
                 mac: HmacSha1Key::new(keys.mac_key),
                 etm,
-                bulk,
                 ivs: IvPool::new(),
             }),
             Err(_) => Box::new(InvalidKeys),
@@ -329,29 +318,18 @@ struct CbcDecrypter<C: BlockCipherDecrypt> {
     cipher: cbc::Decryptor<C>,
     mac: HmacSha1Key,
     etm: bool,
-    bulk: BulkAlgorithm,
-}
-
-impl<C: BlockCipherDecrypt> core::fmt::Debug for CbcDecrypter<C> {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("CbcDecrypter")
-            .field("bulk", &self.bulk)
-            .field("etm", &self.etm)
-            .finish_non_exhaustive()
-    }
 }
 
 impl<C> CbcDecrypter<C>
 where
     C: BlockCipherDecrypt + BlockSizeUser<BlockSize = U16> + KeyInit + Send + Sync + 'static,
 {
-    fn boxed(bulk: BulkAlgorithm, keys: DirectionKeys<'_>, etm: bool) -> Box<dyn MessageDecrypter> {
+    fn boxed(keys: DirectionKeys<'_>, etm: bool) -> Box<dyn MessageDecrypter> {
         match C::new_from_slice(keys.enc_key) {
             Ok(c) => Box::new(Self {
                 cipher: cbc::Decryptor::inner_iv_init(c, &Array::default()),
                 mac: HmacSha1Key::new(keys.mac_key),
                 etm,
-                bulk,
             }),
             Err(_) => Box::new(InvalidKeys),
         }

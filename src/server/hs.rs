@@ -31,7 +31,7 @@ use super::{ServerConfig, ServerConnectionData, UnknownUserPolicy, UserRecord};
 use crate::common_state::HandshakeKind;
 use crate::crypto::prf::{self, Transcript};
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
-use crate::hs::{self, require_msg, Context, HsInput, Pause, State, Traffic};
+use crate::hs::{self, require_msg, Context, ExpectCcs, HsInput, Pause, State, Traffic};
 use crate::limits::{Decision, Verdict};
 use crate::msgs::codec::Codec;
 use crate::msgs::enums::{CipherSuite, Compression, ProtocolVersion};
@@ -106,13 +106,6 @@ struct ExpectClientKx {
 enum Flow {
     Full(NewSession),
     Resumed,
-}
-
-struct ExpectCcs {
-    transcript: Transcript,
-    secrets: ConnectionSecrets,
-    simulated: bool,
-    flow: Flow,
 }
 
 struct ExpectFinished {
@@ -454,12 +447,12 @@ impl AwaitUser {
         cx.facts.srp_group_bits = Some(session.srp_group_bits);
         cx.data.requested_username = Some(session.username.clone());
         cx.facts.handshake_kind = Some(HandshakeKind::Resumed);
-        Ok(Box::new(ExpectCcs {
+        Ok(Box::new(ExpectCcs(ExpectFinished {
             transcript,
             secrets,
             simulated: false,
             flow: Flow::Resumed,
-        }))
+        })))
     }
 }
 
@@ -626,24 +619,12 @@ impl State<ServerConnectionData> for ExpectClientKx {
             Side::Server,
             cx.facts.encrypt_then_mac,
         );
-        Ok(Box::new(ExpectCcs {
+        Ok(Box::new(ExpectCcs(ExpectFinished {
             transcript: self.transcript,
             secrets,
             simulated: self.simulated,
             flow: Flow::Full(self.new_session),
-        }))
-    }
-}
-
-impl State<ServerConnectionData> for ExpectCcs {
-    fn handle(self: Box<Self>, cx: Cx<'_, '_>, input: HsInput) -> Next {
-        hs::expect_ccs(cx.io, &input)?;
-        Ok(Box::new(ExpectFinished {
-            transcript: self.transcript,
-            secrets: self.secrets,
-            simulated: self.simulated,
-            flow: self.flow,
-        }))
+        })))
     }
 }
 

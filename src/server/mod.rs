@@ -450,15 +450,4 @@ impl ServerConfig {
     }
 }
 
-impl core::ops::Deref for ServerConnection {
-    type Target = ConnectionCommon<ServerConnectionData>;
-    fn deref(&self) -> &Self::Target {
-        &self.inner
-    }
-}
-
-impl core::ops::DerefMut for ServerConnection {
-    fn deref_mut(&mut self) -> &mut Self::Target {
-        &mut self.inner
-    }
-}
+crate::conn::deref_to_common!(ServerConnection, ServerConnectionData);

@@ -417,3 +417,85 @@ impl<T: AsyncWrite + Unpin> Write for SyncWriteAdapter<'_, '_, T> {
         self.sync(|io, cx| io.poll_flush(cx))
     }
 }
+
+/// A role's `TlsStream<IO>`: the stream after the handshake, with its accessors and the
+/// `AsyncRead`/`AsyncWrite` (and, on Unix, `AsRawFd`) impls, the same for both roles.
+macro_rules! tls_stream {
+    ($(#[$doc:meta])* $conn:ty) => {
+        $(#[$doc])*
+        ///
+        /// Reads return 0 once the peer has sent close_notify, and fail with `UnexpectedEof`
+        /// if it closed the transport without one. `shutdown` sends close_notify, then shuts
+        /// `IO` down. Writes are encrypted and sent as they come; call `flush` to be sure
+        /// they have left.
+        #[derive(Debug)]
+        pub struct TlsStream<IO> {
+            inner: $crate::tokio::common::Stream<IO, $conn>,
+        }
+
+        impl<IO> TlsStream<IO> {
+            /// The transport and the connection.
+            pub fn get_ref(&self) -> (&IO, &$conn) {
+                (&self.inner.io, &self.inner.conn)
+            }
+
+            /// The transport and the connection, mutably.
+            pub fn get_mut(&mut self) -> (&mut IO, &mut $conn) {
+                (&mut self.inner.io, &mut self.inner.conn)
+            }
+
+            /// Gives back the transport and the connection.
+            pub fn into_inner(self) -> (IO, $conn) {
+                (self.inner.io, self.inner.conn)
+            }
+        }
+
+        impl<IO> ::tokio::io::AsyncRead for TlsStream<IO>
+        where
+            IO: ::tokio::io::AsyncRead + ::tokio::io::AsyncWrite + Unpin,
+        {
+            fn poll_read(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                buf: &mut ::tokio::io::ReadBuf<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                self.get_mut().inner.poll_read(cx, buf)
+            }
+        }
+
+        impl<IO> ::tokio::io::AsyncWrite for TlsStream<IO>
+        where
+            IO: ::tokio::io::AsyncRead + ::tokio::io::AsyncWrite + Unpin,
+        {
+            fn poll_write(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                buf: &[u8],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                self.get_mut().inner.poll_write(cx, buf)
+            }
+
+            fn poll_flush(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                self.get_mut().inner.poll_flush(cx)
+            }
+
+            fn poll_shutdown(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                self.get_mut().inner.poll_shutdown(cx)
+            }
+        }
+
+        #[cfg(unix)]
+        impl<IO: std::os::unix::io::AsRawFd> std::os::unix::io::AsRawFd for TlsStream<IO> {
+            fn as_raw_fd(&self) -> std::os::unix::io::RawFd {
+                self.inner.io.as_raw_fd()
+            }
+        }
+    };
+}
+pub(crate) use tls_stream;

@@ -12,13 +12,11 @@ use std::future::Future;
 use std::io;
 use std::mem;
 use std::net::IpAddr;
-#[cfg(unix)]
-use std::os::unix::io::{AsRawFd, RawFd};
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use ::tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use ::tokio::io::{AsyncRead, AsyncWrite};
 
 use super::common::{tls_error, Stream, Until};
 use super::handshake::{HandshakeFailure, MidHandshake, NewServerConnection};
@@ -378,65 +376,8 @@ where
     }
 }
 
-/// A server TLS-SRP stream over `IO`, after the handshake.
-///
-/// Reads return 0 once the client has sent close_notify, and fail with `UnexpectedEof` if it
-/// closed the transport without one. `shutdown` sends close_notify, then shuts `IO` down.
-/// Writes are encrypted and sent as they come; call `flush` to be sure they have left.
-#[derive(Debug)]
-pub struct TlsStream<IO> {
-    inner: Stream<IO, ServerConnection>,
-}
-
-impl<IO> TlsStream<IO> {
-    /// The transport and the connection (which knows the authenticated
-    /// [`ServerConnection::username`]).
-    pub fn get_ref(&self) -> (&IO, &ServerConnection) {
-        (&self.inner.io, &self.inner.conn)
-    }
-
-    /// The transport and the connection, mutably.
-    pub fn get_mut(&mut self) -> (&mut IO, &mut ServerConnection) {
-        (&mut self.inner.io, &mut self.inner.conn)
-    }
-
-    /// Gives back the transport and the connection.
-    pub fn into_inner(self) -> (IO, ServerConnection) {
-        (self.inner.io, self.inner.conn)
-    }
-}
-
-impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncRead for TlsStream<IO> {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        self.get_mut().inner.poll_read(cx, buf)
-    }
-}
-
-impl<IO: AsyncRead + AsyncWrite + Unpin> AsyncWrite for TlsStream<IO> {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        self.get_mut().inner.poll_write(cx, buf)
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.get_mut().inner.poll_flush(cx)
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.get_mut().inner.poll_shutdown(cx)
-    }
-}
-
-#[cfg(unix)]
-impl<IO: AsRawFd> AsRawFd for TlsStream<IO> {
-    fn as_raw_fd(&self) -> RawFd {
-        self.inner.io.as_raw_fd()
-    }
-}
+super::common::tls_stream!(
+    /// A server TLS-SRP stream over `IO`, after the handshake. Its connection knows the
+    /// authenticated [`ServerConnection::username`].
+    ServerConnection
+);
