@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use srp6a::internal as modexp;
-use tls_srp::srp::{self, SrpGroup};
+use tls_srp::internal::srp::{self, SrpGroup};
 
 fn random(len: usize) -> Vec<u8> {
     let mut v = vec![0u8; len];

@@ -65,4 +65,8 @@ pub mod internal {
     pub mod record_layer {
         pub use crate::record_layer::RecordLayer;
     }
+    /// The RFC 5054 SRP layer of the handshake (over the `srp6a` crate).
+    pub mod srp {
+        pub use crate::srp::math::*;
+    }
 }

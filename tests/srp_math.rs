@@ -5,7 +5,7 @@
 use num_bigint::BigUint;
 use sha1::{Digest, Sha1};
 use srp6a::internal as modexp;
-use tls_srp::srp::{self, SrpGroup};
+use tls_srp::internal::srp::{self, SrpGroup};
 use tls_srp::{Error, PeerMisbehaved};
 
 fn unhex(s: &str) -> Vec<u8> {

@@ -667,3 +667,75 @@ fn unknown_users_keep_their_salt_across_restarts() {
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     assert!(err.contains("not a server secret"), "{err}");
 }
+
+/// With `serve`'s defaults (rate limiting on), bytes that arrive with the ClientHello are
+/// processed right after the first flight: an application-data record before the handshake
+/// is over gets unexpected_message at once, not silence until the handshake timeout.
+#[test]
+fn input_behind_the_client_hello_gets_its_alert_at_once() {
+    let tmp = TempDir::new("cli-garbage");
+    let f = s(&tmp.path("v"));
+    add(&f, &[], "frank", "frank-pass");
+    let (_srv, port) = serve(&["--vfile", &f, "--echo"]);
+    let mut c = tls_srp::ClientConnection::new(
+        std::sync::Arc::new(tls_srp::ClientConfig::new("frank", "frank-pass")),
+        None,
+    )
+    .unwrap();
+    let mut wire = Vec::new();
+    while c.wants_write() {
+        c.write_tls(&mut wire).unwrap();
+    }
+    wire.extend_from_slice(&[23, 3, 3, 0, 4, 1, 2, 3, 4]);
+    let mut sock = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    sock.set_nodelay(true).unwrap();
+    sock.set_read_timeout(Some(Duration::from_secs(1))).unwrap();
+    let started = std::time::Instant::now();
+    sock.write_all(&wire).unwrap();
+    let mut got = Vec::new();
+    sock.read_to_end(&mut got)
+        .expect("the server closes within 1 s");
+    assert!(started.elapsed() < Duration::from_secs(1));
+    // The flight (ServerHello ... ServerHelloDone), then the alert.
+    assert!(got.len() > 7 && got[0] == 22, "{got:?}");
+    assert_eq!(got[got.len() - 7..], [21, 3, 3, 0, 2, 2, 10]);
+}
+
+/// With `serve`'s defaults (64 handshakes, 8 per address), 64 silent sockets from one
+/// address do not delay a login from another address.
+#[test]
+fn idle_sockets_from_one_address_do_not_delay_others() {
+    let tmp = TempDir::new("cli-slots");
+    let f = s(&tmp.path("v"));
+    add(&f, &[], "grace", "grace-pass");
+    let (_srv, port) = serve(&["--vfile", &f, "--echo"]);
+    let idle: Vec<TcpStream> = (0..64)
+        .map(|_| TcpStream::connect(("127.0.0.1", port)).unwrap())
+        .collect();
+    std::thread::sleep(Duration::from_millis(200));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let elapsed = rt.block_on(async {
+        let sock = tokio::net::TcpSocket::new_v4().unwrap();
+        sock.bind("127.0.0.2:0".parse().unwrap()).unwrap();
+        let started = std::time::Instant::now();
+        let tcp = sock
+            .connect(format!("127.0.0.1:{port}").parse().unwrap())
+            .await
+            .unwrap();
+        let connector = tls_srp::tokio::TlsConnector::from(std::sync::Arc::new(
+            tls_srp::ClientConfig::new("grace", "grace-pass"),
+        ));
+        let mut tls = connector.connect(None, tcp).await.expect("login");
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        tls.write_all(b"ping").await.unwrap();
+        let mut b = [0u8; 4];
+        tls.read_exact(&mut b).await.unwrap();
+        assert_eq!(&b, b"ping");
+        started.elapsed()
+    });
+    assert!(elapsed < Duration::from_secs(1), "{elapsed:?}");
+    drop(idle);
+}
