@@ -20,7 +20,8 @@
 //!   valid record's length is public once authenticated (its content is then moved into
 //!   place in time proportional to it). The pairs of failures are the leak tests.
 //! - Server handshake, unknown user (simulated) vs known user with a wrong password: the
-//!   server's ClientHello -> first flight, and the client's final flight -> failure.
+//!   server's ClientHello -> first flight, and the client's final flight -> failure; and
+//!   the first flight of a locked-out unknown user vs a locked-out known user (decoy).
 //! - Finished: the server's processing of a correct vs a wrong client Finished (a correct
 //!   one goes on to build the server's own Finished, so that pair is expected to differ: it
 //!   is printed for information, not as a leak test).
@@ -388,12 +389,62 @@ fn hello_user(c: usize) -> &'static str {
 }
 
 fn handshake_first_flight(samples: usize, rng: &mut Rng) {
-    let cfg = server_config(true);
+    let users = [hello_user(0), hello_user(1)];
+    first_flight_case(
+        server_config(true),
+        "server: ClientHello -> first flight",
+        ["unknown user", "known user, wrong password"],
+        users,
+        samples,
+        rng,
+    );
+    // The same class twice: what |t| the machine's noise alone gives for this case.
+    first_flight_case(
+        server_config(true),
+        "server: first flight, A/A control",
+        ["known user", "known user"],
+        [USER, USER],
+        samples,
+        rng,
+    );
+    // Both users locked out (with no delay, so that the flight is measured): the known
+    // user gets a decoy in its own group, the unknown one its simulated record.
+    let mut locked = (*server_config(true)).clone();
+    let limiter = Arc::new(RateLimiter::new(RateLimitConfig {
+        user_lockout_failures: 1,
+        base_delay: std::time::Duration::ZERO,
+        max_delay: std::time::Duration::ZERO,
+        ip_free_failures: u32::MAX,
+        ip_lockout_failures: u32::MAX,
+        ..RateLimitConfig::default()
+    }));
+    for user in [hello_user(0), hello_user(1)] {
+        limiter.record_failure(Some(user), None);
+    }
+    locked.rate_limiter = Some(limiter);
+    first_flight_case(
+        Arc::new(locked),
+        "server: ClientHello -> first flight, locked out",
+        ["unknown user, locked out", "known user, locked out"],
+        users,
+        samples,
+        rng,
+    );
+}
+
+fn first_flight_case(
+    cfg: Arc<ServerConfig>,
+    name: &str,
+    classes: [&str; 2],
+    users: [&str; 2],
+    samples: usize,
+    rng: &mut Rng,
+) {
     let s = measure(
         samples,
         rng,
         |c, _| {
-            let mut cl = client(hello_user(c), "a wrong password");
+            let mut cl = client(users[c], "a wrong password");
             let hello = take_tls(&mut cl);
             (
                 ServerConnection::new(cfg.clone(), None).expect("server"),
@@ -407,12 +458,7 @@ fn handshake_first_flight(samples: usize, rng: &mut Rng) {
             (srv, r.is_ok(), out)
         },
     );
-    print(
-        "server: ClientHello -> first flight",
-        ["unknown user", "known user, wrong password"],
-        &analyse(&s),
-        false,
-    );
+    print(name, classes, &analyse(&s), false);
 }
 
 /// A server that has sent its first flight and the client's final flight for it.

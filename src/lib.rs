@@ -33,6 +33,9 @@ mod tls12;
 pub mod tokio;
 mod vecbuf;
 
+#[cfg(test)]
+mod tests;
+
 pub use client::{ClientConfig, ClientConnection, ClientConnectionData, Resumption};
 pub use common_state::HandshakeKind;
 pub use conn::{ConnectionCommon, IoState, Reader, SideData, Writer};

@@ -303,17 +303,16 @@ fn check_version(ch: &ClientHelloPayload) -> Result<(), Error> {
     }
 }
 
-/// A record that no password opens, derived from the server's secret and the username:
-/// RFC 5054 2.5.1.3's simulated user for an unknown username, and the decoy for a
-/// locked-out one. It has the group and salt of `real` when there is a real record (a
-/// locked-out user sees nothing change), else the configured group and a derived salt, the
-/// same on every attempt (and across restarts when the secret is persisted). The verifier
-/// is a uniformly distributed value mod N.
+/// A record that no password opens, derived from the server's secret and the username, in
+/// `group`: RFC 5054 2.5.1.3's simulated user for an unknown username (the configured group,
+/// a derived salt, the same on every attempt and across restarts when the secret is
+/// persisted), and the decoy verifier for a locked-out one (who keeps the real group and
+/// salt). The verifier is a uniformly distributed value mod N.
 ///
 /// Every full handshake derives one, whoever the user is, so that known, unknown and
 /// locked-out users all cost the same work (benches/dudect.rs measured ~10 µs of difference
 /// when only unknown users paid for the derivation).
-fn decoy_record(config: &ServerConfig, username: &str, real: Option<&UserRecord>) -> UserRecord {
+fn decoy_record(config: &ServerConfig, username: &str, group: &'static SrpGroup) -> UserRecord {
     let secret = &config.simulation_secret[..];
     let salt_len = config.simulated_salt_len.clamp(1, 255);
     let mut salt = vec![0u8; salt_len];
@@ -326,7 +325,6 @@ fn decoy_record(config: &ServerConfig, username: &str, real: Option<&UserRecord>
             break;
         }
     }
-    let group = real.map_or(config.simulated_group, |r| r.group);
     let mut wide = zeroize::Zeroizing::new(vec![0u8; group.byte_len() + 16]);
     prf::prf(
         &mut wide,
@@ -337,10 +335,7 @@ fn decoy_record(config: &ServerConfig, username: &str, real: Option<&UserRecord>
     let verifier = srp::reduce_mod_n(group, &wide);
     UserRecord {
         group,
-        salt: match real {
-            Some(r) => r.salt.clone(),
-            None => salt,
-        },
+        salt,
         verifier,
     }
 }
@@ -369,12 +364,23 @@ impl AwaitUser {
             None => Decision::Allow,
         };
         cx.data.rate_limit = Some(decision);
-        let decoy =
-            core::hint::black_box(decoy_record(&self.config, &self.username, record.as_ref()));
+        // The same allocations and derivations on every path: a store lookup cloned the
+        // known user's record, so the unknown user's is cloned too.
+        let group = record
+            .as_ref()
+            .map_or(self.config.simulated_group, |r| r.group);
+        let decoy = core::hint::black_box(decoy_record(&self.config, &self.username, group));
         let (record, simulated) = match record {
             Some(r) if !decision.must_fail() => (r, false),
-            // A clone, as a store lookup of a known user makes one.
-            _ => (core::hint::black_box(decoy.clone()), true),
+            // Locked out: the real group and salt, a verifier that no password opens.
+            Some(r) => (
+                UserRecord {
+                    salt: r.salt,
+                    ..decoy
+                },
+                true,
+            ),
+            None => (core::hint::black_box(decoy.clone()), true),
         };
         if record.salt.is_empty() || record.salt.len() > 255 {
             return Err(Error::General(

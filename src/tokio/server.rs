@@ -325,7 +325,8 @@ where
 }
 
 /// A handshake stopped after the ClientHello, from [`LazyAcceptor`]: look the user up, then
-/// continue with [`Self::into_stream`].
+/// continue with [`Self::into_stream`]. It holds its handshake slot until then (or until it
+/// is dropped), and the handshake deadline keeps running during the lookup.
 #[derive(Debug)]
 pub struct StartHandshake<IO> {
     stream: Stream<IO, ServerConnection>,
