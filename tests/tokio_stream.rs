@@ -17,7 +17,8 @@ use tokio::net::{TcpListener, TcpStream};
 
 use tls_srp::tokio::{LazyAcceptor, TlsAcceptor, TlsConnector};
 use tls_srp::{
-    AlertDescription, ClientConfig, Error, InMemoryUserStore, ServerConfig, SrpGroup, UserRecord,
+    AlertDescription, ClientConfig, Decision, Error, InMemoryUserStore, RateLimitConfig,
+    RateLimiter, ServerConfig, SrpGroup, UserRecord,
 };
 
 const USER: &str = "alice";
@@ -333,6 +334,70 @@ async fn lazy_acceptor_supplies_user_asynchronously() {
         server.await.unwrap();
     })
     .await;
+}
+
+/// The rate limiter applies after an application's lookup too: its delay is waited out with
+/// a timer (the first flight never comes before it), and a locked-out user fails at the
+/// Finished like a wrong password, with `LockedOut` on the server side.
+#[tokio::test]
+async fn lazy_acceptor_applies_the_rate_limiter() {
+    let limiter = Arc::new(RateLimiter::new(RateLimitConfig {
+        user_free_failures: 0,
+        user_lockout_failures: 2,
+        base_delay: Duration::from_millis(200),
+        max_delay: Duration::from_millis(200),
+        ..RateLimitConfig::default()
+    }));
+    let mut cfg = ServerConfig::with_async_lookup().expect("server config");
+    cfg.rate_limiter = Some(limiter.clone());
+    let cfg = Arc::new(cfg);
+    let peer = Some(std::net::IpAddr::from([192, 0, 2, 9]));
+    for (attempt, decision) in [
+        Decision::Allow,
+        Decision::Delay(Duration::from_millis(200)),
+        Decision::Fail(Duration::from_millis(200)),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        assert_eq!(
+            limiter.check(Some(USER), peer),
+            decision,
+            "attempt {attempt}"
+        );
+        let password = if attempt < 2 { "wrong" } else { PASSWORD };
+        let (c_io, s_io) = duplex(4096);
+        let cfg = cfg.clone();
+        let server = tokio::spawn(async move {
+            let start = LazyAcceptor::new(cfg, s_io, peer)
+                .await
+                .expect("ClientHello");
+            let record = UserRecord::new(USER, PASSWORD.as_bytes(), group()).expect("record");
+            start.into_stream(Some(record)).await
+        });
+        let started = std::time::Instant::now();
+        let client = limit(connector(password).connect(Some(SNI), c_io)).await;
+        let elapsed = started.elapsed();
+        assert!(
+            elapsed >= decision.delay(),
+            "attempt {attempt}: {elapsed:?}"
+        );
+        assert_eq!(
+            client.err().as_ref().and_then(tls_error),
+            Some(&Error::AlertReceived(AlertDescription::BadRecordMac)),
+            "attempt {attempt}"
+        );
+        let server_err = limit(server)
+            .await
+            .unwrap()
+            .expect_err("the server fails it");
+        let want = if attempt < 2 {
+            Error::DecryptError
+        } else {
+            Error::LockedOut
+        };
+        assert_eq!(tls_error(&server_err), Some(&want), "attempt {attempt}");
+    }
 }
 
 #[tokio::test]
