@@ -379,10 +379,15 @@ fn client(user: &str, pw: &str) -> ClientConnection {
     ClientConnection::new(Arc::new(ClientConfig::new(user, pw)), Some("localhost")).expect("client")
 }
 
-/// Class 0: unknown user; class 1: known user, wrong password.
+/// Class 0: unknown user; class 1: known user, wrong password. The names have the same
+/// length: the username is the attacker's own input, and the work on it (hashing it into
+/// the lookup, the rate limiter's tables and the simulated record) depends on its length,
+/// which tells nothing about whether the user exists.
 fn hello_user(c: usize) -> &'static str {
+    const UNKNOWN: &str = "mabel";
+    const _: () = assert!(UNKNOWN.len() == USER.len());
     if c == 0 {
-        "mallory"
+        UNKNOWN
     } else {
         USER
     }
