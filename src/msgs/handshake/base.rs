@@ -1,7 +1,7 @@
-//! The fields both hellos start with (RFC 5246 7.4.1.2), and helpers for lists.
+//! Random and SessionID, the fields both hellos carry (RFC 5246 7.4.1.2).
 
 use crate::error::InvalidMessage;
-use crate::msgs::codec::{Bounds, Codec, Reader};
+use crate::msgs::codec::{struct_codec, Bounds, Codec, Opaque, Reader};
 
 /// RFC 5246 7.4.1.2: `opaque SessionID<0..32>;`
 const SESSION_ID: Bounds = Bounds::u8(0, 32, "SessionID");
@@ -32,17 +32,6 @@ impl SessionId {
     }
 }
 
-impl Codec<'_> for SessionId {
-    fn encode(&self, bytes: &mut Vec<u8>) {
-        SESSION_ID.encode_opaque(bytes, &self.0);
-    }
-    fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
-        SESSION_ID.read_opaque(r).map(Self)
-    }
-}
-
-/// Sorts a list of extension types and reports whether one repeats.
-pub(super) fn any_repeated(mut types: Vec<u16>) -> bool {
-    types.sort_unstable();
-    types.windows(2).any(|w| w.first() == w.get(1))
-}
+struct_codec!(SessionId {
+    0: Opaque(SESSION_ID)
+});

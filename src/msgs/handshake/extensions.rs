@@ -2,7 +2,7 @@
 //! extension lists (RFC 5054 2.8.1, RFC 6066, RFC 7301, RFC 7366, RFC 7627, RFC 5746, RFC 5077).
 
 use crate::error::InvalidMessage;
-use crate::msgs::codec::{Bounds, Codec, Reader};
+use crate::msgs::codec::{struct_codec, Bounds, Codec, Opaque, Reader};
 use crate::msgs::enums::{ExtensionType, ProtocolVersion};
 
 /// RFC 5246 7.4.1.4: `opaque extension_data<0..2^16-1>;`
@@ -26,14 +26,9 @@ const SUPPORTED_VERSIONS: Bounds = Bounds::u8(2, 254, "supported_versions").unit
 /// An ALPN protocol name: RFC 7301 3.1 `opaque ProtocolName<1..2^8-1>;`
 struct ProtocolName(Vec<u8>);
 
-impl Codec<'_> for ProtocolName {
-    fn encode(&self, bytes: &mut Vec<u8>) {
-        PROTOCOL_NAME.encode_opaque(bytes, &self.0);
-    }
-    fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
-        PROTOCOL_NAME.read_opaque(r).map(Self)
-    }
-}
+struct_codec!(ProtocolName {
+    0: Opaque(PROTOCOL_NAME)
+});
 
 fn read_alpn_list(r: &mut Reader<'_>) -> Result<Vec<Vec<u8>>, InvalidMessage> {
     let names: Vec<ProtocolName> = PROTOCOL_NAME_LIST.read_list(r)?;
@@ -55,7 +50,7 @@ fn read_server_name_list(r: &mut Reader<'_>) -> Result<Vec<Vec<u8>>, InvalidMess
     let mut names = Vec::new();
     while list.any_left() {
         // RFC 6066 3: `NameType name_type;`
-        let name_type = u8::read(&mut list).map_err(|_| InvalidMessage::MissingData("NameType"))?;
+        let name_type = u8::read_named(&mut list, "NameType")?;
         let name = HOST_NAME.read_opaque(&mut list)?;
         if name_type == NAME_TYPE_HOST_NAME {
             names.push(name);
@@ -64,15 +59,33 @@ fn read_server_name_list(r: &mut Reader<'_>) -> Result<Vec<Vec<u8>>, InvalidMess
     Ok(names)
 }
 
-/// Reads the two-byte extension type and the extension_data that follows it.
-fn read_extension_header<'a>(
+/// The extension's name in its RFC, for errors (`"extension"` for the ones kept as
+/// `Unknown`, whose bodies are taken whole and so never cause one).
+fn extension_name(typ: ExtensionType) -> &'static str {
+    match typ {
+        ExtensionType::Srp => "srp",
+        ExtensionType::ServerName => "server_name",
+        ExtensionType::Alpn => "application_layer_protocol_negotiation",
+        ExtensionType::ExtendedMasterSecret => "extended_master_secret",
+        ExtensionType::EncryptThenMac => "encrypt_then_mac",
+        ExtensionType::RenegotiationInfo => "renegotiation_info",
+        ExtensionType::SessionTicket => "session_ticket",
+        ExtensionType::SupportedVersions => "supported_versions",
+        _ => "extension",
+    }
+}
+
+/// Reads one extension: the two-byte type, then the extension_data, which `body` decodes
+/// and must use up (leftovers are `TrailingData` with the extension's name).
+fn read_extension<'a, E>(
     r: &mut Reader<'a>,
-) -> Result<(ExtensionType, Reader<'a>), InvalidMessage> {
+    body: impl FnOnce(ExtensionType, &mut Reader<'a>) -> Result<E, InvalidMessage>,
+) -> Result<E, InvalidMessage> {
     // RFC 5246 7.4.1.4: `ExtensionType extension_type;`
-    let typ = ExtensionType::read(r).map_err(|_| InvalidMessage::MissingData("extension_type"))?;
+    let typ = ExtensionType::read_named(r, "extension_type")?;
     // RFC 5246 7.4.1.4: `opaque extension_data<0..2^16-1>;`
-    let data = EXTENSION_DATA.read_sub(r)?;
-    Ok((typ, data))
+    let mut data = EXTENSION_DATA.read_sub(r)?;
+    data.read_all(extension_name(typ), |d| body(typ, d))
 }
 
 fn encode_extension(bytes: &mut Vec<u8>, typ: ExtensionType, body: impl FnOnce(&mut Vec<u8>)) {
@@ -148,52 +161,38 @@ impl Codec<'_> for ClientExtension {
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
-        let (typ, mut data) = read_extension_header(r)?;
-        let whole = data.peek_rest();
-        let d = &mut data;
-        let (ext, name) = match typ {
-            ExtensionType::Srp => (Self::SrpUsername(SRP_I.read_opaque(d)?), "srp"),
-            ExtensionType::ServerName => match read_server_name_list(d)? {
-                // Only name types we do not know: keep the bytes, so that the extension
-                // re-encodes as received (an empty `ServerName` list could not be encoded).
-                names if names.is_empty() => (
-                    Self::Unknown {
-                        typ,
-                        payload: whole.to_vec(),
-                    },
-                    "server_name",
-                ),
-                names => (Self::ServerName(names), "server_name"),
-            },
-            ExtensionType::Alpn => (
-                Self::Alpn(read_alpn_list(d)?),
-                "application_layer_protocol_negotiation",
-            ),
-            ExtensionType::ExtendedMasterSecret => {
-                (Self::ExtendedMasterSecret, "extended_master_secret")
-            }
-            ExtensionType::EncryptThenMac => (Self::EncryptThenMac, "encrypt_then_mac"),
-            ExtensionType::RenegotiationInfo => (
-                Self::RenegotiationInfo(RENEGOTIATED_CONNECTION.read_opaque(d)?),
-                "renegotiation_info",
-            ),
-            ExtensionType::SessionTicket => {
-                (Self::SessionTicket(d.rest().to_vec()), "session_ticket")
-            }
-            ExtensionType::SupportedVersions => (
-                Self::SupportedVersions(SUPPORTED_VERSIONS.read_list(d)?),
-                "supported_versions",
-            ),
-            typ => (
-                Self::Unknown {
+        read_extension(r, |typ, d| {
+            Ok(match typ {
+                ExtensionType::Srp => Self::SrpUsername(SRP_I.read_opaque(d)?),
+                ExtensionType::ServerName => {
+                    let whole = d.peek_rest();
+                    match read_server_name_list(d)? {
+                        // Only name types we do not know: keep the bytes, so that the
+                        // extension re-encodes as received (an empty `ServerName` list
+                        // could not be encoded).
+                        names if names.is_empty() => Self::Unknown {
+                            typ,
+                            payload: whole.to_vec(),
+                        },
+                        names => Self::ServerName(names),
+                    }
+                }
+                ExtensionType::Alpn => Self::Alpn(read_alpn_list(d)?),
+                ExtensionType::ExtendedMasterSecret => Self::ExtendedMasterSecret,
+                ExtensionType::EncryptThenMac => Self::EncryptThenMac,
+                ExtensionType::RenegotiationInfo => {
+                    Self::RenegotiationInfo(RENEGOTIATED_CONNECTION.read_opaque(d)?)
+                }
+                ExtensionType::SessionTicket => Self::SessionTicket(d.rest().to_vec()),
+                ExtensionType::SupportedVersions => {
+                    Self::SupportedVersions(SUPPORTED_VERSIONS.read_list(d)?)
+                }
+                typ => Self::Unknown {
                     typ,
                     payload: d.rest().to_vec(),
                 },
-                "extension",
-            ),
-        };
-        data.expect_empty(name)?;
-        Ok(ext)
+            })
+        })
     }
 }
 
@@ -250,39 +249,30 @@ impl Codec<'_> for ServerExtension {
     }
 
     fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
-        let (typ, mut data) = read_extension_header(r)?;
-        let d = &mut data;
-        let (ext, name) = match typ {
-            ExtensionType::ExtendedMasterSecret => {
-                (Self::ExtendedMasterSecretAck, "extended_master_secret")
-            }
-            ExtensionType::EncryptThenMac => (Self::EncryptThenMacAck, "encrypt_then_mac"),
-            ExtensionType::ServerName => (Self::ServerNameAck, "server_name"),
-            ExtensionType::SessionTicket => (Self::SessionTicketAck, "session_ticket"),
-            ExtensionType::RenegotiationInfo => (
-                Self::RenegotiationInfo(RENEGOTIATED_CONNECTION.read_opaque(d)?),
-                "renegotiation_info",
-            ),
-            ExtensionType::Alpn => {
-                // RFC 7301 3.1: the server's "ProtocolNameList" MUST contain exactly one name.
-                let mut names = read_alpn_list(d)?.into_iter();
-                match (names.next(), names.next()) {
-                    (Some(one), None) => {
-                        (Self::Alpn(one), "application_layer_protocol_negotiation")
-                    }
-                    _ => return Err(InvalidMessage::InvalidLength("protocol_name_list")),
+        read_extension(r, |typ, d| {
+            Ok(match typ {
+                ExtensionType::ExtendedMasterSecret => Self::ExtendedMasterSecretAck,
+                ExtensionType::EncryptThenMac => Self::EncryptThenMacAck,
+                ExtensionType::ServerName => Self::ServerNameAck,
+                ExtensionType::SessionTicket => Self::SessionTicketAck,
+                ExtensionType::RenegotiationInfo => {
+                    Self::RenegotiationInfo(RENEGOTIATED_CONNECTION.read_opaque(d)?)
                 }
-            }
-            typ => (
-                Self::Unknown {
+                ExtensionType::Alpn => {
+                    // RFC 7301 3.1: the server's "ProtocolNameList" MUST contain exactly
+                    // one name.
+                    let mut names = read_alpn_list(d)?.into_iter();
+                    match (names.next(), names.next()) {
+                        (Some(one), None) => Self::Alpn(one),
+                        _ => return Err(InvalidMessage::InvalidLength("protocol_name_list")),
+                    }
+                }
+                typ => Self::Unknown {
                     typ,
                     payload: d.rest().to_vec(),
                 },
-                "extension",
-            ),
-        };
-        data.expect_empty(name)?;
-        Ok(ext)
+            })
+        })
     }
 }
 
@@ -292,22 +282,38 @@ mod tests {
     use crate::msgs::handshake::testing::*;
     use crate::msgs::handshake::ClientHelloPayload;
 
-    #[test]
-    fn every_client_extension_round_trips_and_truncates() {
-        for ext in sample_client_hello().extensions {
+    /// Each extension, given as `(type, extension_data, error)`, fails to decode as `E`
+    /// with that error.
+    fn assert_extension_errors<E>(cases: &[(u16, &[u8], InvalidMessage)])
+    where
+        E: for<'a> Codec<'a> + core::fmt::Debug + PartialEq,
+    {
+        for (typ, data, err) in cases {
+            let enc = ext_bytes(*typ, data);
+            assert_eq!(E::read_bytes(&enc), Err(*err), "type {typ} data {data:?}");
+        }
+    }
+
+    /// Each extension re-encodes to the bytes it was read from, and every truncation fails.
+    fn assert_each_round_trips_and_truncates<E>(exts: Vec<E>)
+    where
+        E: for<'a> Codec<'a> + core::fmt::Debug + PartialEq,
+    {
+        for ext in exts {
             let enc = ext.get_encoding();
-            assert_eq!(assert_round_trip::<ClientExtension>(&enc), ext);
-            assert_truncations_fail::<ClientExtension>(&enc);
+            assert_eq!(assert_round_trip::<E>(&enc), ext);
+            assert_truncations_fail::<E>(&enc);
         }
     }
 
     #[test]
+    fn every_client_extension_round_trips_and_truncates() {
+        assert_each_round_trips_and_truncates(sample_client_hello().extensions);
+    }
+
+    #[test]
     fn every_server_extension_round_trips_and_truncates() {
-        for ext in sample_server_hello().extensions {
-            let enc = ext.get_encoding();
-            assert_eq!(assert_round_trip::<ServerExtension>(&enc), ext);
-            assert_truncations_fail::<ServerExtension>(&enc);
-        }
+        assert_each_round_trips_and_truncates(sample_server_hello().extensions);
     }
 
     #[test]
@@ -345,14 +351,7 @@ mod tests {
             (43, &[3, 3, 3, 3], InvalidLength("supported_versions")),
             (43, &[255, 3, 3], InvalidLength("supported_versions")),
         ];
-        for (typ, data, err) in cases {
-            let enc = ext_bytes(*typ, data);
-            assert_eq!(
-                ClientExtension::read_bytes(&enc),
-                Err(*err),
-                "type {typ} data {data:?}"
-            );
-        }
+        assert_extension_errors::<ClientExtension>(cases);
         // The largest username the range allows.
         let long = ClientExtension::SrpUsername(vec![b'u'; 255]);
         assert_round_trip::<ClientExtension>(&long.get_encoding());
@@ -412,13 +411,6 @@ mod tests {
             (16, &[0, 0], InvalidLength("protocol_name_list")),
             (16, &[0, 2, 0, 0], InvalidLength("ProtocolName")),
         ];
-        for (typ, data, err) in cases {
-            let enc = ext_bytes(*typ, data);
-            assert_eq!(
-                ServerExtension::read_bytes(&enc),
-                Err(*err),
-                "type {typ} data {data:?}"
-            );
-        }
+        assert_extension_errors::<ServerExtension>(cases);
     }
 }

@@ -1,10 +1,10 @@
 //! ClientHello and ServerHello (RFC 5246 7.4.1.2, 7.4.1.3), with lookups in their
 //! extension lists.
 
-use super::base::{any_repeated, Random, SessionId};
+use super::base::{Random, SessionId};
 use super::extensions::{ClientExtension, ServerExtension};
 use crate::error::InvalidMessage;
-use crate::msgs::codec::{Bounds, Codec, Reader};
+use crate::msgs::codec::{struct_codec, Bounds, Codec, Field, Fixed, List, OwnCodec, Reader};
 use crate::msgs::enums::{CipherSuite, Compression, ExtensionType, ProtocolVersion};
 
 /// RFC 5246 7.4.1.2: `CipherSuite cipher_suites<2..2^16-2>;`
@@ -14,19 +14,27 @@ const COMPRESSION_METHODS: Bounds = Bounds::u8(1, 0xff, "compression_methods");
 /// RFC 5246 7.4.1.2: `Extension extensions<0..2^16-1>;`
 const EXTENSIONS: Bounds = Bounds::u16(0, 0xffff, "extensions");
 
-/// Reads the optional extensions block at the end of a hello: absent means empty.
-fn read_hello_extensions<'a, T: Codec<'a>>(r: &mut Reader<'a>) -> Result<Vec<T>, InvalidMessage> {
-    if r.any_left() {
-        EXTENSIONS.read_list(r)
-    } else {
-        Ok(Vec::new())
-    }
-}
+/// The extensions block that ends a hello (the string names the hello in errors). RFC 5246
+/// 7.4.1.2: "the presence of extensions can be detected by determining whether there are
+/// bytes following the compression_methods": an absent block reads as an empty list, and
+/// an empty list is written as no block. Nothing may follow it: leftovers are
+/// `TrailingData` with the hello's name.
+struct HelloExtensions(&'static str);
 
-/// Writes the extensions block, or nothing for an empty list.
-fn encode_hello_extensions<'a, T: Codec<'a>>(bytes: &mut Vec<u8>, exts: &[T]) {
-    if !exts.is_empty() {
-        EXTENSIONS.encode_list(bytes, exts);
+impl<E: for<'a> Codec<'a>> Field<Vec<E>> for HelloExtensions {
+    fn encode_field(&self, exts: &Vec<E>, bytes: &mut Vec<u8>) {
+        if !exts.is_empty() {
+            EXTENSIONS.encode_list(bytes, exts);
+        }
+    }
+    fn read_field(&self, r: &mut Reader<'_>) -> Result<Vec<E>, InvalidMessage> {
+        r.read_all(self.0, |r| {
+            if r.any_left() {
+                EXTENSIONS.read_list(r)
+            } else {
+                Ok(Vec::new())
+            }
+        })
     }
 }
 
@@ -48,103 +56,15 @@ pub struct ClientHelloPayload {
     pub extensions: Vec<ClientExtension>,
 }
 
-impl Codec<'_> for ClientHelloPayload {
-    fn encode(&self, bytes: &mut Vec<u8>) {
-        self.client_version.encode(bytes);
-        self.random.encode(bytes);
-        self.session_id.encode(bytes);
-        CIPHER_SUITES.encode_list(bytes, &self.cipher_suites);
-        COMPRESSION_METHODS.encode_list(bytes, &self.compression_methods);
-        encode_hello_extensions(bytes, &self.extensions);
-    }
-
-    /// Reads a ClientHello body; the extensions block runs to the end of `r`.
-    fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
-        let client_version =
-            ProtocolVersion::read(r).map_err(|_| InvalidMessage::MissingData("client_version"))?;
-        let random = Random::read(r)?;
-        let session_id = SessionId::read(r)?;
-        let cipher_suites = CIPHER_SUITES.read_list(r)?;
-        let compression_methods = COMPRESSION_METHODS.read_list(r)?;
-        let extensions = read_hello_extensions(r)?;
-        r.expect_empty("ClientHello")?;
-        Ok(Self {
-            client_version,
-            random,
-            session_id,
-            cipher_suites,
-            compression_methods,
-            extensions,
-        })
-    }
-}
-
-impl ClientHelloPayload {
-    /// True if two extensions share a type.
-    pub fn has_duplicate_extension(&self) -> bool {
-        any_repeated(self.extensions.iter().map(|e| e.ext_type().get()).collect())
-    }
-    /// The first extension of this type.
-    pub fn find_extension(&self, typ: ExtensionType) -> Option<&ClientExtension> {
-        self.extensions.iter().find(|e| e.ext_type() == typ)
-    }
-    /// The SRP username bytes, if the SRP extension is present.
-    pub fn srp_username(&self) -> Option<&[u8]> {
-        match self.find_extension(ExtensionType::Srp)? {
-            ClientExtension::SrpUsername(user) => Some(user),
-            _ => None,
-        }
-    }
-    /// The first host_name of server_name, if present.
-    pub fn sni_hostname(&self) -> Option<&[u8]> {
-        match self.find_extension(ExtensionType::ServerName)? {
-            ClientExtension::ServerName(names) => names.first().map(Vec::as_slice),
-            _ => None,
-        }
-    }
-    /// The ALPN list, if present.
-    pub fn alpn_protocols(&self) -> Option<&[Vec<u8>]> {
-        match self.find_extension(ExtensionType::Alpn)? {
-            ClientExtension::Alpn(names) => Some(names),
-            _ => None,
-        }
-    }
-    /// The renegotiation_info content, if present.
-    pub fn renegotiation_info(&self) -> Option<&[u8]> {
-        match self.find_extension(ExtensionType::RenegotiationInfo)? {
-            ClientExtension::RenegotiationInfo(v) => Some(v),
-            _ => None,
-        }
-    }
-    /// Whether extended_master_secret is present.
-    pub fn ems_offered(&self) -> bool {
-        self.find_extension(ExtensionType::ExtendedMasterSecret)
-            .is_some()
-    }
-    /// Whether encrypt_then_mac is present.
-    pub fn etm_offered(&self) -> bool {
-        self.find_extension(ExtensionType::EncryptThenMac).is_some()
-    }
-    /// The session ticket, if the session_ticket extension is present (empty: the client
-    /// supports tickets but has none to offer).
-    pub fn session_ticket(&self) -> Option<&[u8]> {
-        match self.find_extension(ExtensionType::SessionTicket)? {
-            ClientExtension::SessionTicket(t) => Some(t),
-            _ => None,
-        }
-    }
-    /// The supported_versions list, if present.
-    pub fn supported_versions(&self) -> Option<&[ProtocolVersion]> {
-        match self.find_extension(ExtensionType::SupportedVersions)? {
-            ClientExtension::SupportedVersions(v) => Some(v),
-            _ => None,
-        }
-    }
-    /// Whether a cipher suite is in the offered list.
-    pub fn offers_suite(&self, suite: CipherSuite) -> bool {
-        self.cipher_suites.contains(&suite)
-    }
-}
+// A ClientHello body; the extensions block runs to the end of the reader.
+struct_codec!(ClientHelloPayload {
+    client_version: Fixed("client_version"),
+    random: OwnCodec,
+    session_id: OwnCodec,
+    cipher_suites: List(CIPHER_SUITES),
+    compression_methods: List(COMPRESSION_METHODS),
+    extensions: HelloExtensions("ClientHello"),
+});
 
 /// RFC 5246 7.4.1.3 ServerHello.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -163,76 +83,105 @@ pub struct ServerHelloPayload {
     pub extensions: Vec<ServerExtension>,
 }
 
-impl Codec<'_> for ServerHelloPayload {
-    fn encode(&self, bytes: &mut Vec<u8>) {
-        self.server_version.encode(bytes);
-        self.random.encode(bytes);
-        self.session_id.encode(bytes);
-        self.cipher_suite.encode(bytes);
-        self.compression_method.encode(bytes);
-        encode_hello_extensions(bytes, &self.extensions);
-    }
+// A ServerHello body; the extensions block (optional) runs to the end of the reader.
+struct_codec!(ServerHelloPayload {
+    server_version: Fixed("server_version"),
+    random: OwnCodec,
+    session_id: OwnCodec,
+    cipher_suite: Fixed("cipher_suite"),
+    compression_method: Fixed("compression_method"),
+    extensions: HelloExtensions("ServerHello"),
+});
 
-    /// Reads a ServerHello body; the extensions block (optional) runs to the end of `r`.
-    fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
-        let server_version =
-            ProtocolVersion::read(r).map_err(|_| InvalidMessage::MissingData("server_version"))?;
-        let random = Random::read(r)?;
-        let session_id = SessionId::read(r)?;
-        let cipher_suite =
-            CipherSuite::read(r).map_err(|_| InvalidMessage::MissingData("cipher_suite"))?;
-        let compression_method =
-            Compression::read(r).map_err(|_| InvalidMessage::MissingData("compression_method"))?;
-        let extensions = read_hello_extensions(r)?;
-        r.expect_empty("ServerHello")?;
-        Ok(Self {
-            server_version,
-            random,
-            session_id,
-            cipher_suite,
-            compression_method,
-            extensions,
-        })
-    }
+/// Sorts a list of extension types and reports whether one repeats.
+fn any_repeated(mut types: Vec<u16>) -> bool {
+    types.sort_unstable();
+    types.windows(2).any(|w| w.first() == w.get(1))
 }
 
-impl ServerHelloPayload {
-    /// True if two extensions share a type.
-    pub fn has_duplicate_extension(&self) -> bool {
-        any_repeated(self.extensions.iter().map(|e| e.ext_type().get()).collect())
-    }
-    /// The first extension of this type.
-    pub fn find_extension(&self, typ: ExtensionType) -> Option<&ServerExtension> {
-        self.extensions.iter().find(|e| e.ext_type() == typ)
-    }
+/// The lookups both hellos offer on their extension lists: `has_duplicate_extension` and
+/// `find_extension`, then one accessor per line:
+/// - `name(Type => Variant(body)) -> T = expr;` gives, for the first extension of type
+///   `Type`, `expr` when it decoded as `Variant`, and `None` when it is absent or was kept
+///   as `Unknown`;
+/// - `name(Type);` gives whether an extension of type `Type` is present.
+macro_rules! extension_lookups {
+    ($hello:ident: $ext:ident { $($accessors:tt)* }) => {
+        impl $hello {
+            /// True if two extensions share a type.
+            pub fn has_duplicate_extension(&self) -> bool {
+                any_repeated(self.extensions.iter().map(|e| e.ext_type().get()).collect())
+            }
+            /// The first extension of this type.
+            pub fn find_extension(&self, typ: ExtensionType) -> Option<&$ext> {
+                self.extensions.iter().find(|e| e.ext_type() == typ)
+            }
+            extension_lookups!(@accessors $ext $($accessors)*);
+        }
+    };
+    (@accessors $ext:ident) => {};
+    (@accessors $ext:ident $(#[$doc:meta])* $name:ident($typ:ident); $($rest:tt)*) => {
+        $(#[$doc])*
+        pub fn $name(&self) -> bool {
+            self.find_extension(ExtensionType::$typ).is_some()
+        }
+        extension_lookups!(@accessors $ext $($rest)*);
+    };
+    (
+        @accessors $ext:ident $(#[$doc:meta])*
+        $name:ident($typ:ident => $variant:ident($body:ident)) -> $ret:ty = $get:expr;
+        $($rest:tt)*
+    ) => {
+        $(#[$doc])*
+        pub fn $name(&self) -> Option<$ret> {
+            match self.find_extension(ExtensionType::$typ)? {
+                $ext::$variant($body) => $get,
+                _ => None,
+            }
+        }
+        extension_lookups!(@accessors $ext $($rest)*);
+    };
+}
+
+extension_lookups!(ClientHelloPayload: ClientExtension {
+    /// The SRP username bytes, if the SRP extension is present.
+    srp_username(Srp => SrpUsername(user)) -> &[u8] = Some(user);
+    /// The first host_name of server_name, if present.
+    sni_hostname(ServerName => ServerName(names)) -> &[u8] = names.first().map(Vec::as_slice);
+    /// The ALPN list, if present.
+    alpn_protocols(Alpn => Alpn(names)) -> &[Vec<u8>] = Some(names);
     /// The renegotiation_info content, if present.
-    pub fn renegotiation_info(&self) -> Option<&[u8]> {
-        match self.find_extension(ExtensionType::RenegotiationInfo)? {
-            ServerExtension::RenegotiationInfo(v) => Some(v),
-            _ => None,
-        }
-    }
-    /// The protocol the server selected with ALPN, if any.
-    pub fn alpn_protocol(&self) -> Option<&[u8]> {
-        match self.find_extension(ExtensionType::Alpn)? {
-            ServerExtension::Alpn(name) => Some(name),
-            _ => None,
-        }
-    }
-    /// Whether extended_master_secret was acknowledged.
-    pub fn ems_acked(&self) -> bool {
-        self.find_extension(ExtensionType::ExtendedMasterSecret)
-            .is_some()
-    }
-    /// Whether encrypt_then_mac was acknowledged.
-    pub fn etm_acked(&self) -> bool {
-        self.find_extension(ExtensionType::EncryptThenMac).is_some()
-    }
-    /// Whether the server will send a NewSessionTicket.
-    pub fn session_ticket_acked(&self) -> bool {
-        self.find_extension(ExtensionType::SessionTicket).is_some()
+    renegotiation_info(RenegotiationInfo => RenegotiationInfo(v)) -> &[u8] = Some(v);
+    /// Whether extended_master_secret is present.
+    ems_offered(ExtendedMasterSecret);
+    /// Whether encrypt_then_mac is present.
+    etm_offered(EncryptThenMac);
+    /// The session ticket, if the session_ticket extension is present (empty: the client
+    /// supports tickets but has none to offer).
+    session_ticket(SessionTicket => SessionTicket(t)) -> &[u8] = Some(t);
+    /// The supported_versions list, if present.
+    supported_versions(SupportedVersions => SupportedVersions(v)) -> &[ProtocolVersion] = Some(v);
+});
+
+impl ClientHelloPayload {
+    /// Whether a cipher suite is in the offered list.
+    pub fn offers_suite(&self, suite: CipherSuite) -> bool {
+        self.cipher_suites.contains(&suite)
     }
 }
+
+extension_lookups!(ServerHelloPayload: ServerExtension {
+    /// The renegotiation_info content, if present.
+    renegotiation_info(RenegotiationInfo => RenegotiationInfo(v)) -> &[u8] = Some(v);
+    /// The protocol the server selected with ALPN, if any.
+    alpn_protocol(Alpn => Alpn(name)) -> &[u8] = Some(name);
+    /// Whether extended_master_secret was acknowledged.
+    ems_acked(ExtendedMasterSecret);
+    /// Whether encrypt_then_mac was acknowledged.
+    etm_acked(EncryptThenMac);
+    /// Whether the server will send a NewSessionTicket.
+    session_ticket_acked(SessionTicket);
+});
 
 #[cfg(test)]
 mod tests {

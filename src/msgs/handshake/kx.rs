@@ -1,7 +1,6 @@
 //! The SRP key exchange bodies (RFC 5054 2.8.2, 2.8.3), decoded once the suite is known.
 
-use crate::error::InvalidMessage;
-use crate::msgs::codec::{Bounds, Codec, Reader};
+use crate::msgs::codec::{struct_codec, Bounds, Opaque};
 
 /// RFC 5054 2.8.2: `opaque srp_N<1..2^16-1>;`
 const SRP_N: Bounds = Bounds::u16(1, 0xffff, "srp_N");
@@ -17,7 +16,8 @@ const SRP_A: Bounds = Bounds::u16(1, 0xffff, "srp_A");
 /// RFC 5054 2.8.2: the SRP ServerKeyExchange body (suite C01D/C020: no signature).
 /// Values are kept exactly as sent (peers send them without left padding).
 ///
-/// [`Codec::read`] stops after `srp_B`; decode a whole body with [`Codec::read_bytes`],
+/// [`Codec::read`](crate::msgs::codec::Codec::read) stops after `srp_B`; decode a whole
+/// body with [`Codec::read_bytes`](crate::msgs::codec::Codec::read_bytes),
 /// which rejects trailing bytes (a signature is an error for the unsigned suites).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SrpServerKeyExchange {
@@ -31,22 +31,12 @@ pub struct SrpServerKeyExchange {
     pub b: Vec<u8>,
 }
 
-impl Codec<'_> for SrpServerKeyExchange {
-    fn encode(&self, bytes: &mut Vec<u8>) {
-        SRP_N.encode_opaque(bytes, &self.n);
-        SRP_G.encode_opaque(bytes, &self.g);
-        SRP_S.encode_opaque(bytes, &self.s);
-        SRP_B.encode_opaque(bytes, &self.b);
-    }
-    fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
-        Ok(Self {
-            n: SRP_N.read_opaque(r)?,
-            g: SRP_G.read_opaque(r)?,
-            s: SRP_S.read_opaque(r)?,
-            b: SRP_B.read_opaque(r)?,
-        })
-    }
-}
+struct_codec!(SrpServerKeyExchange {
+    n: Opaque(SRP_N),
+    g: Opaque(SRP_G),
+    s: Opaque(SRP_S),
+    b: Opaque(SRP_B),
+});
 
 /// RFC 5054 2.8.3: `opaque srp_A<1..2^16-1>;`
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -55,18 +45,13 @@ pub struct SrpClientKeyExchange {
     pub a: Vec<u8>,
 }
 
-impl Codec<'_> for SrpClientKeyExchange {
-    fn encode(&self, bytes: &mut Vec<u8>) {
-        SRP_A.encode_opaque(bytes, &self.a);
-    }
-    fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
-        SRP_A.read_opaque(r).map(|a| Self { a })
-    }
-}
+struct_codec!(SrpClientKeyExchange { a: Opaque(SRP_A) });
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::InvalidMessage;
+    use crate::msgs::codec::Codec;
     use crate::msgs::handshake::testing::*;
 
     #[test]

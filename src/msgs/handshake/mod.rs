@@ -168,10 +168,9 @@ impl Codec<'_> for HandshakeMessagePayload {
     /// consumed exactly.
     fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
         // RFC 5246 7.4: `HandshakeType msg_type;`
-        let typ = HandshakeType::read(r).map_err(|_| InvalidMessage::MissingData("msg_type"))?;
+        let typ = HandshakeType::read_named(r, "msg_type")?;
         // RFC 5246 7.4: `uint24 length;`
-        let len =
-            usize::from(U24::read(r).map_err(|_| InvalidMessage::MissingData("Handshake.length"))?);
+        let len = usize::from(U24::read_named(r, "Handshake.length")?);
         if len > MAX_HANDSHAKE_SIZE {
             return Err(InvalidMessage::HandshakeMessageTooLarge);
         }

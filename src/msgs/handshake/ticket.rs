@@ -1,7 +1,6 @@
 //! NewSessionTicket (RFC 5077 3.3).
 
-use crate::error::InvalidMessage;
-use crate::msgs::codec::{Bounds, Codec, Reader};
+use crate::msgs::codec::{struct_codec, Bounds, Fixed, Opaque};
 
 /// RFC 5077 3.3: `opaque ticket<0..2^16-1>;`
 const TICKET: Bounds = Bounds::u16(0, 0xffff, "ticket");
@@ -15,25 +14,15 @@ pub struct NewSessionTicketPayload {
     pub ticket: Vec<u8>,
 }
 
-impl Codec<'_> for NewSessionTicketPayload {
-    fn encode(&self, bytes: &mut Vec<u8>) {
-        self.lifetime_hint.encode(bytes);
-        TICKET.encode_opaque(bytes, &self.ticket);
-    }
-    fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
-        let lifetime_hint =
-            u32::read(r).map_err(|_| InvalidMessage::MissingData("ticket_lifetime_hint"))?;
-        let ticket = TICKET.read_opaque(r)?;
-        Ok(Self {
-            lifetime_hint,
-            ticket,
-        })
-    }
-}
+struct_codec!(NewSessionTicketPayload {
+    lifetime_hint: Fixed("ticket_lifetime_hint"),
+    ticket: Opaque(TICKET),
+});
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::msgs::codec::Codec;
     use crate::msgs::handshake::testing::*;
     use crate::msgs::handshake::{HandshakeMessagePayload, HandshakePayload};
 
