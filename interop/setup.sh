@@ -8,9 +8,9 @@
 #
 # Output (target/interop/):
 #   srp_cb_arg_fix.so      LD_PRELOAD shim for `openssl s_client -srpuser` / `s_server -srpvfile`
-#   ossl_srp_server        libssl SRP server (see interop/peers/ossl_srp_server.c)
-#   ossl_srp_client        libssl SRP client (see interop/peers/ossl_srp_client.c)
-#   ossl_handshake_bench   in-memory handshake benchmark (see interop/bench/)
+#   ossl_srp_server        libssl SRP server (see interop/openssl/peers/ossl_srp_server.c)
+#   ossl_srp_client        libssl SRP client (see interop/openssl/peers/ossl_srp_client.c)
+#   ossl_handshake_bench   in-memory handshake benchmark (see interop/openssl/bench/)
 #   venv/                  Python venv with tlslite-ng 0.8.2 (see interop/tlslite/)
 set -eu
 
@@ -73,14 +73,14 @@ build() {
 }
 
 cd "$ROOT"
-build srp_cb_arg_fix.so "interop/shim/srp_cb_arg_fix.c" \
-    $CFLAGS -shared -fPIC interop/shim/srp_cb_arg_fix.c -ldl
-build ossl_srp_server "interop/peers/ossl_srp_server.c interop/peers/peer_common.h" \
-    $CFLAGS $SSLFLAGS interop/peers/ossl_srp_server.c -lssl -lcrypto
-build ossl_srp_client "interop/peers/ossl_srp_client.c interop/peers/peer_common.h" \
-    $CFLAGS $SSLFLAGS interop/peers/ossl_srp_client.c -lssl -lcrypto
-build ossl_handshake_bench "interop/bench/ossl_handshake_bench.c" \
-    $CFLAGS $SSLFLAGS interop/bench/ossl_handshake_bench.c -lssl -lcrypto
+build srp_cb_arg_fix.so "interop/openssl/shim/srp_cb_arg_fix.c" \
+    $CFLAGS -shared -fPIC interop/openssl/shim/srp_cb_arg_fix.c -ldl
+build ossl_srp_server "interop/openssl/peers/ossl_srp_server.c interop/openssl/peers/peer_common.h" \
+    $CFLAGS $SSLFLAGS interop/openssl/peers/ossl_srp_server.c -lssl -lcrypto
+build ossl_srp_client "interop/openssl/peers/ossl_srp_client.c interop/openssl/peers/peer_common.h" \
+    $CFLAGS $SSLFLAGS interop/openssl/peers/ossl_srp_client.c -lssl -lcrypto
+build ossl_handshake_bench "interop/openssl/bench/ossl_handshake_bench.c" \
+    $CFLAGS $SSLFLAGS interop/openssl/bench/ossl_handshake_bench.c -lssl -lcrypto
 
 # tlslite-ng 0.8.2 (pure Python) in a venv for the tlslite interop peers
 # (interop/tlslite/); created or repaired only when the import check fails.

@@ -11,7 +11,7 @@ Prints `PORT <n>`, then per connection:
     CONN ok user=U cipher=C ems=E etm=T
     CONN fail stage=handshake|read|write alert_sent=A alert_received=B reason=R
 Per connection: handshake, read a line, answer `OK <user> <cipher> ems=<e> etm=<t> <line>`
-(the line protocol of interop/peers/; <cipher> is the OpenSSL name),
+(the line protocol of interop/openssl/peers/; <cipher> is the OpenSSL name),
 close (close_notify). Exits 0 after --max-conns connections.
 
 Before each CONN ok line: `EXPORT ...` per --export and `FINISHED ...` with --finished (the

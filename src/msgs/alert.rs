@@ -21,12 +21,11 @@ impl Codec<'_> for AlertMessagePayload {
     }
     /// Reads two bytes; a level other than warning(1) or fatal(2) is `InvalidAlertLevel`.
     fn read(r: &mut Reader<'_>) -> Result<Self, InvalidMessage> {
-        let level = match AlertLevel::read(r).map_err(|_| InvalidMessage::MissingData("Alert"))? {
+        let level = match AlertLevel::read_named(r, "Alert")? {
             AlertLevel::Unknown(_) => return Err(InvalidMessage::InvalidAlertLevel),
             known => known,
         };
-        let description =
-            AlertDescription::read(r).map_err(|_| InvalidMessage::MissingData("Alert"))?;
+        let description = AlertDescription::read_named(r, "Alert")?;
         Ok(Self { level, description })
     }
 }

@@ -84,6 +84,17 @@ impl<'a> Reader<'a> {
     ) -> Result<Reader<'a>, InvalidMessage> {
         self.take_named(len, name).map(Reader::init)
     }
+    /// Reads a value with `read`, which must use up the reader: bytes left after it are
+    /// `TrailingData(name)`.
+    pub fn read_all<T>(
+        &mut self,
+        name: &'static str,
+        read: impl FnOnce(&mut Self) -> Result<T, InvalidMessage>,
+    ) -> Result<T, InvalidMessage> {
+        let v = read(self)?;
+        self.expect_empty(name)?;
+        Ok(v)
+    }
 }
 
 /// Encoding and decoding of a wire structure.
@@ -100,12 +111,105 @@ pub trait Codec<'a>: Sized {
     }
     /// Reads one value that must fill `bytes` exactly (trailing bytes are an error).
     fn read_bytes(bytes: &'a [u8]) -> Result<Self, InvalidMessage> {
-        let mut r = Reader::init(bytes);
-        let v = Self::read(&mut r)?;
-        r.expect_empty(core::any::type_name::<Self>())?;
-        Ok(v)
+        Reader::init(bytes).read_all(core::any::type_name::<Self>(), Self::read)
+    }
+    /// Reads one fixed-size value (an integer, an enum) that is a named field of a larger
+    /// structure: too few bytes is `MissingData(name)`, with the field's name in the RFC.
+    fn read_named(r: &mut Reader<'a>, name: &'static str) -> Result<Self, InvalidMessage> {
+        Self::read(r).map_err(|_| InvalidMessage::MissingData(name))
     }
 }
+
+/// How one field of a structure is written and read. `struct_codec!` builds a type's
+/// `Codec` from its fields in wire order, each with one of these, so that encoding and
+/// decoding follow the same list.
+pub trait Field<T> {
+    /// Appends the encoding of `value`.
+    fn encode_field(&self, value: &T, bytes: &mut Vec<u8>);
+    /// Reads the field.
+    fn read_field(&self, r: &mut Reader<'_>) -> Result<T, InvalidMessage>;
+}
+
+/// A field written and read by its own type's `Codec` (whose errors name the type).
+#[derive(Clone, Copy, Debug)]
+pub struct OwnCodec;
+
+impl<T: for<'a> Codec<'a>> Field<T> for OwnCodec {
+    fn encode_field(&self, value: &T, bytes: &mut Vec<u8>) {
+        value.encode(bytes);
+    }
+    fn read_field(&self, r: &mut Reader<'_>) -> Result<T, InvalidMessage> {
+        T::read(r)
+    }
+}
+
+/// A fixed-size field (see [`Codec::read_named`]): too few bytes is `MissingData(name)`.
+#[derive(Clone, Copy, Debug)]
+pub struct Fixed(pub &'static str);
+
+impl<T: for<'a> Codec<'a>> Field<T> for Fixed {
+    fn encode_field(&self, value: &T, bytes: &mut Vec<u8>) {
+        value.encode(bytes);
+    }
+    fn read_field(&self, r: &mut Reader<'_>) -> Result<T, InvalidMessage> {
+        T::read_named(r, self.0)
+    }
+}
+
+/// `opaque field<min..max>` (see [`Bounds::read_opaque`]).
+#[derive(Clone, Copy, Debug)]
+pub struct Opaque(pub Bounds);
+
+impl Field<Vec<u8>> for Opaque {
+    fn encode_field(&self, value: &Vec<u8>, bytes: &mut Vec<u8>) {
+        self.0.encode_opaque(bytes, value);
+    }
+    fn read_field(&self, r: &mut Reader<'_>) -> Result<Vec<u8>, InvalidMessage> {
+        self.0.read_opaque(r)
+    }
+}
+
+/// `T field<min..max>` (see [`Bounds::read_list`]).
+#[derive(Clone, Copy, Debug)]
+pub struct List(pub Bounds);
+
+impl<T: for<'a> Codec<'a>> Field<Vec<T>> for List {
+    fn encode_field(&self, value: &Vec<T>, bytes: &mut Vec<u8>) {
+        self.0.encode_list(bytes, value);
+    }
+    fn read_field(&self, r: &mut Reader<'_>) -> Result<Vec<T>, InvalidMessage> {
+        self.0.read_list(r)
+    }
+}
+
+/// Implements [`Codec`] for a struct from its fields in wire order, each with the
+/// [`Field`] that writes and reads it. `read` stops after the last field (use
+/// [`Codec::read_bytes`] where nothing may follow).
+///
+/// ```text
+/// struct_codec!(NewSessionTicketPayload {
+///     lifetime_hint: Fixed("ticket_lifetime_hint"),
+///     ticket: Opaque(TICKET),
+/// });
+/// ```
+macro_rules! struct_codec {
+    ($name:ident { $($field:tt: $how:expr),+ $(,)? }) => {
+        impl $crate::msgs::codec::Codec<'_> for $name {
+            fn encode(&self, bytes: &mut Vec<u8>) {
+                use $crate::msgs::codec::Field as _;
+                $( $how.encode_field(&self.$field, bytes); )+
+            }
+            fn read(
+                r: &mut $crate::msgs::codec::Reader<'_>,
+            ) -> Result<Self, $crate::error::InvalidMessage> {
+                use $crate::msgs::codec::Field as _;
+                // Struct expression fields are evaluated in the order written: wire order.
+                Ok(Self { $( $field: $how.read_field(r)?, )+ })
+            }
+        }
+    };
+}
+pub(crate) use struct_codec;
 
 /// Reads a fixed-size array of `N` bytes.
 fn read_array<const N: usize>(
@@ -446,37 +550,56 @@ mod tests {
         assert_eq!(usize::from(U24(0xffffff)), 0xffffff);
     }
 
+    /// Every strict prefix of a `width`-byte value is `MissingData(name)`.
+    fn assert_every_prefix_is_missing<T>(width: usize, name: &'static str)
+    where
+        T: for<'a> Codec<'a> + core::fmt::Debug + PartialEq,
+    {
+        let data = [0xffu8; 8];
+        for n in 0..width {
+            assert_eq!(
+                T::read_bytes(&data[..n]),
+                Err(InvalidMessage::MissingData(name)),
+                "{name} from {n} bytes"
+            );
+        }
+    }
+
     #[test]
     fn integers_error_on_every_truncation_and_on_trailing_data() {
-        let data = [0xffu8; 5];
-        for n in 0..1 {
-            assert_eq!(
-                u8::read_bytes(&data[..n]),
-                Err(InvalidMessage::MissingData("u8"))
-            );
-        }
-        for n in 0..2 {
-            assert_eq!(
-                u16::read_bytes(&data[..n]),
-                Err(InvalidMessage::MissingData("u16"))
-            );
-        }
-        for n in 0..3 {
-            assert_eq!(
-                U24::read_bytes(&data[..n]),
-                Err(InvalidMessage::MissingData("u24"))
-            );
-        }
-        for n in 0..4 {
-            assert_eq!(
-                u32::read_bytes(&data[..n]),
-                Err(InvalidMessage::MissingData("u32"))
-            );
-        }
+        assert_every_prefix_is_missing::<u8>(1, "u8");
+        assert_every_prefix_is_missing::<u16>(2, "u16");
+        assert_every_prefix_is_missing::<U24>(3, "u24");
+        assert_every_prefix_is_missing::<u32>(4, "u32");
         assert!(matches!(
-            u32::read_bytes(&data),
+            u32::read_bytes(&[0xff; 5]),
             Err(InvalidMessage::TrailingData(_))
         ));
+    }
+
+    #[test]
+    fn read_named_names_the_field() {
+        assert_eq!(
+            ProtocolVersion::read_named(&mut Reader::init(&[3]), "client_version"),
+            Err(InvalidMessage::MissingData("client_version"))
+        );
+        let mut r = Reader::init(&[3, 3, 9]);
+        assert_eq!(
+            ProtocolVersion::read_named(&mut r, "client_version"),
+            Ok(ProtocolVersion::TLSv1_2)
+        );
+        assert_eq!(r.left(), 1);
+    }
+
+    #[test]
+    fn read_all_rejects_leftovers() {
+        let mut r = Reader::init(&[1, 2, 3]);
+        assert_eq!(
+            r.read_all("x", u16::read),
+            Err(InvalidMessage::TrailingData("x"))
+        );
+        let mut r = Reader::init(&[1, 2]);
+        assert_eq!(r.read_all("x", u16::read), Ok(0x0102));
     }
 
     const SALT: Bounds = Bounds::u8(1, 255, "srp_s");
