@@ -11,7 +11,7 @@ use common::*;
 use tls_srp::internal::msgs::codec::Codec;
 use tls_srp::internal::msgs::enums::{HandshakeType, ProtocolVersion};
 use tls_srp::internal::msgs::handshake::{
-    ClientExtension, HandshakePayload, SrpClientKeyExchange, SrpServerKeyExchange,
+    ClientExtension, HandshakePayload, ServerExtension, SrpClientKeyExchange, SrpServerKeyExchange,
 };
 use tls_srp::{
     suites, AlertDescription, CipherSuite, ClientConnection, Error, InvalidMessage,
@@ -788,4 +788,91 @@ fn debug_output_has_no_secrets() {
     assert!(handshake(&mut c, &mut s).ok());
     let dbg = format!("{c:?} {s:?}");
     assert!(!dbg.contains(PASSWORD));
+}
+
+/// RFC 5746 3.4 / 3.6: on an initial handshake `renegotiation_info` must be empty, on either
+/// side; anything else is `handshake_failure`.
+#[test]
+fn non_empty_renegotiation_info_is_a_handshake_failure() {
+    // From the client.
+    let (mut c, mut s) = make_pair(client_config(), server_config(2048));
+    let out = handshake_altered(
+        &mut c,
+        &mut s,
+        |b| {
+            alter_handshake(b, |m| {
+                if let HandshakePayload::ClientHello(ch) = &mut m.payload {
+                    for e in &mut ch.extensions {
+                        if let ClientExtension::RenegotiationInfo(v) = e {
+                            *v = vec![0x55; 12];
+                        }
+                    }
+                }
+            })
+        },
+        |b| b,
+    );
+    assert_alert(
+        &out,
+        true,
+        PeerMisbehaved::BadRenegotiationInfo.into(),
+        AlertDescription::HandshakeFailure,
+    );
+    // From the server.
+    let (mut c, mut s) = make_pair(client_config(), server_config(2048));
+    let out = handshake_altered(
+        &mut c,
+        &mut s,
+        |b| b,
+        |b| {
+            alter_handshake(b, |m| {
+                if let HandshakePayload::ServerHello(sh) = &mut m.payload {
+                    for e in &mut sh.extensions {
+                        if let ServerExtension::RenegotiationInfo(v) = e {
+                            *v = vec![0x55; 24];
+                        }
+                    }
+                }
+            })
+        },
+    );
+    assert_alert(
+        &out,
+        false,
+        PeerMisbehaved::BadRenegotiationInfo.into(),
+        AlertDescription::HandshakeFailure,
+    );
+}
+
+/// RFC 5746 3.6: a client that signals secure renegotiation with the SCSV instead of the
+/// extension gets an empty `renegotiation_info` in the ServerHello; one that signals neither
+/// gets none.
+#[test]
+fn the_scsv_is_answered_with_an_empty_renegotiation_info() {
+    for (scsv, expected) in [(true, Some(Vec::new())), (false, None)] {
+        let (mut c, mut s) = make_pair(client_config(), server_config(2048));
+        let hello = alter_handshake(take_tls(&mut c), |m| {
+            if let HandshakePayload::ClientHello(ch) = &mut m.payload {
+                ch.extensions
+                    .retain(|e| !matches!(e, ClientExtension::RenegotiationInfo(_)));
+                ch.cipher_suites
+                    .retain(|cs| *cs != CipherSuite::TLS_EMPTY_RENEGOTIATION_INFO_SCSV);
+                if scsv {
+                    ch.cipher_suites
+                        .push(CipherSuite::TLS_EMPTY_RENEGOTIATION_INFO_SCSV);
+                }
+            }
+        });
+        feed(&mut s, &hello);
+        s.process_new_packets().expect("the server takes the hello");
+        let flight = handshake_messages(&take_tls(&mut s));
+        let Some(HandshakePayload::ServerHello(sh)) = flight.first().map(|m| &m.payload) else {
+            panic!("no ServerHello: {flight:?}");
+        };
+        let reneg = sh.extensions.iter().find_map(|e| match e {
+            ServerExtension::RenegotiationInfo(v) => Some(v.clone()),
+            _ => None,
+        });
+        assert_eq!(reneg, expected, "SCSV offered: {scsv}");
+    }
 }
