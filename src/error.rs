@@ -42,6 +42,18 @@ pub enum Error {
     FinishedMismatch,
     /// The server does not know this user and is configured to say so (`unknown_psk_identity`).
     UnknownUser,
+    /// Client, SRP-RSA suites: the server's certificate chain or name was refused. `alert`
+    /// is what rustls's verifier makes of the failure (`unknown_ca`, `bad_certificate`,
+    /// `certificate_expired`, ...).
+    InvalidCertificate {
+        /// The alert sent.
+        alert: AlertDescription,
+        /// What the verifier said.
+        reason: String,
+    },
+    /// Client, SRP-RSA suites: the signature of the ServerKeyExchange did not verify with
+    /// the server's certificate (`decrypt_error`).
+    BadSignature,
     /// Server: the rate limiter refused the attempt because the username or the client
     /// address is locked out ([`crate::limits`]). The client sees `bad_record_mac`, exactly
     /// as for a wrong password.
@@ -136,6 +148,9 @@ pub enum PeerMisbehaved {
     TooManyWarningsOrEmptyRecords,
     /// The server resumed our session with a different cipher suite. `illegal_parameter`.
     ResumptionWithDifferentCipherSuite,
+    /// The server signed its ServerKeyExchange with a scheme the client did not offer.
+    /// `illegal_parameter`.
+    SignedWithUnofferedScheme,
 }
 
 /// The peer and we cannot agree. Each variant names the alert it causes in [`Error::alert`].
@@ -202,6 +217,8 @@ impl Error {
                 _ => A::HandshakeFailure,
             },
             Self::DecryptError | Self::LockedOut => A::BadRecordMac,
+            Self::InvalidCertificate { alert, .. } => *alert,
+            Self::BadSignature => A::DecryptError,
             Self::RecordOverflow => A::RecordOverflow,
             Self::FinishedMismatch => A::DecryptError,
             Self::UnknownUser => A::UnknownPskIdentity,
@@ -233,6 +250,8 @@ impl fmt::Display for Error {
             Self::RecordOverflow => write!(f, "record too large"),
             Self::FinishedMismatch => write!(f, "peer's Finished did not verify (wrong password, unknown user or tampering)"),
             Self::UnknownUser => write!(f, "unknown SRP user"),
+            Self::InvalidCertificate { reason, .. } => write!(f, "the server's certificate was refused: {reason}"),
+            Self::BadSignature => write!(f, "the server's ServerKeyExchange signature did not verify"),
             Self::LockedOut => write!(f, "login refused: the user or the client address is locked out after too many failed logins"),
             Self::HandshakeTimedOut => write!(f, "TLS handshake timed out"),
             Self::ServerBusy => write!(f, "no handshake slot free (too many handshakes in progress)"),

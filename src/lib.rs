@@ -12,12 +12,15 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+#[cfg(feature = "rustls")]
+pub mod cert;
 pub mod client;
 mod common_state;
 mod conn;
 mod crypto;
 pub mod error;
 mod hs;
+pub mod keylog;
 pub mod limits;
 mod msgs;
 mod rand;
@@ -40,6 +43,7 @@ pub use client::{ClientConfig, ClientConnection, ClientConnectionData, Resumptio
 pub use common_state::HandshakeKind;
 pub use conn::{ConnectionCommon, IoState, Reader, SideData, Writer};
 pub use error::{Error, InvalidMessage, PeerIncompatible, PeerMisbehaved};
+pub use keylog::{KeyLog, KeyLogFile, NoKeyLog};
 pub use limits::{Decision, HandshakeSlots, RateLimitConfig, RateLimiter};
 pub use msgs::enums::{AlertDescription, CipherSuite, ContentType, HandshakeType, ProtocolVersion};
 pub use server::{

@@ -12,6 +12,7 @@ use zeroize::Zeroizing;
 use crate::conn::{ConnectionCommon, Renegotiation, Role, SideData};
 use crate::error::Error;
 use crate::hs::Pause;
+use crate::keylog::{KeyLog, NoKeyLog};
 use crate::limits::{Attempt, Decision, HandshakeSlots, RateLimiter, Slot, Verdict};
 use crate::msgs::enums::HandshakeType;
 pub use crate::session::{ServerSessionMemoryCache, StoresServerSessions};
@@ -178,6 +179,14 @@ pub struct ServerConfig {
     /// How long the whole handshake may take from the start of the connection, the rate
     /// limiter's delay included (default 10 s; `None`: no limit).
     pub handshake_timeout: Option<Duration>,
+    /// Where each connection's master secret is logged for a debugger (see
+    /// [`crate::keylog`]). Default: nowhere ([`NoKeyLog`]).
+    pub key_log: Arc<dyn KeyLog>,
+    /// The certificate (chain and signing key) for the SRP-RSA suites (see
+    /// [`crate::cert`]). Default `None`: plain SRP only. With one, the SRP-RSA suites come
+    /// first in the default `cipher_suites` order.
+    #[cfg(feature = "rustls")]
+    pub certificate: Option<Arc<crate::cert::CertifiedKey>>,
 }
 
 /// Default [`ServerConfig::client_hello_timeout`].
@@ -219,6 +228,8 @@ impl core::fmt::Debug for ServerConfig {
             )
             .field("client_hello_timeout", &self.client_hello_timeout)
             .field("handshake_timeout", &self.handshake_timeout)
+            .field("key_log", &self.key_log)
+            .field("certificate", &self.has_certificate())
             .finish_non_exhaustive()
     }
 }
@@ -442,8 +453,19 @@ impl ServerConfig {
             )),
             client_hello_timeout: Some(DEFAULT_CLIENT_HELLO_TIMEOUT),
             handshake_timeout: Some(DEFAULT_HANDSHAKE_TIMEOUT),
+            key_log: Arc::new(NoKeyLog),
+            #[cfg(feature = "rustls")]
+            certificate: None,
         })
     }
+    /// Whether a certificate for the SRP-RSA suites is configured.
+    pub fn has_certificate(&self) -> bool {
+        #[cfg(feature = "rustls")]
+        return self.certificate.is_some();
+        #[cfg(not(feature = "rustls"))]
+        false
+    }
+
     /// Sets the secret from which simulated users' salts and verifiers are derived.
     pub fn set_simulation_secret(&mut self, secret: [u8; 32]) {
         self.simulation_secret = Zeroizing::new(secret);
