@@ -147,26 +147,54 @@ impl RecordIo {
         Ok(())
     }
 
-    /// Takes plaintext to send (at most the buffer limit in flight); before the handshake
-    /// completes it is kept until then.
-    pub(crate) fn send_plaintext(&mut self, data: &[u8]) -> Result<usize, Error> {
+    /// Takes plaintext to send (at most the buffer limit in flight; before the handshake
+    /// completes it is kept until then), from several buffers: each record is filled from as
+    /// many of them as fit (up to 2^14 bytes), so small buffers (headers, then a body) do not
+    /// each become a record.
+    pub(crate) fn send_plaintext_vectored(
+        &mut self,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Result<usize, Error> {
         if self.has_sent_close_notify {
             return Err(Error::ConnectionClosed);
         }
         let queued = self.sendable_tls.len() + self.sendable_plaintext.len();
         let room = self.buffer_limit.saturating_sub(queued);
-        let data = &data[..data.len().min(room)];
-        if data.is_empty() {
-            return Ok(0);
+        let total: usize = bufs.iter().map(|b| b.len()).sum();
+        let take = total.min(room);
+        let mut left = take;
+        let mut record = Vec::with_capacity(take.min(MAX_FRAGMENT_LEN));
+        for buf in bufs {
+            let mut buf: &[u8] = buf;
+            while !buf.is_empty() && left > 0 {
+                let n = buf.len().min(left).min(MAX_FRAGMENT_LEN - record.len());
+                record.extend_from_slice(&buf[..n]);
+                buf = &buf[n..];
+                left -= n;
+                if record.len() == MAX_FRAGMENT_LEN {
+                    let full = core::mem::replace(
+                        &mut record,
+                        Vec::with_capacity(left.min(MAX_FRAGMENT_LEN)),
+                    );
+                    self.queue_plaintext(full)?;
+                }
+            }
         }
-        if !self.may_send_application_data {
-            self.sendable_plaintext.append(data.to_vec());
-            return Ok(data.len());
+        if !record.is_empty() {
+            self.queue_plaintext(record)?;
         }
-        for chunk in data.chunks(MAX_FRAGMENT_LEN) {
-            self.send_record(ContentType::ApplicationData, chunk.to_vec())?;
+        Ok(take)
+    }
+
+    /// One record's worth of plaintext: sent now, or kept until the handshake completes.
+    fn queue_plaintext(&mut self, record: Vec<u8>) -> Result<(), Error> {
+        match self.may_send_application_data {
+            true => self.send_record(ContentType::ApplicationData, record),
+            false => {
+                self.sendable_plaintext.append(record);
+                Ok(())
+            }
         }
-        Ok(data.len())
     }
 }
 

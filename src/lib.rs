@@ -23,6 +23,8 @@ mod hs;
 pub mod keylog;
 pub mod limits;
 mod msgs;
+#[cfg(feature = "rustls")]
+pub mod oneport;
 mod rand;
 mod record_layer;
 pub mod server;

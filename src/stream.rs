@@ -332,6 +332,15 @@ impl Acceptor {
     /// kind `InvalidData` carrying the [`Error`] (the alert has been sent); running out of
     /// time (or of slots) is `TimedOut`.
     pub fn accept(&self, sock: TcpStream) -> io::Result<StreamOwned<ServerConnection, TcpStream>> {
+        self.accept_prefixed(sock, &[])
+    }
+
+    /// [`Self::accept`] of a connection whose first bytes (`prefix`) were already read.
+    pub(crate) fn accept_prefixed(
+        &self,
+        sock: TcpStream,
+        prefix: &[u8],
+    ) -> io::Result<StreamOwned<ServerConnection, TcpStream>> {
         let peer = sock.peer_addr().ok().map(|a| a.ip());
         let give_up = self
             .config
@@ -354,6 +363,11 @@ impl Acceptor {
             slots.wait_blocking(seen, until);
         };
         let mut tls = StreamOwned::new(conn, sock);
+        let mut rest = prefix;
+        while !rest.is_empty() {
+            tls.conn.read_tls(&mut rest)?;
+            tls.as_stream().process()?;
+        }
         tls.complete_handshake_until(None)?;
         Ok(tls)
     }

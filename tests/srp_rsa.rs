@@ -298,7 +298,8 @@ fn a_bad_signature_is_decrypt_error() {
     let ca = &certs::certs().ca;
     // A flipped bit in the signature, and signed params changed after signing (a different
     // salt): both fail the signature check.
-    let cases: [Box<dyn Fn(&mut SrpServerKeyExchange, &mut DigitallySigned)>; 2] = [
+    type Alteration = Box<dyn Fn(&mut SrpServerKeyExchange, &mut DigitallySigned)>;
+    let cases: [Alteration; 2] = [
         Box::new(|_, sig| sig.signature[10] ^= 1),
         Box::new(|params, _| params.s[0] ^= 1),
     ];

@@ -68,9 +68,23 @@ impl TlsAcceptor {
     where
         IO: AsyncRead + AsyncWrite + Unpin,
     {
+        self.accept_prefixed(io, peer, Vec::new())
+    }
+
+    /// [`Self::accept`] of a connection whose first bytes (`prefix`) were already read.
+    pub(crate) fn accept_prefixed<IO>(
+        &self,
+        io: IO,
+        peer: Option<IpAddr>,
+        prefix: Vec<u8>,
+    ) -> Accept<IO>
+    where
+        IO: AsyncRead + AsyncWrite + Unpin,
+    {
         Accept(AcceptState::WaitSlot {
             io,
             new: NewServerConnection::new(self.config.clone(), peer),
+            prefix,
         })
     }
 
@@ -85,10 +99,11 @@ impl TlsAcceptor {
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 enum AcceptState<IO> {
-    /// Waiting for a handshake slot.
+    /// Waiting for a handshake slot; `prefix`: bytes of the client already read.
     WaitSlot {
         io: IO,
         new: NewServerConnection,
+        prefix: Vec<u8>,
     },
     Handshake(MidHandshake<IO, ServerConnection>),
 }
@@ -102,13 +117,13 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AcceptState<IO> {
             match self {
                 Self::WaitSlot { new, .. } => {
                     let made = std::task::ready!(new.poll_connection(cx));
-                    let Self::WaitSlot { io, .. } =
+                    let Self::WaitSlot { io, prefix, .. } =
                         mem::replace(self, Self::Handshake(MidHandshake::End))
                     else {
                         unreachable!("matched above")
                     };
                     *self = Self::Handshake(match made {
-                        Ok(conn) => MidHandshake::Handshaking(Stream::new(io, conn)),
+                        Ok(conn) => feed(Stream::new(io, conn), &prefix),
                         Err(error) => MidHandshake::Error { io, error },
                     });
                 }
@@ -120,6 +135,37 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AcceptState<IO> {
             }
         }
     }
+}
+
+/// A new connection with the bytes already read from its client, processed.
+fn feed<IO>(
+    mut stream: Stream<IO, ServerConnection>,
+    prefix: &[u8],
+) -> MidHandshake<IO, ServerConnection>
+where
+    IO: AsyncRead + AsyncWrite + Unpin,
+{
+    let mut rest = prefix;
+    while !rest.is_empty() {
+        let res = match stream.conn.read_tls(&mut rest) {
+            Ok(_) => stream
+                .conn
+                .process_new_packets()
+                .map(|_| ())
+                .map_err(tls_error),
+            Err(e) => Err(e),
+        };
+        if let Err(error) = res {
+            return match stream.conn.wants_write() {
+                true => MidHandshake::SendAlert { stream, error },
+                false => MidHandshake::Error {
+                    io: stream.io,
+                    error,
+                },
+            };
+        }
+    }
+    MidHandshake::Handshaking(stream)
 }
 
 /// The server handshake, from [`TlsAcceptor::accept`] or [`StartHandshake::into_stream`].
