@@ -221,3 +221,39 @@ pub enum HandshakeKind {
     /// arithmetic, keys from the earlier session's master secret and fresh randoms.
     Resumed,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vectored_plaintext_fills_records_from_several_buffers() {
+        let mut io = RecordIo {
+            may_send_application_data: true,
+            ..RecordIo::default()
+        };
+        let head = [1u8; 100];
+        let body = [2u8; 20_000];
+        let n = io
+            .send_plaintext_vectored(&[std::io::IoSlice::new(&head), std::io::IoSlice::new(&body)])
+            .unwrap();
+        assert_eq!(n, 20_100);
+        // Two records (plaintext here): 16384 bytes from both buffers, then the rest.
+        let mut wire = vec![0u8; io.sendable_tls.len()];
+        io.sendable_tls.read(&mut wire);
+        assert_eq!(wire.len(), 2 * 5 + 20_100);
+        assert_eq!(&wire[..5], &[23, 3, 3, 0x40, 0x00]);
+        assert_eq!(&wire[5..105], &head[..]);
+        assert_eq!(&wire[5 + 16384..5 + 16384 + 5], &[23, 3, 3, 0x0e, 0x84]);
+        // Before the handshake completes, the same records wait.
+        let mut early = RecordIo::default();
+        early
+            .send_plaintext_vectored(&[std::io::IoSlice::new(b"ab"), std::io::IoSlice::new(b"c")])
+            .unwrap();
+        assert!(early.sendable_tls.is_empty());
+        early.start_traffic().unwrap();
+        let mut wire = vec![0u8; early.sendable_tls.len()];
+        early.sendable_tls.read(&mut wire);
+        assert_eq!(wire, [23, 3, 3, 0, 3, b'a', b'b', b'c']);
+    }
+}

@@ -38,6 +38,13 @@ mod tls12;
 pub mod tokio;
 mod vecbuf;
 
+#[cfg(feature = "axum")]
+#[path = "http/axum.rs"]
+pub mod axum;
+#[cfg(feature = "hyper")]
+#[path = "http/hyper.rs"]
+pub mod hyper;
+
 #[cfg(test)]
 mod tests;
 
