@@ -21,7 +21,7 @@ FORCE=0
 
 # Packages: the peers need libssl-dev, openssl, curl and gcc (plus libc6-dev, only a
 # Recommends of gcc); gnutls-bin and python3-venv are for the GnuTLS and tlslite-ng work.
-PKGS="libssl-dev openssl curl gcc libc6-dev gnutls-bin python3-venv"
+PKGS="libssl-dev openssl curl gcc libc6-dev gnutls-bin python3-venv tshark"
 
 # One run at a time (several test binaries may call us at once; apt-get and the builds
 # must not overlap).
