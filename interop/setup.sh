@@ -20,8 +20,10 @@ FORCE=0
 [ "${1:-}" = "--force" ] && FORCE=1
 
 # Packages: the peers need libssl-dev, openssl, curl and gcc (plus libc6-dev, only a
-# Recommends of gcc); gnutls-bin and python3-venv are for the GnuTLS and tlslite-ng work.
-PKGS="libssl-dev openssl curl gcc libc6-dev gnutls-bin python3-venv"
+# Recommends of gcc); gnutls-bin and python3-venv are for the GnuTLS and tlslite-ng work;
+# apache2 (httpd with mod_ssl) is the production OpenSSL SRP server of
+# tests/interop_srp_rsa.rs, run by the test itself (never as a system service).
+PKGS="libssl-dev openssl curl gcc libc6-dev gnutls-bin python3-venv apache2"
 
 # One run at a time (several test binaries may call us at once; apt-get and the builds
 # must not overlap).
