@@ -163,7 +163,9 @@ fn connect(
 }
 
 /// Our client's view after a handshake: (suite, EMS, EtM).
-fn our_view(tls: &Tls<ClientConnection>) -> (Option<CipherSuite>, bool, bool) {
+type View = (Option<CipherSuite>, bool, bool);
+
+fn our_view(tls: &Tls<ClientConnection>) -> View {
     (
         tls.conn.negotiated_cipher_suite(),
         tls.conn.extended_master_secret(),
@@ -347,13 +349,20 @@ fn check_rows(rows: &[MatrixRow]) {
         .filter(|r| !r.result.starts_with("ok"))
         .collect();
     assert!(bad.is_empty(), "failing cells: {bad:#?}");
-    // Every EMS/EtM setting is a cell pair of at least PAIR handshakes.
-    let total: usize = rows.iter().map(|r| r.handshakes).sum();
-    assert!(total >= PAIR * rows.len() / 2, "{total} handshakes");
 }
 
-/// A negative's row: one handshake that failed as expected (asserted before recording).
-fn neg_row(peer: &str, role: &str, suite: CipherSuite, what: &str, result: &str) -> MatrixRow {
+/// The matrix cells of a test: all ok, and cell pairs (as many AES-128 cells as AES-256
+/// ones) of at least [`PAIR`] handshakes.
+fn check_cells(rows: &[MatrixRow]) {
+    check_rows(rows);
+    let short = rows.iter().filter(|r| r.handshakes < PAIR / 2).count();
+    let n128 = rows.iter().filter(|r| r.suite.ends_with("AES-128")).count();
+    assert!(short == 0 && 2 * n128 == rows.len(), "{rows:#?}");
+}
+
+/// A row of one handshake whose outcome was asserted before recording (a negative, or a
+/// preference).
+fn fact_row(peer: &str, role: &str, suite: CipherSuite, what: &str, result: &str) -> MatrixRow {
     MatrixRow {
         peer: peer.into(),
         role: role.into(),
@@ -424,7 +433,11 @@ fn curl_peer() -> String {
 }
 
 fn apache_peer() -> String {
-    format!("{} mod_ssl ({})", apache_version(), openssl_peer())
+    format!(
+        "{} mod_ssl ({})",
+        apache_version().replace("Apache/", "Apache httpd "),
+        openssl_peer()
+    )
 }
 
 // ---------------------------------------------------------------------------------------
@@ -595,7 +608,7 @@ fn libssl_client_to_our_server() {
         ));
     }
     record_matrix(TAG, &format!("{peer}: {ROLE_C_CLIENT}"), &rows);
-    check_rows(&rows);
+    check_cells(&rows);
 }
 
 #[test]
@@ -613,7 +626,7 @@ fn our_client_to_libssl_server() {
         ));
     }
     record_matrix(TAG, &format!("{peer}: {ROLE_C_SERVER}"), &rows);
-    check_rows(&rows);
+    check_cells(&rows);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -959,7 +972,7 @@ fn gnutls_cli_to_our_server() {
         ));
     }
     record_matrix(TAG, &format!("{peer}: {ROLE_GNUTLS_CLI}"), &rows);
-    check_rows(&rows);
+    check_cells(&rows);
 }
 
 /// gnutls-serv's report of one connection.
@@ -1058,7 +1071,7 @@ fn our_exchange(
     port: u16,
     host: &str,
     user: &str,
-) -> Result<((Option<CipherSuite>, bool, bool), String), Fail> {
+) -> Result<(View, String), Fail> {
     let mut tls = connect(cfg, port, host)?;
     let view = our_view(&tls);
     tls.send(format!("hello {user}\n").as_bytes())?;
@@ -1134,7 +1147,7 @@ fn our_client_to_gnutls_serv() {
         ));
     }
     record_matrix(TAG, &format!("{peer}: {ROLE_GNUTLS_SERV}"), &rows);
-    check_rows(&rows);
+    check_cells(&rows);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1291,7 +1304,7 @@ fn tlslite_client_to_our_server() {
         ));
     }
     record_matrix(TAG, &format!("{TLSLITE}: {ROLE_TLSLITE_CLIENT}"), &rows);
-    check_rows(&rows);
+    check_cells(&rows);
 }
 
 #[test]
@@ -1309,7 +1322,7 @@ fn our_client_to_tlslite_server() {
         ));
     }
     record_matrix(TAG, &format!("{TLSLITE}: {ROLE_TLSLITE_SERVER}"), &rows);
-    check_rows(&rows);
+    check_cells(&rows);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1424,5 +1437,836 @@ fn curl_to_our_server() {
         ));
     }
     record_matrix(TAG, &format!("{peer}: {ROLE_CURL}"), &rows);
+    check_cells(&rows);
+}
+
+// ---------------------------------------------------------------------------------------
+// Apache httpd mod_ssl: the production OpenSSL SRP server (our client only)
+
+const ROLE_APACHE: &str = "our client → Apache mod_ssl (SSLSRPVerifierFile)";
+
+/// GETs `/index.txt` from Apache; returns our view and mod_ssl's (the `X-TLS-SRP` header)
+/// after checking the status and the page.
+fn apache_exchange(cfg: Arc<ClientConfig>, port: u16, host: &str) -> Result<(View, String), Fail> {
+    let mut tls = connect(cfg, port, host)?;
+    let view = our_view(&tls);
+    tls.send(
+        format!("GET /index.txt HTTP/1.1\r\nHost: {HOST}\r\nConnection: close\r\n\r\n").as_bytes(),
+    )?;
+    let resp = tls.read_until(|_| false)?;
+    let _ = tls.close();
+    let resp = String::from_utf8_lossy(&resp).into_owned();
+    let (head, body) = resp.split_once("\r\n\r\n").unwrap_or((&resp, ""));
+    if !head.starts_with("HTTP/1.1 200 OK\r\n") || body != APACHE_PAGE {
+        return Err(Fail::Io(std::io::Error::other(format!(
+            "unexpected response {resp:?}"
+        ))));
+    }
+    let report = head
+        .lines()
+        .find_map(|l| l.strip_prefix("X-TLS-SRP: "))
+        .unwrap_or("")
+        .to_owned();
+    Ok((view, report))
+}
+
+/// `n` exchanges with Apache, users taken in turn, expecting `want`; without
+/// `with_cert_check` our client checks no certificate (and so offers plain SRP only).
+fn apache_cell(
+    port: u16,
+    users: &[(String, String)],
+    m: &Mix,
+    with_cert_check: bool,
+    want: CipherSuite,
+    n: usize,
+) -> Cell {
+    let c = certs::certs();
+    let mut fails = Vec::with_capacity(n);
+    for i in 0..n {
+        let (u, p) = &users[i % users.len()];
+        let mut cfg = ClientConfig::new(u.as_str(), p.as_str());
+        cfg.cipher_suites = m.our_suites();
+        cfg.enable_extended_master_secret = m.ours_ems;
+        cfg.enable_encrypt_then_mac = m.ours_etm;
+        if with_cert_check {
+            cfg.server_auth = Some(server_auth(&c.ca));
+        }
+        let report = format!("cipher={} user={u} protocol=TLSv1.2", openssl_name(want));
+        fails.push(match apache_exchange(Arc::new(cfg), port, HOST) {
+            Ok((view, r)) if view == (Some(want), m.ems(), m.etm()) && r == report => None,
+            other => Some(format!("want {want:?} {report:?}: {other:?}")),
+        });
+    }
+    Cell {
+        fails,
+        sigalgs: BTreeSet::new(),
+    }
+}
+
+#[test]
+fn our_client_to_apache_mod_ssl() {
+    peers();
+    let peer = apache_peer();
+    let c = certs::certs();
+    let tmp = TempDir::new("rsa-apache");
+    let vfile = tmp.path("srpvfile.txt");
+    let users = random_users(10);
+    for (u, p) in &users {
+        openssl_srp_add(&vfile, u, p);
+    }
+    let conf = |cipher_suite, honor_cipher_order, cert| ApacheConf {
+        vfile: &vfile,
+        cert,
+        cipher_suite,
+        honor_cipher_order,
+    };
+    let cert = Some((c.chain.as_path(), c.key.as_path()));
+
+    // mod_ssl will not start without a certificate, even for the plain SRP suites alone.
+    let err = Apache::try_start(&conf("aSRP", false, None))
+        .err()
+        .expect("Apache without SSLCertificateFile must refuse to start");
+    assert!(
+        err.contains("AH02572: Failed to configure at least one certificate and key"),
+        "{err}"
+    );
+
+    // `SSLCipherSuite SRP` (plain and SRP-RSA) with the certificate; the client's order.
+    let apache = Apache::start(&conf("SRP", false, cert));
+    let mut rows = Vec::new();
+    for m in mixes_ours_only() {
+        // Ours restricts the suite (mod_ssl cannot turn EMS/EtM off: its OpenSSL defaults).
+        let m = Mix {
+            ours_restricts: true,
+            ..m
+        };
+        let cell = apache_cell(apache.port, &users, &m, true, m.suite.suite, PAIR / 2);
+        rows.push(cell_row(
+            &peer,
+            ROLE_APACHE,
+            format!(
+                "ours ems={} etm={}, checking the certificate; `SSLCipherSuite SRP`; mod_ssl reports cipher and SRP user (X-TLS-SRP header)",
+                b(m.ours_ems),
+                b(m.ours_etm)
+            ),
+            m.suite.suite,
+            &cell,
+        ));
+        // The same with plain SRP: a client that checks no certificate offers no SRP-RSA.
+        let plain = if m.suite.suite == rsa128().suite {
+            plain128()
+        } else {
+            plain256()
+        };
+        let pm = Mix { suite: plain, ..m };
+        let cell = apache_cell(apache.port, &users, &pm, false, plain.suite, PAIR / 2);
+        rows.push(cell_row(
+            &peer,
+            ROLE_APACHE,
+            format!(
+                "ours ems={} etm={}, plain SRP; `SSLCipherSuite SRP`; mod_ssl reports cipher and SRP user",
+                b(m.ours_ems),
+                b(m.ours_etm)
+            ),
+            plain.suite,
+            &cell,
+        ));
+    }
+    // Our default order (SRP-RSA first): mod_ssl follows it.
+    let all = Mix {
+        suite: rsa256(),
+        ours_restricts: false,
+        ours_ems: true,
+        ours_etm: true,
+        their_ems: true,
+        their_etm: true,
+    };
+    let cell = apache_cell(apache.port, &users, &all, true, rsa256().suite, 5);
+    rows.push(cell_row(
+        &peer,
+        ROLE_APACHE,
+        "ours offering every suite, SRP-RSA first (our default); `SSLCipherSuite SRP`".into(),
+        rsa256().suite,
+        &cell,
+    ));
+    check_cells(&rows[..rows.len() - 1]);
+
+    // Negatives against the same Apache: a certificate from another CA, another name, a
+    // wrong password; mod_ssl logs the alert it received (or sent).
+    let (u, p) = &users[0];
+    let suites = [rsa256()];
+    let cases: [(&str, Arc<ClientConfig>, &str, Error, &str); 3] = [
+        (
+            "certificate from another CA",
+            rsa_client_config(u, p, &suites, true, true, &c.other_ca),
+            HOST,
+            Error::InvalidCertificate {
+                alert: AlertDescription::UnknownCa,
+                reason: String::new(),
+            },
+            "tlsv1 alert unknown ca",
+        ),
+        (
+            "certificate for another name",
+            rsa_client_config(u, p, &suites, true, true, &c.ca),
+            WRONG_HOST,
+            Error::InvalidCertificate {
+                alert: AlertDescription::BadCertificate,
+                reason: String::new(),
+            },
+            "sslv3 alert bad certificate",
+        ),
+        (
+            "wrong password",
+            rsa_client_config(u, &format!("{p}x"), &suites, true, true, &c.ca),
+            HOST,
+            Error::AlertReceived(AlertDescription::BadRecordMac),
+            "decryption failed or bad record mac",
+        ),
+    ];
+    for (what, cfg, host, want, logged) in cases {
+        let before = apache.error_log().len();
+        let got = apache_exchange(cfg, apache.port, host)
+            .err()
+            .unwrap_or_else(|| panic!("{what}: Apache accepted"))
+            .tls();
+        assert!(
+            same_error(&got, &want),
+            "{what}: got {got:?}, want {want:?}"
+        );
+        // mod_ssl logs the failure when it has handled the connection.
+        let deadline = Instant::now() + PROC_TIMEOUT;
+        let log = loop {
+            let log = apache.error_log()[before..].to_owned();
+            if log.contains(logged) || Instant::now() > deadline {
+                break log;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        assert!(log.contains(logged), "{what}: no {logged:?} in {log}");
+        rows.push(fact_row(
+            &peer,
+            ROLE_APACHE,
+            rsa256().suite,
+            what,
+            &format!("{}; mod_ssl logs \"{logged}\"", describe_error(&got)),
+        ));
+    }
+    drop(apache);
+
+    // `SSLHonorCipherOrder on`: mod_ssl's own order (OpenSSL's `SRP`: SRP-RSA before plain
+    // SRP at each key size) wins, even when our client lists plain SRP first.
+    let apache = Apache::start(&conf("SRP", true, cert));
+    let plain_first = [plain256(), plain128(), rsa256(), rsa128()];
+    let (u, p) = &users[1];
+    let mut cfg = ClientConfig::new(u.as_str(), p.as_str());
+    cfg.cipher_suites = plain_first.to_vec();
+    cfg.server_auth = Some(server_auth(&c.ca));
+    let (view, report) =
+        apache_exchange(Arc::new(cfg), apache.port, HOST).expect("honour cipher order");
+    assert_eq!(view.0, Some(rsa256().suite), "{report}");
+    assert_eq!(
+        report,
+        format!("cipher=SRP-RSA-AES-256-CBC-SHA user={u} protocol=TLSv1.2")
+    );
+    rows.push(fact_row(
+        &peer,
+        ROLE_APACHE,
+        rsa256().suite,
+        "`SSLHonorCipherOrder on`, ours offering plain SRP first",
+        "mod_ssl picks SRP-RSA-AES-256-CBC-SHA",
+    ));
+    // Without a certificate check we offer plain SRP alone: mod_ssl serves that.
+    let mut cfg = ClientConfig::new(u.as_str(), p.as_str());
+    cfg.cipher_suites = plain_first.to_vec();
+    let (view, report) = apache_exchange(Arc::new(cfg), apache.port, HOST).expect("plain");
+    assert_eq!(view.0, Some(plain256().suite), "{report}");
+    rows.push(fact_row(
+        &peer,
+        ROLE_APACHE,
+        plain256().suite,
+        "`SSLHonorCipherOrder on`, ours offering plain SRP only",
+        "mod_ssl picks SRP-AES-256-CBC-SHA",
+    ));
+    record_matrix(TAG, &format!("{peer}: {ROLE_APACHE}"), &rows);
+    check_rows(&rows);
+}
+
+/// Equal errors, ignoring the verifier's wording of an invalid certificate.
+fn same_error(got: &Error, want: &Error) -> bool {
+    match (got, want) {
+        (
+            Error::InvalidCertificate { alert: a, .. },
+            Error::InvalidCertificate { alert: b, .. },
+        ) => a == b,
+        _ => got == want,
+    }
+}
+
+/// Our side of a failure, for the matrix: what we sent or received.
+fn describe_error(e: &Error) -> String {
+    match e {
+        Error::AlertReceived(a) => format!("we received {a:?}"),
+        Error::InvalidCertificate { alert, .. } => format!("we sent {alert:?}"),
+        other => match other.alert() {
+            Some(a) => format!("we sent {a:?} ({other:?})"),
+            None => format!("{other:?}"),
+        },
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Negatives: a certificate from another CA, a certificate for another name, a wrong
+// password; our client against every peer server, every peer client against our server.
+
+/// One negative case: what it is, the CA file and host name the client checks, whether the
+/// password is wrong, and the error our client must end with.
+struct Neg {
+    what: &'static str,
+    ca: &'static Path,
+    host: &'static str,
+    wrong_password: bool,
+    ours: Error,
+}
+
+fn negatives() -> [Neg; 3] {
+    let c = certs::certs();
+    [
+        Neg {
+            what: "certificate from another CA",
+            ca: &c.other_ca,
+            host: HOST,
+            wrong_password: false,
+            ours: Error::InvalidCertificate {
+                alert: AlertDescription::UnknownCa,
+                reason: String::new(),
+            },
+        },
+        Neg {
+            what: "certificate for another name",
+            ca: &c.ca,
+            host: WRONG_HOST,
+            wrong_password: false,
+            ours: Error::InvalidCertificate {
+                alert: AlertDescription::BadCertificate,
+                reason: String::new(),
+            },
+        },
+        Neg {
+            what: "wrong password",
+            ca: &c.ca,
+            host: HOST,
+            wrong_password: true,
+            ours: Error::AlertReceived(AlertDescription::BadRecordMac),
+        },
+    ]
+}
+
+impl Neg {
+    fn password(&self, pw: &str) -> String {
+        if self.wrong_password {
+            format!("{pw}x")
+        } else {
+            pw.to_owned()
+        }
+    }
+    /// Runs our client for this case against 127.0.0.1:`port` and asserts its error.
+    fn run_our_client(&self, port: u16, user: &str, pw: &str, peer: &str) -> Error {
+        let cfg = rsa_client_config(
+            user,
+            &self.password(pw),
+            &[rsa256(), rsa128()],
+            true,
+            true,
+            self.ca,
+        );
+        let got = connect(cfg, port, self.host)
+            .err()
+            .unwrap_or_else(|| panic!("{peer}, {}: the handshake succeeded", self.what))
+            .tls();
+        assert!(
+            same_error(&got, &self.ours),
+            "{peer}, {}: got {got:?}, want {:?}",
+            self.what,
+            self.ours
+        );
+        got
+    }
+}
+
+/// Our server (certificate, every suite) for one connection of a client that may fail;
+/// returns what it ended with.
+fn our_server_once(users: &[(String, String)]) -> Server {
+    Server::start(
+        rsa_server_config(&store_with(users), tls_srp::ALL_CIPHER_SUITES, true, true),
+        1,
+        echo_handler,
+    )
+}
+
+/// What our server ended with: its error, or the request it read after a handshake.
+fn server_end(server: Server) -> Result<ServerSaw, Error> {
+    match server.join().pop() {
+        Some(Ok(saw)) => Ok(saw),
+        Some(Err(Fail::Tls(e))) => Err(e),
+        other => panic!("our server: {other:?}"),
+    }
+}
+
+/// Our server's expected end when the client refuses the certificate or the password is
+/// wrong, given the alert the client sends (None: wrong password, we send bad_record_mac).
+fn want_server_end(got: &Result<ServerSaw, Error>, client_alert: Option<AlertDescription>) -> bool {
+    match (got, client_alert) {
+        (Err(Error::AlertReceived(a)), Some(want)) => *a == want,
+        (Err(e), None) => {
+            *e == Error::DecryptError && e.alert() == Some(AlertDescription::BadRecordMac)
+        }
+        _ => false,
+    }
+}
+
+fn ours_as_server(got: &Result<ServerSaw, Error>) -> String {
+    match got {
+        Err(Error::AlertReceived(a)) => format!("our server received {a:?}"),
+        Err(e) => match e.alert() {
+            Some(a) => format!("our server sent {a:?} ({e:?})"),
+            None => format!("our server failed without an alert ({e:?})"),
+        },
+        Ok(saw) => format!(
+            "our server completed {:?} and read {:?}",
+            saw.suite, saw.request
+        ),
+    }
+}
+
+#[test]
+fn negatives_openssl() {
+    let peer = openssl_peer();
+    let c = certs::certs();
+    let users = random_users(1);
+    let (user, pw) = (&users[0].0, &users[0].1);
+    let mut rows = Vec::new();
+
+    // Our client → ossl_srp_server: the alert as libssl saw it on the wire.
+    let tmp = TempDir::new("rsa-neg-openssl");
+    let file = tmp.path("users.txt");
+    write_users_file(&file, &users);
+    let (mut server, port) = start_c_server(&[
+        "--users",
+        path_str(&file),
+        "--max-conns",
+        "3",
+        "--cert",
+        path_str(&c.chain),
+        "--key",
+        path_str(&c.key),
+    ]);
+    let errs: Vec<Error> = negatives()
+        .iter()
+        .map(|n| n.run_our_client(port, user, pw, "ossl_srp_server"))
+        .collect();
+    let lines = server.expect_success(PROC_TIMEOUT);
+    let conns = conn_lines_with_sigalg(&lines);
+    for ((n, err), want) in negatives().iter().zip(&errs).zip([
+        "alert_sent=none alert_received=unknown_ca ",
+        "alert_sent=none alert_received=bad_certificate ",
+        "alert_sent=bad_record_mac alert_received=none ",
+    ]) {
+        let i = rows.len();
+        let line = &conns.get(i).map(|c| c.1.clone()).unwrap_or_default();
+        let prefix = format!("CONN fail user={user} stage=handshake {want}");
+        assert!(line.starts_with(&prefix), "{}: libssl {line:?}", n.what);
+        rows.push(fact_row(
+            &peer,
+            ROLE_C_SERVER,
+            rsa256().suite,
+            n.what,
+            &format!("{}; libssl reports `{}`", describe_error(err), want.trim()),
+        ));
+    }
+
+    // Our client → openssl s_server: s_server prints the alert on stderr.
+    let vfile = tmp.path("srpvfile.txt");
+    openssl_srp_add(&vfile, user, pw);
+    let (s_server, port) = start_openssl_s_server_cert(&vfile, &c.chain, &c.key, "SRP", &[]);
+    for (n, logged) in negatives().iter().zip([
+        "tlsv1 alert unknown ca",
+        "sslv3 alert bad certificate",
+        "decryption failed or bad record mac",
+    ]) {
+        let before = s_server.stderr().len();
+        let err = n.run_our_client(port, user, pw, "s_server");
+        let deadline = Instant::now() + PROC_TIMEOUT;
+        while !s_server.stderr()[before..].contains(logged) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let said = s_server.stderr()[before..].to_owned();
+        assert!(said.contains(logged), "{}: s_server said {said}", n.what);
+        rows.push(fact_row(
+            &peer,
+            ROLE_S_SERVER,
+            rsa256().suite,
+            n.what,
+            &format!("{}; s_server prints \"{logged}\"", describe_error(&err)),
+        ));
+    }
+    drop(s_server);
+
+    // ossl_srp_client → our server.
+    for (n, want, verify) in [
+        (
+            &negatives()[0],
+            "alert_sent=unknown_ca alert_received=none ",
+            "VERIFY 20 unable to get local issuer certificate",
+        ),
+        (
+            &negatives()[1],
+            "alert_sent=bad_certificate alert_received=none ",
+            "VERIFY 62 hostname mismatch",
+        ),
+        (
+            &negatives()[2],
+            "alert_sent=none alert_received=bad_record_mac ",
+            "",
+        ),
+    ] {
+        let server = our_server_once(&users);
+        let mut cmd = Command::new(peers().bin("ossl_srp_client"));
+        cmd.arg("--connect")
+            .arg(format!("127.0.0.1:{}", server.port()))
+            .args(["--user", user, "--password", &n.password(pw)])
+            .args(["--cipher", "SRP-RSA-AES-256-CBC-SHA", "--cafile"])
+            .arg(n.ca)
+            .args(["--verify-host", n.host, "--expect-fail"]);
+        let mut client = Proc::spawn("ossl_srp_client", cmd, Stdio::null());
+        let lines = client.expect_success(PROC_TIMEOUT);
+        let ours = server_end(server);
+        let prefix = format!("CONN fail user={user} stage=handshake {want}");
+        assert!(
+            lines.iter().any(|l| l.starts_with(&prefix)),
+            "{}: {lines:?}",
+            n.what
+        );
+        assert!(
+            verify.is_empty() || lines.iter().any(|l| l == verify),
+            "{}: {lines:?}",
+            n.what
+        );
+        let client_alert = match n.what {
+            "certificate from another CA" => Some(AlertDescription::UnknownCa),
+            "certificate for another name" => Some(AlertDescription::BadCertificate),
+            _ => None,
+        };
+        assert!(want_server_end(&ours, client_alert), "{}: {ours:?}", n.what);
+        rows.push(fact_row(
+            &peer,
+            ROLE_C_CLIENT,
+            rsa256().suite,
+            n.what,
+            &format!(
+                "libssl reports `{}`{}; {}",
+                want.trim(),
+                if verify.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({verify})")
+                },
+                ours_as_server(&ours)
+            ),
+        ));
+    }
+
+    // openssl s_client → our server: s_client's verify error, and the alert we received.
+    for (n, said, client_alert) in [
+        (
+            &negatives()[0],
+            "verify error:num=20:unable to get local issuer certificate",
+            Some(AlertDescription::UnknownCa),
+        ),
+        (
+            &negatives()[1],
+            "verify error:num=62:hostname mismatch",
+            Some(AlertDescription::BadCertificate),
+        ),
+        (&negatives()[2], "sslv3 alert bad record mac", None),
+    ] {
+        let server = our_server_once(&users);
+        let (st, out, err) = s_client(
+            server.port(),
+            user,
+            &n.password(pw),
+            "SRP-RSA-AES-128-CBC-SHA",
+            n.ca,
+            n.host,
+        );
+        let ours = server_end(server);
+        assert!(!st.success(), "{}: s_client {out}", n.what);
+        assert!(err.contains(said), "{}: s_client {err}", n.what);
+        assert!(want_server_end(&ours, client_alert), "{}: {ours:?}", n.what);
+        rows.push(fact_row(
+            &peer,
+            ROLE_S_CLIENT,
+            rsa128().suite,
+            n.what,
+            &format!("s_client prints \"{said}\"; {}", ours_as_server(&ours)),
+        ));
+    }
+    record_matrix(TAG, &format!("{peer}: negatives"), &rows);
+    check_rows(&rows);
+}
+
+#[test]
+fn negatives_gnutls() {
+    peers();
+    let peer = gnutls_peer();
+    let users = random_users(1);
+    let (user, pw) = (&users[0].0, &users[0].1);
+    let mut rows = Vec::new();
+
+    // Our client → gnutls-serv.
+    let dir = TempDir::new("rsa-neg-gnutls");
+    let (passwd, conf) = gnutls_srp_files(&dir, &users);
+    let mut serv = GnutlsServ::start(
+        &passwd,
+        &conf,
+        "NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+SRP-RSA",
+    );
+    for (n, said) in negatives().iter().zip([
+        "* Received alert '48': CA is unknown.",
+        "* Received alert '42': Certificate is bad.",
+        "Error in handshake: Decryption has failed.",
+    ]) {
+        let err = n.run_our_client(serv.port, user, pw, "gnutls-serv");
+        let report = serv.next_report();
+        assert!(
+            report.as_ref().is_err_and(|r| r.contains(said)),
+            "{}: gnutls-serv {report:?}",
+            n.what
+        );
+        rows.push(fact_row(
+            &peer,
+            ROLE_GNUTLS_SERV,
+            rsa256().suite,
+            n.what,
+            &format!("{}; gnutls-serv prints \"{said}\"", describe_error(&err)),
+        ));
+    }
+    drop(serv);
+
+    // gnutls-cli → our server.
+    let prio = "NORMAL:-VERS-ALL:+VERS-TLS1.2:-KX-ALL:+SRP-RSA";
+    for (n, said, client_alert) in [
+        (
+            &negatives()[0],
+            "- Status: The certificate is NOT trusted. The certificate issuer is unknown.",
+            Some(AlertDescription::BadCertificate),
+        ),
+        (
+            &negatives()[1],
+            "- Status: The certificate is NOT trusted. The name in the certificate does not match the expected.",
+            Some(AlertDescription::BadCertificate),
+        ),
+        (
+            &negatives()[2],
+            "*** Received alert [20]: Bad record MAC",
+            None,
+        ),
+    ] {
+        let server = our_server_once(&users);
+        let run = gnutls_cli(server.port(), user, &n.password(pw), prio, n.ca, n.host);
+        let ours = server_end(server);
+        assert!(!run.ok, "{}: gnutls-cli {}", n.what, run.all());
+        assert!(
+            run.lines.iter().any(|l| l.trim_end() == said),
+            "{}: gnutls-cli {}",
+            n.what,
+            run.all()
+        );
+        assert!(want_server_end(&ours, client_alert), "{}: {ours:?}", n.what);
+        rows.push(fact_row(
+            &peer,
+            ROLE_GNUTLS_CLI,
+            rsa256().suite,
+            n.what,
+            &format!("gnutls-cli prints \"{said}\"; {}", ours_as_server(&ours)),
+        ));
+    }
+    record_matrix(TAG, &format!("{peer}: negatives"), &rows);
+    check_rows(&rows);
+}
+
+#[test]
+fn negatives_tlslite() {
+    peers();
+    let c = certs::certs();
+    let users = random_users(1);
+    let (user, pw) = (&users[0].0, &users[0].1);
+    let mut rows = Vec::new();
+
+    // Our client → tlslite server.
+    let dir = TempDir::new("rsa-neg-tlslite");
+    let (mut server, port) = start_tlslite_server(
+        &dir,
+        &users,
+        BITS,
+        &[
+            "--max-conns",
+            "3",
+            "--kex",
+            "srp_rsa",
+            "--cert",
+            path_str(&c.chain),
+            "--key",
+            path_str(&c.key),
+        ],
+    );
+    let errs: Vec<Error> = negatives()
+        .iter()
+        .map(|n| n.run_our_client(port, user, pw, "tlslite server"))
+        .collect();
+    let lines = server.expect_success(PROC_TIMEOUT);
+    let conns = conn_lines_with_sigalg(&lines);
+    for (i, ((n, err), want)) in negatives()
+        .iter()
+        .zip(&errs)
+        .zip([
+            "alert_sent=none alert_received=unknown_ca ",
+            "alert_sent=none alert_received=bad_certificate ",
+            "alert_sent=bad_record_mac alert_received=none ",
+        ])
+        .enumerate()
+    {
+        let line = conns.get(i).map(|c| c.1.clone()).unwrap_or_default();
+        let prefix = format!("CONN fail stage=handshake {want}");
+        assert!(line.starts_with(&prefix), "{}: tlslite {line:?}", n.what);
+        rows.push(fact_row(
+            TLSLITE,
+            ROLE_TLSLITE_SERVER,
+            rsa256().suite,
+            n.what,
+            &format!("{}; tlslite reports `{}`", describe_error(err), want.trim()),
+        ));
+    }
+
+    // tlslite client → our server. tlslite has no CA check: its Checker compares the
+    // end-entity fingerprint after the handshake (here: pinned to another certificate),
+    // raises TLSFingerprintError and closes (its code sends a close_notify alert with the
+    // fatal level; our server takes it as a close before any request).
+    let server = our_server_once(&users);
+    let lines = tlslite_client(
+        server.port(),
+        user,
+        pw,
+        &["--kex", "srp_rsa", "--pin-cert", path_str(&c.other_ca)],
+    );
+    let ours = server_end(server);
+    let fail = lines
+        .iter()
+        .find(|l| l.starts_with("CONN "))
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        fail.starts_with(&format!(
+            "CONN fail user={user} stage=handshake alert_sent=none alert_received=none reason=TLSFingerprintError"
+        )),
+        "{lines:?}"
+    );
+    let ours_ok = matches!(&ours, Ok(saw) if saw.request.is_empty()
+        && saw.suite == CipherSuite::TLS_SRP_SHA_RSA_WITH_AES_256_CBC_SHA);
+    assert!(ours_ok, "{ours:?}");
+    rows.push(fact_row(
+        TLSLITE,
+        ROLE_TLSLITE_CLIENT,
+        rsa256().suite,
+        "pinned to another certificate (tlslite has no CA check)",
+        &format!(
+            "tlslite raises TLSFingerprintError after the handshake and closes; {}",
+            ours_as_server(&ours)
+        ),
+    ));
+    let server = our_server_once(&users);
+    let lines = tlslite_client(
+        server.port(),
+        user,
+        &format!("{pw}x"),
+        &["--kex", "srp_rsa", "--pin-cert", path_str(&c.chain)],
+    );
+    let ours = server_end(server);
+    let want = format!(
+        "CONN fail user={user} stage=handshake alert_sent=none alert_received=bad_record_mac "
+    );
+    assert!(lines.iter().any(|l| l.starts_with(&want)), "{lines:?}");
+    assert!(want_server_end(&ours, None), "{ours:?}");
+    rows.push(fact_row(
+        TLSLITE,
+        ROLE_TLSLITE_CLIENT,
+        rsa256().suite,
+        "wrong password",
+        &format!(
+            "tlslite reports `alert_received=bad_record_mac`; {}",
+            ours_as_server(&ours)
+        ),
+    ));
+    record_matrix(TAG, &format!("{TLSLITE}: negatives"), &rows);
+    check_rows(&rows);
+}
+
+#[test]
+fn negatives_curl() {
+    peers();
+    let peer = curl_peer();
+    let users = random_users(1);
+    let (user, pw) = (&users[0].0, &users[0].1);
+    let mut rows = Vec::new();
+    for (n, code, said, client_alert) in [
+        (
+            &negatives()[0],
+            60,
+            "* TLSv1.2 (OUT), TLS alert, unknown CA (560):",
+            Some(AlertDescription::UnknownCa),
+        ),
+        // curl checks the name itself after the handshake, then sends close_notify.
+        (
+            &negatives()[1],
+            60,
+            "* SSL: no alternative certificate subject name matches target host name 'wrong.example'",
+            None,
+        ),
+        (&negatives()[2], 35, "bad record mac", None),
+    ] {
+        let server = our_server_once(&users);
+        let (st, _out, err) = curl_srp(
+            server.port(),
+            user,
+            &n.password(pw),
+            Some("SRP-RSA-AES-128-CBC-SHA"),
+            n.ca,
+            n.host,
+            1,
+        );
+        let ours = server_end(server);
+        assert_eq!(st.code(), Some(code), "{}: curl {err}", n.what);
+        assert!(err.contains(said), "{}: curl {err}", n.what);
+        if n.host == WRONG_HOST {
+            // The handshake completed; curl closed before any request.
+            let closed = matches!(&ours, Ok(saw) if saw.request.is_empty()
+                && saw.suite == CipherSuite::TLS_SRP_SHA_RSA_WITH_AES_128_CBC_SHA);
+            assert!(closed, "{}: {ours:?}", n.what);
+            assert!(
+                err.contains("* TLSv1.2 (OUT), TLS alert, close notify (256):"),
+                "{err}"
+            );
+        } else {
+            assert!(want_server_end(&ours, client_alert), "{}: {ours:?}", n.what);
+        }
+        rows.push(fact_row(
+            &peer,
+            ROLE_CURL,
+            rsa128().suite,
+            n.what,
+            &format!("curl exit {code}, \"{said}\"; {}", ours_as_server(&ours)),
+        ));
+    }
+    record_matrix(TAG, &format!("{peer}: negatives"), &rows);
     check_rows(&rows);
 }

@@ -27,9 +27,9 @@ pub const APACHE_PAGE: &str = "apache mod_ssl srp page\n";
 pub struct ApacheConf<'a> {
     /// `SSLSRPVerifierFile` (made by `openssl srp`).
     pub vfile: &'a Path,
-    /// `SSLCertificateFile` (chain, end-entity first) and `SSLCertificateKeyFile`.
-    pub chain: &'a Path,
-    pub key: &'a Path,
+    /// `SSLCertificateFile` (chain, end-entity first) and `SSLCertificateKeyFile`; `None`
+    /// leaves them out (mod_ssl then refuses to start, even for plain SRP suites).
+    pub cert: Option<(&'a Path, &'a Path)>,
     /// `SSLCipherSuite` (an OpenSSL cipher string).
     pub cipher_suite: &'a str,
     /// `SSLHonorCipherOrder on`: the order of `cipher_suite` wins over the client's
@@ -65,6 +65,11 @@ impl Apache {
     /// taken meanwhile), and waits until it listens (its pid file is written after the
     /// listening sockets are open).
     pub fn start(conf: &ApacheConf<'_>) -> Apache {
+        Self::try_start(conf).unwrap_or_else(|e| panic!("apache2 -X exited at start:\n{e}"))
+    }
+
+    /// [`Apache::start`], or what Apache said (stderr and error log) if it exited at start.
+    pub fn try_start(conf: &ApacheConf<'_>) -> Result<Apache, String> {
         require_program("apache2", "-v");
         for _attempt in 0..5 {
             let dir = TempDir::new("apache");
@@ -81,11 +86,11 @@ impl Apache {
             let deadline = Instant::now() + PROC_TIMEOUT;
             loop {
                 if pid_file.exists() {
-                    return Apache {
+                    return Ok(Apache {
                         proc_: p,
                         port,
                         dir,
-                    };
+                    });
                 }
                 if p.has_exited() {
                     let log = std::fs::read_to_string(dir.path("error.log")).unwrap_or_default();
@@ -93,7 +98,7 @@ impl Apache {
                     if why.contains("Address already in use") {
                         break; // try another port
                     }
-                    panic!("apache2 -X exited at start:\n{why}");
+                    return Err(why);
                 }
                 if Instant::now() > deadline {
                     panic!("apache2 -X did not start: {}", p.stderr());
@@ -148,13 +153,18 @@ fn config_text(dir: &TempDir, port: u16, c: &ApacheConf<'_>) -> String {
          SSLCipherSuite {cipher}\n\
          SSLHonorCipherOrder {honor}\n\
          SSLSRPVerifierFile {vfile}\n\
-         SSLCertificateFile {chain}\n\
-         SSLCertificateKeyFile {key}\n\
+         {cert}\
          Header always set X-TLS-SRP \"cipher=%{{SSL_CIPHER}}s user=%{{SSL_SRP_USER}}s protocol=%{{SSL_PROTOCOL}}s\"\n",
         cipher = c.cipher_suite,
         honor = if c.honor_cipher_order { "on" } else { "off" },
         vfile = c.vfile.display(),
-        chain = c.chain.display(),
-        key = c.key.display(),
+        cert = match c.cert {
+            Some((chain, key)) => format!(
+                "SSLCertificateFile {}\nSSLCertificateKeyFile {}\n",
+                chain.display(),
+                key.display()
+            ),
+            None => String::new(),
+        },
     )
 }
