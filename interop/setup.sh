@@ -42,8 +42,23 @@ if [ -n "$missing" ]; then
         echo "interop/setup.sh: missing packages:$missing (run as root, or: apt-get install$missing)" >&2
         exit 1
     fi
+    # Installing apache2 must not start Debian's system Apache (port 80 on every
+    # interface): the tests start their own on 127.0.0.1. A policy-rc.d that forbids
+    # starting services, for this install only, unless the machine has one (Docker images
+    # do).
+    policy=""
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+        chmod 755 /usr/sbin/policy-rc.d
+        policy=/usr/sbin/policy-rc.d
+    fi
     log=$(mktemp)
-    if ! { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $missing; } >"$log" 2>&1; then
+    ok=1
+    { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $missing; } >"$log" 2>&1 || ok=0
+    if [ -n "$policy" ]; then
+        rm -f "$policy"
+    fi
+    if [ "$ok" = 0 ]; then
         cat "$log" >&2
         rm -f "$log"
         echo "interop/setup.sh: apt-get install$missing failed" >&2

@@ -10,6 +10,7 @@
 //! protocol=<SSL_PROTOCOL>`, and mod_ssl's handshake failures (with the alert received)
 //! are in its error log (`LogLevel info`).
 
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::thread;
@@ -76,6 +77,15 @@ impl Apache {
             let docs = dir.path("docs");
             std::fs::create_dir_all(&docs).expect("docs dir");
             std::fs::write(docs.join("index.txt"), APACHE_PAGE).expect("page");
+            // Readable by the user Apache serves as (www-data when started as root),
+            // whatever the umask.
+            for (p, mode) in [
+                (&dir.0, 0o755),
+                (&docs, 0o755),
+                (&docs.join("index.txt"), 0o644),
+            ] {
+                std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).expect("chmod");
+            }
             let port = free_port();
             let cfg = dir.path("httpd.conf");
             std::fs::write(&cfg, config_text(&dir, port, conf)).expect("httpd.conf");
