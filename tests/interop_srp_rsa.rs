@@ -18,10 +18,11 @@
 //! [`PAIR`] handshakes with random users. In each pair one side restricts the suite and
 //! the other offers every SRP suite, plain ones included, so the pair also shows that a
 //! server with a certificate picks SRP-RSA. Every cell checks both sides' views: the peer's
-//! own report (cipher, EMS/EtM where it tells, the signature scheme of the
-//! ServerKeyExchange as the peer saw it on the wire or reports it, the certificate check)
-//! and ours (`negotiated_cipher_suite()`, `extended_master_secret()`,
-//! `encrypt_then_mac()`, the username), and the data exchanged.
+//! own report (cipher, EMS/EtM where it tells, and where it tells the signature scheme of
+//! the ServerKeyExchange and its certificate check) and ours (`negotiated_cipher_suite()`,
+//! `extended_master_secret()`, `encrypt_then_mac()`, the username), and the data
+//! exchanged. Apache: plain SRP and SRP-RSA cells, its cipher order, and that it does not
+//! start without a certificate.
 //!
 //! Negatives, each with the exact alert on the wire or as the peer reports it: a
 //! certificate from another CA, a certificate for another name, a wrong password; both
