@@ -1591,6 +1591,24 @@ fn our_client_to_apache_mod_ssl() {
         &cell,
     ));
     check_cells(&rows[..rows.len() - 1]);
+    // And when our client lists plain SRP first, mod_ssl (SSLHonorCipherOrder off) follows.
+    let (u, p) = &users[2];
+    let mut cfg = ClientConfig::new(u.as_str(), p.as_str());
+    cfg.cipher_suites = vec![plain256(), plain128(), rsa256(), rsa128()];
+    cfg.server_auth = Some(server_auth(&c.ca));
+    let (view, report) = apache_exchange(Arc::new(cfg), apache.port, HOST).expect("plain first");
+    assert_eq!(view.0, Some(plain256().suite), "{report}");
+    assert_eq!(
+        report,
+        format!("cipher=SRP-AES-256-CBC-SHA user={u} protocol=TLSv1.2")
+    );
+    rows.push(fact_row(
+        &peer,
+        ROLE_APACHE,
+        plain256().suite,
+        "`SSLHonorCipherOrder off`, ours checking the certificate but offering plain SRP first",
+        "mod_ssl follows our order: SRP-AES-256-CBC-SHA",
+    ));
 
     // Negatives against the same Apache: a certificate from another CA, another name, a
     // wrong password; mod_ssl logs the alert it received (or sent).
