@@ -20,8 +20,11 @@ FORCE=0
 [ "${1:-}" = "--force" ] && FORCE=1
 
 # Packages: the peers need libssl-dev, openssl, curl and gcc (plus libc6-dev, only a
-# Recommends of gcc); gnutls-bin and python3-venv are for the GnuTLS and tlslite-ng work.
-PKGS="libssl-dev openssl curl gcc libc6-dev gnutls-bin python3-venv tshark"
+# Recommends of gcc); gnutls-bin and python3-venv are for the GnuTLS and tlslite-ng work;
+# apache2 (httpd with mod_ssl) is the production OpenSSL SRP server of
+# tests/interop_srp_rsa.rs, run by the test itself (never as a system service); tshark
+# decrypts key-logged sessions in tests/keylog.rs.
+PKGS="libssl-dev openssl curl gcc libc6-dev gnutls-bin python3-venv apache2 tshark"
 
 # One run at a time (several test binaries may call us at once; apt-get and the builds
 # must not overlap).
@@ -40,8 +43,23 @@ if [ -n "$missing" ]; then
         echo "interop/setup.sh: missing packages:$missing (run as root, or: apt-get install$missing)" >&2
         exit 1
     fi
+    # Installing apache2 must not start Debian's system Apache (port 80 on every
+    # interface): the tests start their own on 127.0.0.1. A policy-rc.d that forbids
+    # starting services, for this install only, unless the machine has one (Docker images
+    # do).
+    policy=""
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+        chmod 755 /usr/sbin/policy-rc.d
+        policy=/usr/sbin/policy-rc.d
+    fi
     log=$(mktemp)
-    if ! { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $missing; } >"$log" 2>&1; then
+    ok=1
+    { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $missing; } >"$log" 2>&1 || ok=0
+    if [ -n "$policy" ]; then
+        rm -f "$policy"
+    fi
+    if [ "$ok" = 0 ]; then
         cat "$log" >&2
         rm -f "$log"
         echo "interop/setup.sh: apt-get install$missing failed" >&2

@@ -293,13 +293,15 @@ fn alter_skx(
     }
 }
 
+/// A change to a ServerKeyExchange's signed params and signature.
+type SkxChange = Box<dyn Fn(&mut SrpServerKeyExchange, &mut DigitallySigned)>;
+
 #[test]
 fn a_bad_signature_is_decrypt_error() {
     let ca = &certs::certs().ca;
     // A flipped bit in the signature, and signed params changed after signing (a different
     // salt): both fail the signature check.
-    type Alteration = Box<dyn Fn(&mut SrpServerKeyExchange, &mut DigitallySigned)>;
-    let cases: [Alteration; 2] = [
+    let cases: [SkxChange; 2] = [
         Box::new(|_, sig| sig.signature[10] ^= 1),
         Box::new(|params, _| params.s[0] ^= 1),
     ];

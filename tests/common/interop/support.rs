@@ -200,6 +200,11 @@ impl Proc {
         self.child.id()
     }
 
+    /// Whether the process has exited (does not wait).
+    pub fn has_exited(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(Some(_)))
+    }
+
     /// Writes to the child's stdin and closes it.
     pub fn write_stdin(&mut self, data: &[u8]) {
         let mut stdin = self.child.stdin.take().expect("stdin was not piped");
