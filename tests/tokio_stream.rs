@@ -61,7 +61,7 @@ async fn limit<F: Future>(f: F) -> F::Output {
 
 /// The `tls_srp::Error` inside an `io::Error`, if any.
 fn tls_error(e: &io::Error) -> Option<&Error> {
-    e.get_ref()?.downcast_ref::<Error>()
+    Error::from_io(e)
 }
 
 /// `len` bytes that differ per direction (`seed`) and per position, so that a lost,
