@@ -32,6 +32,8 @@ mod tls12;
 #[cfg(feature = "tokio")]
 pub mod tokio;
 mod vecbuf;
+#[cfg(feature = "vfile")]
+pub mod vfile;
 
 #[cfg(test)]
 mod tests;
