@@ -284,12 +284,6 @@ pub fn run(cmd: PasswdCmd) -> Result<(), Fail> {
                 }
             }
             let pw = read_password(password_stdin, true)?;
-            if !quiet {
-                let user = common.user.to_string_lossy();
-                if let Some(w) = weak_password_warning(&user, &pw) {
-                    eprintln!("tls-srp: {w}");
-                }
-            }
             let _lock = FileLock::acquire(&common.file)?;
             let mut vf = load(&common.file, common.format, common.conf.as_deref())?;
             let user = check_user(&common.user, vf.format)?;
@@ -303,6 +297,12 @@ pub fn run(cmd: PasswdCmd) -> Result<(), Fail> {
                 tls_srp::srp::compute_verifier(grp, &salt, user.as_bytes(), pw.as_bytes());
             vf.add(&user, grp, salt, verifier, replace)?;
             vf.save()?;
+            // After the write: a failure stays one line, and the warning never stops a script.
+            if !quiet {
+                if let Some(w) = weak_password_warning(&user, &pw) {
+                    eprintln!("tls-srp: {w}");
+                }
+            }
             eprintln!(
                 "added {user:?} ({group}-bit group) to {} ({} format)",
                 common.file.display(),

@@ -617,3 +617,30 @@ fn failed_logins_are_logged_with_user_address_and_reason_for_fail2ban() {
     assert!(st.success(), "{out}\n{err}");
     assert!(out.contains("Failregex: 5 total"), "{out}");
 }
+
+/// zxcvbn's estimate warns about a weak password after the user is added; `--quiet`
+/// silences it for scripts; a long random passphrase gets no warning.
+#[test]
+fn weak_passwords_get_a_warning_that_scripts_can_silence() {
+    let tmp = TempDir::new("ops-weak");
+    let f = s(&tmp.path("v"));
+    let add_with = |user: &str, pw: &str, extra: &[&str]| {
+        let mut a = vec!["passwd", "add", "--file", &f, "--password-stdin"];
+        a.extend_from_slice(extra);
+        a.push(user);
+        tls_srp(&a, &format!("{pw}\n"))
+    };
+    let (code, _, err) = add_with("wendy", "password1", &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("warning: weak password for \"wendy\""),
+        "{err}"
+    );
+    assert!(!err.contains("password1"), "{err}");
+    let (code, _, err) = add_with("walt", "password1", &["--quiet"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("warning"), "{err}");
+    let (code, _, err) = add_with("wade", "correct horse battery staple 9431 fjord", &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("warning"), "{err}");
+}
