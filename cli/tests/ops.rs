@@ -52,6 +52,9 @@ fn shape(port: u16, user: &str) -> ((usize, usize), Vec<u8>) {
     ((bits, skx.s.len()), skx.s)
 }
 
+/// A set of (bits of N, salt length).
+type Shapes = BTreeSet<(usize, usize)>;
+
 /// Probes the real users and `ghosts` unknown names (one ClientHello each) and checks that
 /// every unknown name shows one of the real shapes, the same on a second probe. Returns the
 /// real shapes and the unknown names' shapes.
@@ -60,7 +63,7 @@ fn probe(
     conf: Option<&str>,
     real: &[&str],
     ghosts: usize,
-) -> (BTreeSet<(usize, usize)>, BTreeSet<(usize, usize)>) {
+) -> (Shapes, Shapes) {
     let mut args = vec!["--vfile", file, "--echo", "--no-rate-limit"];
     if let Some(c) = conf {
         args.extend(["--conf", c]);
