@@ -58,12 +58,7 @@ type Shapes = BTreeSet<(usize, usize)>;
 /// Probes the real users and `ghosts` unknown names (one ClientHello each) and checks that
 /// every unknown name shows one of the real shapes, the same on a second probe. Returns the
 /// real shapes and the unknown names' shapes.
-fn probe(
-    file: &str,
-    conf: Option<&str>,
-    real: &[&str],
-    ghosts: usize,
-) -> (Shapes, Shapes) {
+fn probe(file: &str, conf: Option<&str>, real: &[&str], ghosts: usize) -> (Shapes, Shapes) {
     let mut args = vec!["--vfile", file, "--echo", "--no-rate-limit"];
     if let Some(c) = conf {
         args.extend(["--conf", c]);
