@@ -372,21 +372,17 @@ fn passwd_convert_both_ways_checked_by_openssl_and_gnutls_servers() {
         ],
     );
     let out = s(&tmp.path("converted.srpv"));
-    let (code, _, err) = tls_srp(
-        &[
-            "passwd",
-            "convert",
-            "--file",
-            &s(&gfile),
-            "--conf",
-            &s(&gconf),
-            "--to",
-            &out,
-            "--format",
-            "openssl",
-        ],
-        "",
-    );
+    let (gfile, gconf) = (s(&gfile), s(&gconf));
+    let to_openssl = || {
+        tls_srp(
+            &[
+                "passwd", "convert", "--file", &gfile, "--conf", &gconf, "--to", &out, "--format",
+                "openssl",
+            ],
+            "",
+        )
+    };
+    let (code, _, err) = to_openssl();
     // srptool makes 16-byte salts; 1 in 256 starts with a zero byte, which OpenSSL cannot
     // hold: then the refusal names the user.
     if code != 0 {
@@ -403,21 +399,7 @@ fn passwd_convert_both_ways_checked_by_openssl_and_gnutls_servers() {
         );
     }
     // The target exists now: convert never overwrites.
-    let (code, _, err) = tls_srp(
-        &[
-            "passwd",
-            "convert",
-            "--file",
-            &s(&gfile),
-            "--conf",
-            &s(&gconf),
-            "--to",
-            &out,
-            "--format",
-            "openssl",
-        ],
-        "",
-    );
+    let (code, _, err) = to_openssl();
     assert_eq!(code, 2);
     assert!(err.contains("exists"), "{err}");
 }
