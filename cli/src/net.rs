@@ -389,7 +389,11 @@ async fn accept_loop(listener: TcpListener, limit: Arc<Semaphore>, ctx: Arc<Ctx>
 
 async fn serve_one(tcp: TcpStream, peer: SocketAddr, ctx: &Ctx) {
     let start = Instant::now();
-    let local = tcp.local_addr().ok();
+    // An IPv4 client of a dual-stack listener (`--listen :PORT`) arrives as ::ffff:a.b.c.d:
+    // log it, and tell the backend, as the IPv4 address it is.
+    let canonical = |a: SocketAddr| SocketAddr::new(a.ip().to_canonical(), a.port());
+    let peer = canonical(peer);
+    let local = tcp.local_addr().ok().map(canonical);
     let tls = match ctx.acceptor.accept(tcp, Some(peer.ip())).await {
         Ok(t) => t,
         Err(e) => return log_failure(&e, peer),

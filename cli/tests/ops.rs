@@ -293,6 +293,15 @@ fn listen_takes_names_wildcards_and_connect_takes_sni_and_alpn() {
         assert!(expect.iter().any(|e| line.contains(e)), "{spec}: {line}");
         let port: u16 = line.rsplit(':').next().unwrap().trim().parse().unwrap();
         assert!(login_ok(port, "lea", "lea-pass"), "{spec}: {}", p.stderr());
+        // An IPv4 client of the dual-stack wildcard is logged as IPv4 (fail2ban bans it).
+        assert!(!login_ok(port, "lea", "not-it"));
+        assert!(
+            eventually(Duration::from_secs(10), || p
+                .stderr()
+                .contains("user=\"lea\" addr=127.0.0.1 port=")),
+            "{spec}: {}",
+            p.stderr()
+        );
         let (code, out, err) = tls_srp(
             &[
                 "connect",
