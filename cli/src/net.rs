@@ -412,7 +412,12 @@ async fn serve_one(tcp: TcpStream, peer: SocketAddr, ctx: &Ctx) {
                 proxy: Some(tlv), ..
             },
             Some(local),
-        ) => Some(crate::proxy_v2::header(peer, local, conn, *tlv)),
+        ) => Some(crate::proxy_v2::header(
+            peer,
+            local,
+            &crate::proxy_v2::Session::of(conn),
+            *tlv,
+        )),
         _ => None,
     };
     let res = handle(

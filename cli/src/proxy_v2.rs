@@ -53,12 +53,36 @@ fn v6(ip: IpAddr) -> [u8; 16] {
     }
 }
 
-/// The header for a client at `client` that reached us at `local` and logged in on
-/// `conn`; the username goes in TLV `username_tlv`.
+/// What the header says about the TLS session.
+pub struct Session<'a> {
+    /// The authenticated username.
+    pub username: &'a str,
+    /// The SNI host name, if any.
+    pub server_name: Option<&'a str>,
+    /// The negotiated ALPN protocol, if any.
+    pub alpn: Option<&'a [u8]>,
+    /// The negotiated suite.
+    pub suite: Option<CipherSuite>,
+}
+
+impl<'a> Session<'a> {
+    /// What `conn` negotiated.
+    pub fn of(conn: &'a ServerConnection) -> Self {
+        Session {
+            username: conn.username().unwrap_or_default(),
+            server_name: conn.server_name(),
+            alpn: conn.alpn_protocol(),
+            suite: conn.negotiated_cipher_suite(),
+        }
+    }
+}
+
+/// The header for a client at `client` that reached us at `local` and logged in as
+/// `session` says; the username goes in TLV `username_tlv`.
 pub fn header(
     client: SocketAddr,
     local: SocketAddr,
-    conn: &ServerConnection,
+    session: &Session,
     username_tlv: u8,
 ) -> Vec<u8> {
     let mut body = Vec::with_capacity(64);
@@ -76,10 +100,10 @@ pub fn header(
     };
     body.extend_from_slice(&client.port().to_be_bytes());
     body.extend_from_slice(&local.port().to_be_bytes());
-    if let Some(name) = conn.server_name() {
+    if let Some(name) = session.server_name {
         tlv(&mut body, PP2_TYPE_AUTHORITY, name.as_bytes());
     }
-    if let Some(p) = conn.alpn_protocol() {
+    if let Some(p) = session.alpn {
         tlv(&mut body, PP2_TYPE_ALPN, p);
     }
     let mut ssl = vec![PP2_CLIENT_SSL];
@@ -88,14 +112,10 @@ pub fn header(
     tlv(
         &mut ssl,
         PP2_SUBTYPE_SSL_CIPHER,
-        openssl_cipher_name(conn.negotiated_cipher_suite()).as_bytes(),
+        openssl_cipher_name(session.suite).as_bytes(),
     );
     tlv(&mut body, PP2_TYPE_SSL, &ssl);
-    tlv(
-        &mut body,
-        username_tlv,
-        conn.username().unwrap_or_default().as_bytes(),
-    );
+    tlv(&mut body, username_tlv, session.username.as_bytes());
     let mut out = Vec::with_capacity(16 + body.len());
     out.extend_from_slice(&SIGNATURE);
     out.push(0x21);
@@ -103,4 +123,69 @@ pub fn header(
     out.extend_from_slice(&(body.len() as u16).to_be_bytes());
     out.extend_from_slice(&body);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session() -> Session<'static> {
+        Session {
+            username: "alice",
+            server_name: None,
+            alpn: None,
+            suite: Some(CipherSuite::TLS_SRP_SHA_WITH_AES_128_CBC_SHA),
+        }
+    }
+
+    /// The layout of proxy-protocol.txt 2.2, byte by byte, for IPv4.
+    #[test]
+    fn ipv4_header_layout() {
+        let c: SocketAddr = "192.0.2.7:51234".parse().unwrap();
+        let l: SocketAddr = "198.51.100.1:4433".parse().unwrap();
+        let h = header(c, l, &session(), 0xE5);
+        let ssl_len = 1 + 4 + (3 + 7) + (3 + 19);
+        let len = 12 + (3 + ssl_len) + (3 + 5);
+        let mut want = b"\r\n\r\n\0\r\nQUIT\n\x21\x11".to_vec();
+        want.extend_from_slice(&(len as u16).to_be_bytes());
+        want.extend_from_slice(&[192, 0, 2, 7, 198, 51, 100, 1]);
+        want.extend_from_slice(&51234u16.to_be_bytes());
+        want.extend_from_slice(&4433u16.to_be_bytes());
+        want.extend_from_slice(&[0x20, 0, ssl_len as u8, 0x01, 0, 0, 0, 1]);
+        want.extend_from_slice(b"\x21\x00\x07TLSv1.2\x23\x00\x13SRP-AES-128-CBC-SHA");
+        want.extend_from_slice(b"\xe5\x00\x05alice");
+        assert_eq!(h, want);
+    }
+
+    /// IPv6, and an IPv4 end beside an IPv6 one (mapped); SNI and ALPN TLVs.
+    #[test]
+    fn ipv6_and_mixed_families() {
+        let c: SocketAddr = "[2001:db8::7]:1000".parse().unwrap();
+        let l: SocketAddr = "127.0.0.1:2000".parse().unwrap();
+        let s = Session {
+            server_name: Some("files.example"),
+            alpn: Some(b"h2"),
+            ..session()
+        };
+        let h = header(c, l, &s, 0xE0);
+        assert_eq!(h[13], 0x21, "TCP over IPv6");
+        let len = usize::from(u16::from_be_bytes([h[14], h[15]]));
+        assert_eq!(h.len(), 16 + len);
+        let body = &h[16..];
+        assert_eq!(
+            &body[..16],
+            &"2001:db8::7"
+                .parse::<std::net::Ipv6Addr>()
+                .unwrap()
+                .octets()
+        );
+        assert_eq!(
+            &body[16..32],
+            &std::net::Ipv4Addr::LOCALHOST.to_ipv6_mapped().octets()
+        );
+        assert_eq!(&body[32..36], &[0x03, 0xe8, 0x07, 0xd0]);
+        assert_eq!(&body[36..52], b"\x02\x00\x0dfiles.example");
+        assert_eq!(&body[52..57], b"\x01\x00\x02h2");
+        assert!(h.ends_with(b"\xe0\x00\x05alice"));
+    }
 }
