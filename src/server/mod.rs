@@ -336,7 +336,7 @@ impl ServerConnection {
     /// The failure `source` of this connection's handshake (an error from
     /// `process_new_packets` as an `io::Error`, a transport error or a timeout), with who
     /// tried: the requested username, the client's address, the rate limiter's decision,
-    /// and why ([`AcceptError::reason`]). Both adapters' accept calls fail with this error
+    /// and why ([`crate::AcceptError::reason`]). Both adapters' accept calls fail with this error
     /// inside the `io::Error` they return; an event loop of your own can do the same.
     pub fn accept_error(&self, source: std::io::Error) -> crate::AcceptError {
         let d = &self.inner.data;
