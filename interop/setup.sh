@@ -11,7 +11,8 @@
 #   ossl_srp_server        libssl SRP server (see interop/openssl/peers/ossl_srp_server.c)
 #   ossl_srp_client        libssl SRP client (see interop/openssl/peers/ossl_srp_client.c)
 #   ossl_handshake_bench   in-memory handshake benchmark (see interop/openssl/bench/)
-#   venv/                  Python venv with tlslite-ng 0.8.2 (see interop/tlslite/)
+#   venv/                  Python venv with tlslite-ng 0.8.2 (see interop/tlslite/) and
+#                          proxy-protocol 0.11.3 (see interop/proxy/)
 set -eu
 
 ROOT=$(CDPATH= cd -- "$(dirname -- "$0")/.." && pwd)
@@ -20,8 +21,10 @@ FORCE=0
 [ "${1:-}" = "--force" ] && FORCE=1
 
 # Packages: the peers need libssl-dev, openssl, curl and gcc (plus libc6-dev, only a
-# Recommends of gcc); gnutls-bin and python3-venv are for the GnuTLS and tlslite-ng work.
-PKGS="libssl-dev openssl curl gcc libc6-dev gnutls-bin python3-venv"
+# Recommends of gcc); gnutls-bin and python3-venv are for the GnuTLS and tlslite-ng work;
+# nginx-light reads `tls-srp serve --proxy-protocol`'s PROXY v2 header and fail2ban checks
+# the sample filter of cli/README.md against serve's failed-login lines (cli/tests/ops.rs).
+PKGS="libssl-dev openssl curl gcc libc6-dev gnutls-bin python3-venv nginx-light fail2ban"
 
 # One run at a time (several test binaries may call us at once; apt-get and the builds
 # must not overlap).
@@ -41,12 +44,22 @@ if [ -n "$missing" ]; then
         exit 1
     fi
     log=$(mktemp)
+    # Services in these packages (nginx, fail2ban) must not start on install: the tests
+    # start their own on 127.0.0.1. Debian's policy-rc.d convention; ours only if none.
+    policy=""
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+        chmod 755 /usr/sbin/policy-rc.d
+        policy=/usr/sbin/policy-rc.d
+    fi
     if ! { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $missing; } >"$log" 2>&1; then
+        [ -z "$policy" ] || rm -f "$policy"
         cat "$log" >&2
         rm -f "$log"
         echo "interop/setup.sh: apt-get install$missing failed" >&2
         exit 1
     fi
+    [ -z "$policy" ] || rm -f "$policy"
     rm -f "$log"
 fi
 
@@ -83,14 +96,16 @@ build ossl_handshake_bench "interop/openssl/bench/ossl_handshake_bench.c" \
     $CFLAGS $SSLFLAGS interop/openssl/bench/ossl_handshake_bench.c -lssl -lcrypto
 
 # tlslite-ng 0.8.2 (pure Python) in a venv for the tlslite interop peers
-# (interop/tlslite/); created or repaired only when the import check fails.
+# (interop/tlslite/), and proxy-protocol 0.11.3, whose PROXY v2 reader decodes every TLV
+# (interop/proxy/pp2_backend.py: Debian's nginx 1.22 reads the header but exposes no TLV);
+# created or repaired only when the import check fails.
 VENV="$OUT/venv"
-if ! "$VENV/bin/python" -c 'import tlslite, sys; sys.exit(tlslite.__version__ != "0.8.2")' >/dev/null 2>&1; then
+if ! "$VENV/bin/python" -c 'import tlslite, proxyprotocol.version, sys; sys.exit(tlslite.__version__ != "0.8.2")' >/dev/null 2>&1; then
     log=$(mktemp)
-    if ! { python3 -m venv "$VENV" && "$VENV/bin/pip" install -q --disable-pip-version-check "tlslite-ng==0.8.2"; } >"$log" 2>&1; then
+    if ! { python3 -m venv "$VENV" && "$VENV/bin/pip" install -q --disable-pip-version-check "tlslite-ng==0.8.2" "proxy-protocol==0.11.3"; } >"$log" 2>&1; then
         cat "$log" >&2
         rm -f "$log"
-        echo "interop/setup.sh: creating $VENV with tlslite-ng 0.8.2 failed" >&2
+        echo "interop/setup.sh: creating $VENV with tlslite-ng 0.8.2 and proxy-protocol 0.11.3 failed" >&2
         exit 1
     fi
     rm -f "$log"
