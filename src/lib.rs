@@ -37,6 +37,8 @@ mod tls12;
 #[cfg(feature = "tokio")]
 pub mod tokio;
 mod vecbuf;
+#[cfg(feature = "vfile")]
+pub mod vfile;
 
 #[cfg(feature = "axum")]
 #[path = "http/axum.rs"]
@@ -51,12 +53,14 @@ mod tests;
 pub use client::{ClientConfig, ClientConnection, ClientConnectionData, Resumption};
 pub use common_state::HandshakeKind;
 pub use conn::{ConnectionCommon, IoState, Reader, SideData, Writer};
-pub use error::{Error, InvalidMessage, PeerIncompatible, PeerMisbehaved};
+pub use error::{
+    AcceptError, Error, FailureReason, InvalidMessage, PeerIncompatible, PeerMisbehaved,
+};
 pub use keylog::{KeyLog, KeyLogFile, NoKeyLog};
 pub use limits::{Decision, HandshakeSlots, RateLimitConfig, RateLimiter};
 pub use msgs::enums::{AlertDescription, CipherSuite, ContentType, HandshakeType, ProtocolVersion};
 pub use server::{
-    InMemoryUserStore, ServerConfig, ServerConnection, ServerConnectionData,
+    InMemoryUserStore, RecordShapes, ServerConfig, ServerConnection, ServerConnectionData,
     ServerSessionMemoryCache, StoresServerSessions, Ticketer, UnknownUserPolicy, UserRecord,
     UserStore,
 };

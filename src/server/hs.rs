@@ -370,17 +370,23 @@ fn check_version(ch: &ClientHelloPayload) -> Result<(), Error> {
 }
 
 /// A record that no password opens, derived from the server's secret and the username, in
-/// `group`: RFC 5054 2.5.1.3's simulated user for an unknown username (the configured group,
-/// a derived salt, the same on every attempt and across restarts when the secret is
-/// persisted), and the decoy verifier for a locked-out one (who keeps the real group and
-/// salt). The verifier is a uniformly distributed value mod N.
+/// `group`: RFC 5054 2.5.1.3's simulated user for an unknown username (a group and salt
+/// length drawn from the store's records, see [`simulated_shape`], a derived salt, the same
+/// on every attempt and across restarts when the secret is persisted), and the decoy
+/// verifier for a locked-out one (who keeps the real group and salt). The verifier is a
+/// uniformly distributed value mod N.
 ///
 /// Every full handshake derives one, whoever the user is, so that known, unknown and
 /// locked-out users all cost the same work (benches/dudect.rs measured ~10 µs of difference
 /// when only unknown users paid for the derivation).
-fn decoy_record(config: &ServerConfig, username: &str, group: &'static SrpGroup) -> UserRecord {
+fn decoy_record(
+    config: &ServerConfig,
+    username: &str,
+    group: &'static SrpGroup,
+    salt_len: usize,
+) -> UserRecord {
     let secret = &config.simulation_secret[..];
-    let salt_len = config.simulated_salt_len.clamp(1, 255);
+    let salt_len = salt_len.clamp(1, 255);
     let mut salt = vec![0u8; salt_len];
     // Real salts never start with 0 (see srp::generate_salt), so neither do simulated ones.
     for counter in 0u8..=255 {
@@ -404,6 +410,20 @@ fn decoy_record(config: &ServerConfig, username: &str, group: &'static SrpGroup)
         salt,
         verifier,
     }
+}
+
+/// The group and salt length of `username`'s simulated record: drawn from the store's
+/// records ([`crate::UserStore::record_shapes`]) by a PRF of the server secret and the
+/// username, so that unknown users look like the real ones and each keeps its shape while
+/// the records do; the config's `simulated_group` and `simulated_salt_len` when the store
+/// describes nothing (or has no records, or there is no store). Drawn on every full
+/// handshake, known user or not.
+fn simulated_shape(config: &ServerConfig, username: &str) -> (&'static SrpGroup, usize) {
+    let shapes = config.user_store.as_ref().and_then(|s| s.record_shapes());
+    shapes
+        .as_deref()
+        .and_then(|s| s.draw(&config.simulation_secret[..], username))
+        .unwrap_or((config.simulated_group, config.simulated_salt_len))
 }
 
 impl AwaitUser {
@@ -432,10 +452,10 @@ impl AwaitUser {
         cx.data.rate_limit = Some(decision);
         // The same allocations and derivations on every path: a store lookup cloned the
         // known user's record, so the unknown user's is cloned too.
-        let group = record
-            .as_ref()
-            .map_or(self.config.simulated_group, |r| r.group);
-        let decoy = core::hint::black_box(decoy_record(&self.config, &self.username, group));
+        let (simulated_group, salt_len) = simulated_shape(&self.config, &self.username);
+        let group = record.as_ref().map_or(simulated_group, |r| r.group);
+        let decoy =
+            core::hint::black_box(decoy_record(&self.config, &self.username, group, salt_len));
         let (record, simulated) = match record {
             Some(r) if !decision.must_fail() => (r, false),
             // Locked out: the real group and salt, a verifier that no password opens.

@@ -29,6 +29,11 @@ const MAX_PLAINTEXT_PER_WRITE: usize = 64 * 1024;
 /// A connection of either role, as the async adapter sees it.
 pub(crate) trait Session: DerefMut<Target = ConnectionCommon<Self::Data>> {
     type Data: SideData;
+
+    /// The error a failed handshake reports (a server's says who tried).
+    fn handshake_error(&self, e: io::Error) -> io::Error {
+        e
+    }
 }
 
 impl Session for ClientConnection {
@@ -37,6 +42,10 @@ impl Session for ClientConnection {
 
 impl Session for ServerConnection {
     type Data = ServerConnectionData;
+
+    fn handshake_error(&self, e: io::Error) -> io::Error {
+        self.accept_error(e).into_io()
+    }
 }
 
 /// Which directions are still open. close_notify is sent when leaving the write side.

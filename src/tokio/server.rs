@@ -18,7 +18,7 @@ use std::task::{Context, Poll};
 
 use ::tokio::io::{AsyncRead, AsyncWrite};
 
-use super::common::{tls_error, Stream, Until};
+use super::common::{tls_error, Session, Stream, Until};
 use super::handshake::{HandshakeFailure, MidHandshake, NewServerConnection};
 use crate::error::Error;
 use crate::server::{ServerConfig, ServerConnection, UserRecord};
@@ -156,6 +156,7 @@ where
             Err(e) => Err(e),
         };
         if let Err(error) = res {
+            let error = stream.conn.handshake_error(error);
             return match stream.conn.wants_write() {
                 true => MidHandshake::SendAlert { stream, error },
                 false => MidHandshake::Error {
@@ -171,9 +172,12 @@ where
 /// The server handshake, from [`TlsAcceptor::accept`] or [`StartHandshake::into_stream`].
 /// Resolves to a [`TlsStream`].
 ///
-/// A TLS failure is an `io::Error` of kind `InvalidData` whose inner error is a
-/// [`crate::Error`] (a wrong password is [`Error::DecryptError`], a locked-out user
-/// [`Error::LockedOut`]); the alert describing it has been sent to the client first.
+/// A failure is an `io::Error` carrying a [`crate::AcceptError`]: who tried (the requested
+/// username, the address), the rate limiter's decision, and why
+/// ([`crate::AcceptError::reason`]). A TLS failure is of kind `InvalidData` and
+/// [`Error::from_io`] gives its [`crate::Error`] (a wrong password is
+/// [`Error::DecryptError`], a locked-out user [`Error::LockedOut`]); the alert describing it
+/// has been sent to the client first.
 #[derive(Debug)]
 pub struct Accept<IO>(AcceptState<IO>);
 
@@ -411,12 +415,12 @@ where
         let hs = match stream.conn.supply_user(user) {
             Ok(()) => MidHandshake::Handshaking(stream),
             Err(err) if stream.conn.wants_write() => MidHandshake::SendAlert {
+                error: stream.conn.handshake_error(tls_error(err)),
                 stream,
-                error: tls_error(err),
             },
             Err(err) => MidHandshake::Error {
+                error: stream.conn.handshake_error(tls_error(err)),
                 io: stream.io,
-                error: tls_error(err),
             },
         };
         Accept(AcceptState::Handshake(hs))
