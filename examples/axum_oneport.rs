@@ -17,8 +17,6 @@ use std::sync::Arc;
 use axum::extract::ConnectInfo;
 use axum::routing::get;
 use axum::Router;
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use tls_srp::axum::{ClientInfo, SrpListener};
 use tls_srp::oneport::Peer;
 use tls_srp::{InMemoryUserStore, ServerConfig, SrpGroup};
@@ -54,16 +52,11 @@ async fn main() -> Result<(), Box<dyn Error>> {
         SrpGroup::by_bits(2048).ok_or("group")?,
     )?;
     let mut srp = ServerConfig::new(Arc::new(store))?;
-    srp.certificate = Some(tls_srp::cert::certified_key_from_pem_files(&chain, &key)?);
+    let certified = tls_srp::cert::certified_key_from_pem_files(&chain, &key)?;
+    srp.certificate = Some(certified.clone());
 
-    // Everyone else: rustls with the same certificate.
-    let certs = CertificateDer::pem_file_iter(&chain)?.collect::<Result<Vec<_>, _>>()?;
-    let certificates = rustls::ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()?
-    .with_no_client_auth()
-    .with_single_cert(certs, PrivateKeyDer::from_pem_file(&key)?)?;
+    // Everyone else: rustls (TLS 1.3 and 1.2) with the same certificate.
+    let certificates = tls_srp::cert::rustls_server_config(certified)?;
 
     let listener = SrpListener::bind(&addr, Arc::new(srp), Some(Arc::new(certificates))).await?;
     println!(

@@ -74,6 +74,16 @@ pub fn certified_key(
     Ok(Arc::new(ck))
 }
 
+/// A rustls server config that serves `key` (the SRP-RSA suites' certificate, say) to the
+/// certificate clients of a one-port server ([`crate::oneport`]): TLS 1.3 and 1.2, ring, no
+/// client certificates. Set its `alpn_protocols`, `key_log` and the rest as needed.
+pub fn rustls_server_config(key: Arc<CertifiedKey>) -> Result<rustls::ServerConfig, rustls::Error> {
+    Ok(rustls::ServerConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()?
+        .with_no_client_auth()
+        .with_cert_resolver(Arc::new(rustls::sign::SingleCertAndKey::from(key))))
+}
+
 /// How a client checks the server's certificate in the SRP-RSA suites.
 pub struct ServerAuth {
     verifier: Arc<dyn ServerCertVerifier>,

@@ -64,11 +64,22 @@ impl KeyLogFile {
     /// Logs to `path`.
     pub fn new(path: impl AsRef<Path>) -> Self {
         let path = path.as_ref().to_path_buf();
-        let file = open(&path);
+        let file = open(&path).ok();
         Self {
             path: Some(path),
             file: Mutex::new(file),
         }
+    }
+
+    /// Like [`Self::new`], but fails, saying why, when the file cannot be opened: for a
+    /// program that should refuse to start rather than silently log nothing.
+    pub fn create(path: impl AsRef<Path>) -> std::io::Result<Self> {
+        let path = path.as_ref().to_path_buf();
+        let file = open(&path)?;
+        Ok(Self {
+            path: Some(path),
+            file: Mutex::new(Some(file)),
+        })
     }
 
     /// Logs to the file named by the `SSLKEYLOGFILE` environment variable, or nowhere if it
@@ -89,14 +100,13 @@ impl KeyLogFile {
     }
 }
 
-fn open(path: &Path) -> Option<File> {
+fn open(path: &Path) -> std::io::Result<File> {
     use std::os::unix::fs::OpenOptionsExt;
     OpenOptions::new()
         .append(true)
         .create(true)
         .mode(0o600)
         .open(path)
-        .ok()
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -118,6 +128,19 @@ impl KeyLog for KeyLogFile {
 
     fn will_log(&self, _: &str) -> bool {
         self.path.is_some()
+    }
+}
+
+/// The same file for rustls connections: a one-port server's certificate clients (TLS 1.3
+/// labels included) log beside its SRP clients.
+#[cfg(feature = "rustls")]
+impl rustls::KeyLog for KeyLogFile {
+    fn log(&self, label: &str, client_random: &[u8], secret: &[u8]) {
+        KeyLog::log(self, label, client_random, secret)
+    }
+
+    fn will_log(&self, label: &str) -> bool {
+        KeyLog::will_log(self, label)
     }
 }
 
@@ -149,5 +172,18 @@ mod tests {
         assert_eq!(mode, 0o600);
         std::fs::remove_file(&dir).unwrap();
         assert!(!NoKeyLog.will_log("CLIENT_RANDOM"));
+    }
+
+    #[test]
+    fn create_says_why_it_cannot_open() {
+        let dir = std::env::temp_dir().join(format!("tls-srp-keylog-dir-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let e = KeyLogFile::create(dir.join("missing").join("keys.log")).unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::NotFound);
+        let log = KeyLogFile::create(dir.join("keys.log")).unwrap();
+        KeyLog::log(&log, "CLIENT_RANDOM", &[0xee; 32], &[0x03; 48]);
+        let text = std::fs::read_to_string(dir.join("keys.log")).unwrap();
+        assert!(text.starts_with("CLIENT_RANDOM eeee"), "{text}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -50,6 +50,11 @@ pub mod hyper;
 #[cfg(test)]
 mod tests;
 
+/// The rustls this crate is built with (feature `rustls`), for its `ServerConfig`,
+/// `CertifiedKey` and verifier types.
+#[cfg(feature = "rustls")]
+pub use rustls;
+
 pub use client::{ClientConfig, ClientConnection, ClientConnectionData, Resumption};
 pub use common_state::HandshakeKind;
 pub use conn::{ConnectionCommon, IoState, Reader, SideData, Writer};

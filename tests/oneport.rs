@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use common::*;
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+use rustls::pki_types::{CertificateDer, ServerName};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -28,19 +28,8 @@ const LIMIT: Duration = Duration::from_secs(30);
 
 fn rustls_server_config() -> Arc<rustls::ServerConfig> {
     let c = certs::certs();
-    let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&c.chain)
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
-    let key = PrivateKeyDer::from_pem_file(&c.key).unwrap();
-    let mut cfg = rustls::ServerConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_no_client_auth()
-    .with_single_cert(chain, key)
-    .unwrap();
+    let key = tls_srp::cert::certified_key_from_pem_files(&c.chain, &c.key).unwrap();
+    let mut cfg = tls_srp::cert::rustls_server_config(key).unwrap();
     cfg.alpn_protocols = vec![b"http/1.1".to_vec()];
     Arc::new(cfg)
 }
