@@ -327,6 +327,7 @@ pub struct AcceptError {
     peer: Option<std::net::IpAddr>,
     rate_limit: Option<crate::limits::Decision>,
     failed_guess: bool,
+    certificate: bool,
 }
 
 impl AcceptError {
@@ -343,7 +344,32 @@ impl AcceptError {
             peer,
             rate_limit,
             failed_guess,
+            certificate: false,
         }
+    }
+
+    /// A one-port server's failure: before the ClientHello was routed (`certificate`
+    /// false), or in the rustls handshake of a client without SRP (`certificate` true).
+    /// An error that already is an `AcceptError` (the SRP side's) is kept as it is.
+    #[cfg(feature = "rustls")]
+    pub(crate) fn one_port(
+        e: std::io::Error,
+        peer: Option<std::net::IpAddr>,
+        certificate: bool,
+    ) -> std::io::Error {
+        if e.get_ref().is_some_and(|x| x.is::<AcceptError>()) {
+            return e;
+        }
+        let mut a = Self::new(e, None, peer, None, false);
+        a.certificate = certificate;
+        a.into_io()
+    }
+
+    /// Whether the client offered no SRP and failed in the certificate handshake of a
+    /// one-port server ([`crate::oneport`]): no password was involved, and it is no login
+    /// failure.
+    pub fn is_certificate_client(&self) -> bool {
+        self.certificate
     }
 
     /// Wraps `source` in an `io::Error` of the same kind carrying this error.
@@ -380,6 +406,12 @@ impl AcceptError {
         self.source.get_ref()?.downcast_ref::<Error>()
     }
 
+    /// The rustls error inside, for a certificate client of a one-port server.
+    #[cfg(feature = "rustls")]
+    fn rustls_error(&self) -> Option<&rustls::Error> {
+        self.source.get_ref()?.downcast_ref::<rustls::Error>()
+    }
+
     /// Whether the client's credentials were refused: a password was tested and failed, or
     /// the user is unknown (rejected, or simulated and failed), or it is locked out.
     pub fn is_auth_failure(&self) -> bool {
@@ -413,6 +445,24 @@ impl AcceptError {
                 | Error::RecordOverflow,
             ) => FailureReason::Malformed,
             Some(_) => FailureReason::ServerError,
+            #[cfg(feature = "rustls")]
+            None if self.rustls_error().is_some() => {
+                use rustls::Error as R;
+                match self.rustls_error() {
+                    Some(R::PeerIncompatible(_) | R::NoApplicationProtocol) => {
+                        FailureReason::Incompatible
+                    }
+                    Some(R::AlertReceived(_)) => FailureReason::Aborted,
+                    Some(
+                        R::InvalidMessage(_)
+                        | R::InappropriateMessage { .. }
+                        | R::InappropriateHandshakeMessage { .. }
+                        | R::PeerMisbehaved(_)
+                        | R::DecryptError,
+                    ) => FailureReason::Malformed,
+                    _ => FailureReason::ServerError,
+                }
+            }
             None => match self.source.kind() {
                 K::TimedOut | K::WouldBlock => FailureReason::Timeout,
                 K::InvalidData => FailureReason::Malformed,

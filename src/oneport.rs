@@ -21,7 +21,7 @@ use std::net::TcpStream;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::error::Error;
+use crate::error::{AcceptError, Error};
 use crate::msgs::codec::Codec;
 use crate::msgs::enums::CipherSuite;
 use crate::msgs::handshake::ClientHelloPayload;
@@ -223,32 +223,46 @@ impl OnePortAcceptor {
     pub fn accept(&self, mut sock: TcpStream) -> io::Result<OnePortStream<TcpStream>> {
         let config = self.srp.config();
         let started = Instant::now();
-        let (route, hello) = read_hello(&mut sock, deadline(started, config.client_hello_timeout))?;
+        let peer = sock.peer_addr().ok().map(|a| a.ip());
+        let (route, hello) = read_hello(&mut sock, deadline(started, config.client_hello_timeout))
+            .map_err(|e| AcceptError::one_port(e, peer, false))?;
         match route {
             Route::Srp => self
                 .srp
                 .accept_prefixed(sock, &hello)
                 .map(OnePortStream::Srp),
-            Route::Certificate => {
-                let mut conn = rustls::ServerConnection::new(self.certificates.clone())
-                    .map_err(io::Error::other)?;
-                let mut prefix = &hello[..];
-                while !prefix.is_empty() {
-                    conn.read_tls(&mut prefix)?;
-                    conn.process_new_packets()
-                        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
-                }
-                let until = deadline(started, config.handshake_timeout);
-                let mut tls = rustls::StreamOwned::new(conn, sock);
-                with_socket_deadline(&tls.sock.try_clone()?, until, || {
-                    while tls.conn.is_handshaking() {
-                        tls.conn.complete_io(&mut tls.sock)?;
-                    }
-                    Ok(())
-                })?;
-                Ok(OnePortStream::Certificate(Box::new(tls)))
+            Route::Certificate => self
+                .certificate_handshake(sock, &hello, deadline(started, config.handshake_timeout))
+                .map_err(|e| AcceptError::one_port(e, peer, true)),
+        }
+    }
+
+    /// The rustls handshake of a client without SRP, whose first bytes were `hello`.
+    fn certificate_handshake(
+        &self,
+        sock: TcpStream,
+        hello: &[u8],
+        until: Option<Instant>,
+    ) -> io::Result<OnePortStream<TcpStream>> {
+        let mut conn =
+            rustls::ServerConnection::new(self.certificates.clone()).map_err(io::Error::other)?;
+        let mut prefix = hello;
+        while !prefix.is_empty() {
+            conn.read_tls(&mut prefix)?;
+            if let Err(e) = conn.process_new_packets() {
+                // rustls queued the alert that says why: send it.
+                let _ = conn.write_tls(&mut &sock);
+                return Err(io::Error::new(io::ErrorKind::InvalidData, e));
             }
         }
+        let mut tls = rustls::StreamOwned::new(conn, sock);
+        with_socket_deadline(&tls.sock.try_clone()?, until, || {
+            while tls.conn.is_handshaking() {
+                tls.conn.complete_io(&mut tls.sock)?;
+            }
+            Ok(())
+        })?;
+        Ok(OnePortStream::Certificate(Box::new(tls)))
     }
 }
 

@@ -22,7 +22,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tls_srp::cert::{certified_key_from_pem_files, ServerAuth};
 use tls_srp::oneport::Peer;
 use tls_srp::tokio::{OnePortAcceptor, TlsConnector};
-use tls_srp::{CipherSuite, ClientConfig};
+use tls_srp::{AcceptError, CipherSuite, ClientConfig, FailureReason};
 
 const LIMIT: Duration = Duration::from_secs(30);
 
@@ -188,6 +188,10 @@ async fn the_routing_read_is_bounded() {
         .unwrap()
         .unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::TimedOut, "{err}");
+    // Who it was is not known yet: not a certificate client, and no username.
+    let a = accept_error(&err);
+    assert!(!a.is_certificate_client() && a.username().is_none(), "{a}");
+    assert_eq!(a.reason(), FailureReason::Timeout);
 
     // SRP suites without the SRP extension are not SRP: rustls answers (and refuses such a
     // client, with a fatal alert).
@@ -212,7 +216,11 @@ async fn the_routing_read_is_bounded() {
         .await
         .unwrap()
         .unwrap_err();
-    let rustls_err = err
+    let a = accept_error(&err);
+    assert!(a.is_certificate_client(), "{a}");
+    assert_eq!(a.reason(), FailureReason::Incompatible, "{a}");
+    let rustls_err = a
+        .io_error()
         .get_ref()
         .and_then(|e| e.downcast_ref::<rustls::Error>());
     assert!(
@@ -224,6 +232,49 @@ async fn the_routing_read_is_bounded() {
     // A fatal alert record from rustls.
     assert_eq!(got.get(..2), Some(&[21u8, 3][..]), "{got:?}");
     assert_eq!(got.get(5), Some(&2), "{got:?}");
+}
+
+/// The `AcceptError` every one-port failure carries.
+fn accept_error(e: &std::io::Error) -> &AcceptError {
+    e.get_ref()
+        .and_then(|x| x.downcast_ref::<AcceptError>())
+        .unwrap_or_else(|| panic!("no AcceptError in {e:?}"))
+}
+
+/// Blocking: bytes that are not TLS go to rustls, whose alert the client gets; the error
+/// says it was a certificate client and malformed. A client that leaves before its
+/// ClientHello is complete is no certificate client.
+#[test]
+fn blocking_acceptor_reports_who_failed() {
+    let acceptor =
+        tls_srp::oneport::OnePortAcceptor::new(srp_server_config(), rustls_server_config());
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = std::thread::spawn(move || {
+        (0..2)
+            .map(|_| acceptor.accept(listener.accept().unwrap().0).unwrap_err())
+            .collect::<Vec<_>>()
+    });
+    let mut sock = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    sock.set_read_timeout(Some(LIMIT)).unwrap();
+    sock.write_all(b"GET / HTTP/1.0\r\n\r\n").unwrap();
+    let mut got = Vec::new();
+    let _ = sock.read_to_end(&mut got);
+    assert_eq!(
+        got.get(..2),
+        Some(&[21u8, 3][..]),
+        "an alert record: {got:?}"
+    );
+    let mut early = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    early.write_all(&[22, 3, 1, 0]).unwrap();
+    drop(early);
+    let errs = server.join().unwrap();
+    let a = accept_error(&errs[0]);
+    assert!(a.is_certificate_client(), "{a}");
+    assert_eq!(a.reason(), FailureReason::Malformed, "{a}");
+    let a = accept_error(&errs[1]);
+    assert!(!a.is_certificate_client(), "{a}");
+    assert_eq!(a.reason(), FailureReason::Aborted, "{a}");
 }
 
 #[test]

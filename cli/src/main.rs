@@ -8,6 +8,7 @@ mod demo;
 mod net;
 mod passwd;
 mod proxy_v2;
+mod session;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -89,12 +90,12 @@ enum Cmd {
     Passwd(passwd::PasswdCmd),
     /// Serve TLS-SRP: echo, a small HTTP page, or forward to a plain TCP backend.
     #[command(
-        after_help = "Examples:\n  tls-srp serve --listen 127.0.0.1:4433 --vfile users.srpv --http\n  tls-srp serve --listen 0.0.0.0:4433 --vfile tpasswd --conf tpasswd.conf --forward 127.0.0.1:8080\n\nThe verifier file is reloaded when it changes or on SIGHUP; SIGINT/SIGTERM shut down gracefully.\nFailed logins are rate-limited per username and client address (delays, then lockout that fails\nlike a wrong password); tune with --user-free-failures etc., or turn off with --no-rate-limit."
+        after_help = "Examples:\n  tls-srp serve --listen 127.0.0.1:4433 --vfile users.srpv --http\n  tls-srp serve --listen 0.0.0.0:4433 --vfile tpasswd --conf tpasswd.conf --forward 127.0.0.1:8080\n  tls-srp serve --listen :443 --vfile users.srpv --cert chain.pem --key key.pem --http   # SRP users and browsers on one port\n\nThe verifier file is reloaded when it changes or on SIGHUP; SIGINT/SIGTERM shut down gracefully.\nFailed logins are rate-limited per username and client address (delays, then lockout that fails\nlike a wrong password); tune with --user-free-failures etc., or turn off with --no-rate-limit."
     )]
     Serve(ServeArgs),
     /// Connect to a TLS-SRP server and bridge stdin/stdout (like `openssl s_client -quiet`).
     #[command(
-        after_help = "Examples:\n  tls-srp connect 127.0.0.1:4433 --user alice\n  echo hello | TLS_SRP_PASSWORD=secret tls-srp connect 127.0.0.1:4433 --user alice\n  tls-srp connect 127.0.0.1:4433 --user alice --reconnect 5   # 1 full handshake, then resumed sessions\n\nExit status: 0 done, 1 login refused (wrong user or password, locked out), 2 usage or local\nerror, 3 network error (name, refused, reset, timeout), 4 other TLS failure."
+        after_help = "Examples:\n  tls-srp connect 127.0.0.1:4433 --user alice\n  tls-srp connect files.example:4433 --user alice --cafile roots.pem   # SRP-RSA: the certificate too\n  echo hello | TLS_SRP_PASSWORD=secret tls-srp connect 127.0.0.1:4433 --user alice\n  tls-srp connect 127.0.0.1:4433 --user alice --reconnect 5   # 1 full handshake, then resumed sessions\n\nExit status: 0 done, 1 login refused (wrong user or password, locked out), 2 usage or local\nerror, 3 network error (name, refused, reset, timeout), 4 other TLS failure."
     )]
     Connect(ConnectArgs),
     /// In-memory benchmarks (like `openssl speed`).
@@ -202,6 +203,24 @@ pub struct ServeArgs {
     /// Seconds after its full handshake a session may be resumed.
     #[arg(long, default_value_t = 7200, value_name = "SECS")]
     pub session_lifetime: u64,
+    /// Certificate chain (PEM, leaf first). With --key: SRP clients that offer the SRP-RSA
+    /// suites get them (the ServerKeyExchange signed with this key), and clients without SRP
+    /// (browsers, curl without a password) get TLS 1.3 or 1.2 with this certificate on the
+    /// same port, unless --srp-only.
+    #[arg(long, value_name = "CHAIN.pem", requires = "key")]
+    pub cert: Option<PathBuf>,
+    /// The certificate's private key (PEM: PKCS#8, PKCS#1 RSA or SEC1 EC).
+    #[arg(long, value_name = "KEY.pem", requires = "cert")]
+    pub key: Option<PathBuf>,
+    /// With --cert: the certificate serves the SRP-RSA suites only; a client without SRP is
+    /// refused, as without --cert.
+    #[arg(long, requires = "cert")]
+    pub srp_only: bool,
+    /// Append each session's master secret to FILE in the NSS key log format (SSLKEYLOGFILE),
+    /// for Wireshark or tshark. Whoever can read it can decrypt every logged session:
+    /// debugging only.
+    #[arg(long, value_name = "FILE")]
+    pub keylog: Option<PathBuf>,
 }
 
 /// A PROXY v2 TLV type in the range the protocol leaves to applications (0xE0..=0xEF).
@@ -245,6 +264,19 @@ pub struct ConnectArgs {
     /// -reconnect`); a summary line per connection says full or resumed.
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub reconnect: u32,
+    /// Also offer the SRP-RSA suites (first), and check the server's certificate chain
+    /// against these roots (PEM) and its name (--servername, or HOST: a DNS name or an IP
+    /// address) with rustls's web-PKI verifier.
+    #[arg(long, value_name = "ROOTS.pem")]
+    pub cafile: Option<PathBuf>,
+    /// With --cafile: offer the SRP-RSA suites alone, so that the server must prove its
+    /// certificate as well as the verifier.
+    #[arg(long, requires = "cafile")]
+    pub require_certificate: bool,
+    /// Append each session's master secret to FILE in the NSS key log format, for Wireshark
+    /// (default: the file SSLKEYLOGFILE names, if set). Debugging only.
+    #[arg(long, value_name = "FILE")]
+    pub keylog: Option<PathBuf>,
 }
 
 /// `tls-srp passwd add`: the subcommands named on the command line, for the `--help` hint.

@@ -12,12 +12,14 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 use tracing::{error, info, warn};
 
-use tls_srp::tokio::{TlsAcceptor, TlsConnector};
+use tls_srp::tokio::{OnePortAcceptor, OnePortStream, TlsAcceptor, TlsConnector};
 use tls_srp::vfile::FileUserStore;
 use tls_srp::{
-    AcceptError, ClientConfig, Decision, Error, HandshakeKind, HandshakeSlots, RateLimitConfig,
-    RateLimiter, ServerConfig, Ticketer, UnknownUserPolicy,
+    cert, AcceptError, ClientConfig, Decision, Error, HandshakeKind, HandshakeSlots, KeyLogFile,
+    RateLimitConfig, RateLimiter, ServerConfig, Ticketer, UnknownUserPolicy,
 };
+
+use crate::session::Session;
 
 use crate::{ConnectArgs, Fail, ServeArgs};
 
@@ -70,7 +72,9 @@ fn log_delay(decision: Option<Decision>, user: Option<&str>, peer: SocketAddr) {
 }
 
 /// One line per failed login (the format documented in cli/README.md, for fail2ban):
-/// `login failed: user="NAME" addr=IP port=PORT reason=REASON`.
+/// `login failed: user="NAME" addr=IP port=PORT reason=REASON`. A certificate client that
+/// fails its handshake tried no password: `certificate handshake failed: addr=IP port=PORT
+/// reason=REASON`, which a password-guessing filter does not match.
 fn log_failure(e: &std::io::Error, peer: SocketAddr) {
     let Some(a) = e.get_ref().and_then(|x| x.downcast_ref::<AcceptError>()) else {
         warn!(
@@ -80,6 +84,15 @@ fn log_failure(e: &std::io::Error, peer: SocketAddr) {
         );
         return;
     };
+    if a.is_certificate_client() {
+        warn!(
+            "certificate handshake failed: {} reason={} detail={:?}",
+            addr_field(peer),
+            a.reason(),
+            a.io_error().to_string()
+        );
+        return;
+    }
     log_delay(a.rate_limit_decision(), a.username(), peer);
     warn!(
         "login failed: {} {} reason={} detail={:?}",
@@ -182,9 +195,42 @@ fn no_such_address(e: &std::io::Error) -> bool {
 
 /// What every connection needs.
 struct Ctx {
-    acceptor: TlsAcceptor,
+    acceptor: Acceptor,
     mode: Mode,
     idle: Option<Duration>,
+}
+
+/// SRP clients only, or (with `--cert` and without `--srp-only`) certificate clients on the
+/// same port.
+enum Acceptor {
+    Srp(TlsAcceptor),
+    OnePort(OnePortAcceptor),
+}
+
+impl Acceptor {
+    async fn accept(
+        &self,
+        tcp: TcpStream,
+        peer: IpAddr,
+    ) -> std::io::Result<OnePortStream<TcpStream>> {
+        match self {
+            Acceptor::Srp(a) => a.accept(tcp, Some(peer)).await.map(OnePortStream::Srp),
+            Acceptor::OnePort(a) => a.accept(tcp, Some(peer)).await,
+        }
+    }
+}
+
+/// `--keylog FILE`, opened now so that a bad path is an error at start, not silence.
+fn open_keylog(path: Option<&std::path::Path>) -> Result<Option<Arc<KeyLogFile>>, Fail> {
+    path.map(|p| {
+        KeyLogFile::create(p).map(Arc::new).map_err(|e| {
+            Fail::new(format!(
+                "--keylog {}: {e}; check the directory and its permissions",
+                p.display()
+            ))
+        })
+    })
+    .transpose()
 }
 
 pub fn serve(a: ServeArgs) -> Result<(), Fail> {
@@ -318,8 +364,44 @@ async fn serve_async(a: ServeArgs, mode: Mode, store: Arc<FileUserStore>) -> Res
         };
         config.rate_limiter = Some(Arc::new(RateLimiter::new(limits)));
     }
+    let keylog = open_keylog(a.keylog.as_deref())?;
+    if let Some(k) = &keylog {
+        warn!(
+            "--keylog: writing every session's master secret to {}; whoever reads it can decrypt them",
+            a.keylog.as_deref().unwrap_or(std::path::Path::new("")).display()
+        );
+        config.key_log = k.clone();
+    }
+    let acceptor = match (&a.cert, &a.key) {
+        (Some(chain), Some(key)) => {
+            let key = cert::certified_key_from_pem_files(chain, key).map_err(|e| {
+                Fail::new(format!(
+                    "--cert/--key: {e}; give a PEM chain (leaf first) and its private key"
+                ))
+            })?;
+            config.certificate = Some(key.clone());
+            let config = Arc::new(config);
+            if a.srp_only {
+                Acceptor::Srp(TlsAcceptor::from(config))
+            } else {
+                let mut certs = cert::rustls_server_config(key)
+                    .map_err(|e| Fail::new(format!("--cert/--key: {e}")))?;
+                certs.alpn_protocols = config.alpn_protocols.clone();
+                if let Some(k) = &keylog {
+                    certs.key_log = k.clone();
+                }
+                Acceptor::OnePort(OnePortAcceptor::new(config, Arc::new(certs)))
+            }
+        }
+        _ => Acceptor::Srp(TlsAcceptor::from(Arc::new(config))),
+    };
+    let what = match &acceptor {
+        Acceptor::OnePort(_) => ", and certificate clients (TLS 1.3 and 1.2) on the same port",
+        Acceptor::Srp(_) if a.cert.is_some() => ", SRP-RSA with the certificate",
+        Acceptor::Srp(_) => "",
+    };
     let ctx = Arc::new(Ctx {
-        acceptor: TlsAcceptor::from(Arc::new(config)),
+        acceptor,
         mode,
         idle: (a.idle_timeout > 0).then(|| Duration::from_secs(a.idle_timeout)),
     });
@@ -329,7 +411,7 @@ async fn serve_async(a: ServeArgs, mode: Mode, store: Arc<FileUserStore>) -> Res
             .local_addr()
             .map_err(|e| Fail::new(format!("local address: {e}")))?;
         info!(
-            "listening on {local} with {} users from {}",
+            "listening on {local} with {} users from {}{what}",
             store.len(),
             a.vfile.display()
         );
@@ -394,35 +476,34 @@ async fn serve_one(tcp: TcpStream, peer: SocketAddr, ctx: &Ctx) {
     let canonical = |a: SocketAddr| SocketAddr::new(a.ip().to_canonical(), a.port());
     let peer = canonical(peer);
     let local = tcp.local_addr().ok().map(canonical);
-    let tls = match ctx.acceptor.accept(tcp, Some(peer.ip())).await {
+    let tls = match ctx.acceptor.accept(tcp, peer.ip()).await {
         Ok(t) => t,
         Err(e) => return log_failure(&e, peer),
     };
-    let conn = tls.get_ref().1;
-    let user = conn.username().unwrap_or("").to_owned();
-    log_delay(conn.rate_limit_decision(), Some(&user), peer);
-    let suite = conn
-        .negotiated_cipher_suite()
-        .map(|s| format!("{s:?}"))
-        .unwrap_or_default();
-    let resumed = conn.handshake_kind() == Some(HandshakeKind::Resumed);
+    let session = Session::of(&tls);
+    if let OnePortStream::Srp(s) = &tls {
+        log_delay(s.get_ref().1.rate_limit_decision(), session.username, peer);
+    }
+    let (user, kind, version, suite, resumed) = (
+        session.username.unwrap_or_default().to_owned(),
+        session.kind(),
+        session.version,
+        session.cipher,
+        session.resumed,
+    );
     let proxy_header = match (&ctx.mode, local) {
         (
             Mode::Forward {
                 proxy: Some(tlv), ..
             },
             Some(local),
-        ) => Some(crate::proxy_v2::header(
-            peer,
-            local,
-            &crate::proxy_v2::Session::of(conn),
-            *tlv,
-        )),
+        ) => Some(crate::proxy_v2::header(peer, local, &session, *tlv)),
         _ => None,
     };
+    let page = matches!(ctx.mode, Mode::Http).then(|| http_page(&session));
     let res = handle(
         IdleLimit::new(tls, ctx.idle),
-        &user,
+        page,
         ctx.mode.clone(),
         proxy_header,
     )
@@ -430,15 +511,30 @@ async fn serve_one(tcp: TcpStream, peer: SocketAddr, ctx: &Ctx) {
     let ms = start.elapsed().as_millis();
     match res {
         Ok((up, down)) => {
-            info!(%peer, user, suite, resumed, outcome = "ok", bytes_in = up, bytes_out = down, ms, "connection")
+            info!(%peer, user, kind, version, suite, resumed, outcome = "ok", bytes_in = up, bytes_out = down, ms, "connection")
         }
         Err(e) => {
-            info!(%peer, user, suite, resumed, outcome = "error", error = %e, ms, "connection")
+            info!(%peer, user, kind, version, suite, resumed, outcome = "error", error = %e, ms, "connection")
         }
     }
 }
 
-type ServerTls = IdleLimit<tls_srp::tokio::server::TlsStream<TcpStream>>;
+/// The `--http` page: who the client is and how it got in.
+fn http_page(s: &Session) -> String {
+    match s.username {
+        Some(user) => format!(
+            "<!doctype html>\n<title>tls-srp</title>\n<h1>Hello, {}!</h1>\n<p>You logged in with TLS-SRP ({}).</p>\n",
+            html_escape(user),
+            s.cipher
+        ),
+        None => format!(
+            "<!doctype html>\n<title>tls-srp</title>\n<h1>Hello!</h1>\n<p>You connected with {} ({}) and the server's certificate, without a password.</p>\n",
+            s.version, s.cipher
+        ),
+    }
+}
+
+type ServerTls = IdleLimit<OnePortStream<TcpStream>>;
 
 /// A stream that fails with `TimedOut` once it has made no progress, in either direction,
 /// for `limit`: a silent client (or one that stopped reading) is dropped.
@@ -533,7 +629,7 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for IdleLimit<S> {
 
 async fn handle(
     mut tls: ServerTls,
-    user: &str,
+    page: Option<String>,
     mode: Mode,
     proxy_header: Option<Vec<u8>>,
 ) -> std::io::Result<(u64, u64)> {
@@ -562,10 +658,7 @@ async fn handle(
                 }
                 req.extend_from_slice(buf.get(..n).unwrap_or_default());
             }
-            let body = format!(
-                "<!doctype html>\n<title>tls-srp</title>\n<h1>Hello, {}!</h1>\n<p>You logged in with TLS-SRP.</p>\n",
-                html_escape(user)
-            );
+            let body = page.unwrap_or_default();
             let resp = format!(
                 "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
                 body.len()
@@ -615,6 +708,22 @@ pub fn connect(a: ConnectArgs) -> Result<(), Fail> {
             "an --alpn protocol must be 1 to 255 bytes".into(),
         ));
     }
+    // The files first: a bad path is said before the password is asked for.
+    let server_auth = a
+        .cafile
+        .as_ref()
+        .map(|roots| {
+            cert::ServerAuth::with_root_file(roots).map_err(|e| {
+                Fail::new(format!(
+                    "--cafile: {e}; give a PEM file of the CA certificates to trust"
+                ))
+            })
+        })
+        .transpose()?;
+    let key_log: Arc<dyn tls_srp::KeyLog> = match open_keylog(a.keylog.as_deref())? {
+        Some(k) => k,
+        None => Arc::new(KeyLogFile::from_env()),
+    };
     let password = match std::env::var("TLS_SRP_PASSWORD") {
         Ok(p) if !a.password_stdin && !p.is_empty() => zeroize::Zeroizing::new(p),
         _ => crate::passwd::read_password(a.password_stdin, false)?,
@@ -622,6 +731,13 @@ pub fn connect(a: ConnectArgs) -> Result<(), Fail> {
     let mut cfg = ClientConfig::new(a.user.clone(), password.as_bytes());
     cfg.min_group_bits = a.min_group_bits;
     cfg.alpn_protocols = a.alpn.iter().map(|p| p.as_bytes().to_vec()).collect();
+    if let Some(auth) = server_auth {
+        cfg.server_auth = Some(Arc::new(auth));
+        if a.require_certificate {
+            cfg.cipher_suites.retain(|s| s.signed);
+        }
+    }
+    cfg.key_log = key_log;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -756,8 +872,15 @@ async fn handshake_once(
         .alpn_protocol()
         .map(|p| format!(", ALPN {:?}", String::from_utf8_lossy(p)))
         .unwrap_or_default();
+    let certificate = match c.negotiated_cipher_suite() {
+        Some(
+            tls_srp::CipherSuite::TLS_SRP_SHA_RSA_WITH_AES_128_CBC_SHA
+            | tls_srp::CipherSuite::TLS_SRP_SHA_RSA_WITH_AES_256_CBC_SHA,
+        ) => format!(", certificate verified for {sni:?}"),
+        _ => String::new(),
+    };
     eprintln!(
-        "connected to {} as {:?}: {} {}, SRP group {} bits, EMS {}, EtM {}{alpn}, {kind} {:.1} ms",
+        "connected to {} as {:?}: {} {}, SRP group {} bits, EMS {}, EtM {}{alpn}{certificate}, {kind} {:.1} ms",
         a.addr,
         a.user,
         c.protocol_version()

@@ -11,14 +11,15 @@
 //! TLVs: type, length (2 bytes), value
 //!   02 PP2_TYPE_AUTHORITY  the SNI host name, if the client sent one
 //!   01 PP2_TYPE_ALPN       the ALPN protocol, if one was negotiated
-//!   20 PP2_TYPE_SSL        client 01 (PP2_CLIENT_SSL), verify 00000001 (no certificate),
-//!                          sub-TLVs 21 VERSION "TLSv1.2", 23 CIPHER (OpenSSL's name)
-//!   E5 (configurable)      the authenticated SRP username, UTF-8
+//!   20 PP2_TYPE_SSL        client 01 (PP2_CLIENT_SSL), verify 00000001 (no client
+//!                          certificate), sub-TLVs 21 VERSION "TLSv1.2" (or "TLSv1.3" for a
+//!                          certificate client), 23 CIPHER (OpenSSL's name)
+//!   E5 (configurable)      the authenticated SRP username, UTF-8 (SRP clients only)
 //! ```
 
 use std::net::{IpAddr, SocketAddr};
 
-use tls_srp::{CipherSuite, ServerConnection};
+use crate::session::Session;
 
 const SIGNATURE: [u8; 12] = *b"\r\n\r\n\0\r\nQUIT\n";
 const PP2_TYPE_ALPN: u8 = 0x01;
@@ -37,14 +38,6 @@ fn tlv(out: &mut Vec<u8>, typ: u8, value: &[u8]) {
     out.extend_from_slice(value);
 }
 
-fn openssl_cipher_name(suite: Option<CipherSuite>) -> &'static str {
-    match suite {
-        Some(CipherSuite::TLS_SRP_SHA_WITH_AES_128_CBC_SHA) => "SRP-AES-128-CBC-SHA",
-        Some(CipherSuite::TLS_SRP_SHA_WITH_AES_256_CBC_SHA) => "SRP-AES-256-CBC-SHA",
-        _ => "unknown",
-    }
-}
-
 /// v4-mapped when the two ends are of different families.
 fn v6(ip: IpAddr) -> [u8; 16] {
     match ip {
@@ -53,32 +46,9 @@ fn v6(ip: IpAddr) -> [u8; 16] {
     }
 }
 
-/// What the header says about the TLS session.
-pub struct Session<'a> {
-    /// The authenticated username.
-    pub username: &'a str,
-    /// The SNI host name, if any.
-    pub server_name: Option<&'a str>,
-    /// The negotiated ALPN protocol, if any.
-    pub alpn: Option<&'a [u8]>,
-    /// The negotiated suite.
-    pub suite: Option<CipherSuite>,
-}
-
-impl<'a> Session<'a> {
-    /// What `conn` negotiated.
-    pub fn of(conn: &'a ServerConnection) -> Self {
-        Session {
-            username: conn.username().unwrap_or_default(),
-            server_name: conn.server_name(),
-            alpn: conn.alpn_protocol(),
-            suite: conn.negotiated_cipher_suite(),
-        }
-    }
-}
-
-/// The header for a client at `client` that reached us at `local` and logged in as
-/// `session` says; the username goes in TLV `username_tlv`.
+/// The header for a client at `client` that reached us at `local` and negotiated what
+/// `session` says; an SRP username goes in TLV `username_tlv` (a certificate client has
+/// none, and gets no such TLV).
 pub fn header(
     client: SocketAddr,
     local: SocketAddr,
@@ -108,14 +78,16 @@ pub fn header(
     }
     let mut ssl = vec![PP2_CLIENT_SSL];
     ssl.extend_from_slice(&1u32.to_be_bytes());
-    tlv(&mut ssl, PP2_SUBTYPE_SSL_VERSION, b"TLSv1.2");
     tlv(
         &mut ssl,
-        PP2_SUBTYPE_SSL_CIPHER,
-        openssl_cipher_name(session.suite).as_bytes(),
+        PP2_SUBTYPE_SSL_VERSION,
+        session.version.as_bytes(),
     );
+    tlv(&mut ssl, PP2_SUBTYPE_SSL_CIPHER, session.cipher.as_bytes());
     tlv(&mut body, PP2_TYPE_SSL, &ssl);
-    tlv(&mut body, username_tlv, session.username.as_bytes());
+    if let Some(user) = session.username {
+        tlv(&mut body, username_tlv, user.as_bytes());
+    }
     let mut out = Vec::with_capacity(16 + body.len());
     out.extend_from_slice(&SIGNATURE);
     out.push(0x21);
@@ -131,10 +103,12 @@ mod tests {
 
     fn session() -> Session<'static> {
         Session {
-            username: "alice",
+            username: Some("alice"),
             server_name: None,
             alpn: None,
-            suite: Some(CipherSuite::TLS_SRP_SHA_WITH_AES_128_CBC_SHA),
+            version: "TLSv1.2",
+            cipher: "SRP-AES-128-CBC-SHA",
+            resumed: false,
         }
     }
 
@@ -187,5 +161,22 @@ mod tests {
         assert_eq!(&body[36..52], b"\x02\x00\x0dfiles.example");
         assert_eq!(&body[52..57], b"\x01\x00\x02h2");
         assert!(h.ends_with(b"\xe0\x00\x05alice"));
+    }
+
+    /// A certificate client: its version and suite, and no username TLV.
+    #[test]
+    fn certificate_client_has_no_username() {
+        let c: SocketAddr = "192.0.2.7:1".parse().unwrap();
+        let l: SocketAddr = "192.0.2.8:2".parse().unwrap();
+        let s = Session {
+            username: None,
+            version: "TLSv1.3",
+            cipher: "TLS_AES_256_GCM_SHA384",
+            ..session()
+        };
+        let h = header(c, l, &s, 0xE5);
+        let ssl = b"\x21\x00\x07TLSv1.3\x23\x00\x16TLS_AES_256_GCM_SHA384";
+        assert!(h.ends_with(ssl), "the SSL TLV ends the header");
+        assert!(!h.windows(3).any(|w| w == b"\xe5\x00\x05"));
     }
 }

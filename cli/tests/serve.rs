@@ -95,12 +95,13 @@ fn serve_echo_with_openssl_srp_file_reloads_and_stops_on_sigterm() {
     );
     assert!(echo_ok(port, "newcomer", "new-password"));
 
-    // The log names peer, user, suite and outcome, and no secret.
+    // The log names peer, user, kind, suite (OpenSSL's name) and outcome, and no secret.
     let log = srv.stderr();
     assert!(
         log.contains("outcome=\"ok\"")
             && log.contains("user=\"newcomer\"")
-            && log.contains("TLS_SRP_SHA"),
+            && log.contains("kind=\"srp\"")
+            && log.contains("suite=\"SRP-AES-"),
         "{log}"
     );
     assert!(!log.contains(&p) && !log.contains("new-password"));

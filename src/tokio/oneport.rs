@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use ::tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, ReadBuf};
 
 use super::server::{TlsAcceptor, TlsStream};
-use crate::error::Error;
+use crate::error::{AcceptError, Error};
 use crate::oneport::{route, Peer, Route};
 use crate::server::ServerConfig;
 
@@ -62,7 +62,8 @@ impl OnePortAcceptor {
     /// deadline), routes it, and runs the handshake of the side it goes to (within the SRP
     /// config's handshake deadline for rustls; the SRP side applies its config). `TimedOut`
     /// when a deadline passes; a TLS failure is `InvalidData` with the tls-srp or rustls
-    /// error inside.
+    /// error inside. Every error carries an [`AcceptError`] (which says whether the client
+    /// was a certificate client).
     pub async fn accept<IO>(
         &self,
         mut io: IO,
@@ -73,6 +74,7 @@ impl OnePortAcceptor {
     {
         let config = self.srp.config();
         let started = Instant::now();
+        let failed = |certificate| move |e| AcceptError::one_port(e, peer, certificate);
         let (route, hello) = within(started, config.client_hello_timeout, async {
             let mut hello = Vec::new();
             let mut buf = [0u8; 4096];
@@ -91,7 +93,8 @@ impl OnePortAcceptor {
                 }
             }
         })
-        .await?;
+        .await
+        .map_err(failed(false))?;
         match route {
             Route::Srp => self
                 .srp
@@ -104,7 +107,8 @@ impl OnePortAcceptor {
                 self.certificates.accept(Rewind::new(hello, io)),
             )
             .await
-            .map(|s| OnePortStream::Certificate(Box::new(s))),
+            .map(|s| OnePortStream::Certificate(Box::new(s)))
+            .map_err(failed(true)),
         }
     }
 }

@@ -17,6 +17,7 @@
 //! - `apache`: Apache httpd's mod_ssl (`SSLSRPVerifierFile`) run in the foreground.
 //! - `peer_lines`: the `EXPORT`/`FINISHED` lines our C peers and tlslite-ng scripts print.
 //! - `matrix`: the interop matrices; `relay`: a recording TCP relay for resumption tests.
+//! - `tshark`: loopback captures, and what tshark decrypts of them with a key log.
 //!
 //! Everything listens on and connects to 127.0.0.1 only.
 
@@ -43,10 +44,12 @@ mod relay;
 mod support;
 #[path = "interop/tlslite.rs"]
 mod tlslite;
+#[path = "interop/tshark.rs"]
+mod tshark;
 
 // Each test binary uses some of these; the ones it does not use are no warning.
 #[allow(unused_imports)]
 pub use {
     apache::*, curl::*, gnutls::*, matrix::*, openssl::*, ours::*, peer_lines::*, relay::*,
-    support::*, tlslite::*,
+    support::*, tlslite::*, tshark::*,
 };
