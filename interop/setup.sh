@@ -26,8 +26,10 @@ FORCE=0
 # tests/interop_srp_rsa.rs, run by the test itself (never as a system service); tshark
 # decrypts key-logged sessions in tests/keylog.rs; nginx-light reads `tls-srp serve
 # --proxy-protocol`'s PROXY v2 header and fail2ban checks the sample filter of
-# cli/README.md against serve's failed-login lines (cli/tests/ops.rs).
-PKGS="libssl-dev openssl curl gcc libc6-dev gnutls-bin python3-venv apache2 tshark nginx-light fail2ban"
+# cli/README.md against serve's failed-login lines (cli/tests/ops.rs); postgresql (15 on
+# bookworm) gives the tests throwaway clusters, initdb'd and run by the tests themselves
+# (tests/common/postgres.rs) on 127.0.0.1, for several `tls-srp serve` sharing one store.
+PKGS="libssl-dev openssl curl gcc libc6-dev gnutls-bin python3-venv apache2 tshark nginx-light fail2ban postgresql"
 
 # One run at a time (several test binaries may call us at once; apt-get and the builds
 # must not overlap).
@@ -46,16 +48,36 @@ if [ -n "$missing" ]; then
         echo "interop/setup.sh: missing packages:$missing (run as root, or: apt-get install$missing)" >&2
         exit 1
     fi
-    # Services in these packages (apache2, nginx, fail2ban) must not start on install
-    # (Apache and nginx would listen on port 80 of every interface): the tests start their
-    # own on 127.0.0.1. A policy-rc.d that forbids starting services (Debian's convention),
-    # for this install only, unless the machine has one (Docker images do).
+    # Services in these packages (apache2, nginx, fail2ban, postgresql) must not start on
+    # install (Apache and nginx would listen on port 80 of every interface): the tests start
+    # their own on 127.0.0.1. A policy-rc.d that forbids starting services (Debian's
+    # convention), for this install only, unless the machine has one (Docker images do).
     policy=""
     if [ ! -e /usr/sbin/policy-rc.d ]; then
         printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
         chmod 755 /usr/sbin/policy-rc.d
         policy=/usr/sbin/policy-rc.d
     fi
+    # PostgreSQL: no default cluster either. postgresql-NN's postinst creates a "main"
+    # cluster (started at boot) unless createcluster.conf, read with its include_dir
+    # createcluster.d (postgresql-common's drop-in directory: no package owns its files and
+    # ucf never asks about them), says create_main_cluster = false. It must be there before
+    # the install, and is written only where no server is installed yet (an existing
+    # setup's clusters are not ours to change). The same for postgresql.service, which
+    # postgresql-common enables on systemd machines when first installed: disabled after
+    # the install only if postgresql-common came with it.
+    pg_new_common=""
+    case " $missing " in
+    *" postgresql "*)
+        if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
+            mkdir -p /etc/postgresql-common/createcluster.d
+            printf '# Written by tls-srp interop/setup.sh: its tests run their own clusters.\ncreate_main_cluster = false\n' \
+                >/etc/postgresql-common/createcluster.d/tls-srp-no-main-cluster.conf
+        fi
+        dpkg-query -W -f='${Status}' postgresql-common 2>/dev/null | grep -q "install ok installed" ||
+            pg_new_common=1
+        ;;
+    esac
     log=$(mktemp)
     if ! { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $missing; } >"$log" 2>&1; then
         [ -z "$policy" ] || rm -f "$policy"
@@ -66,6 +88,9 @@ if [ -n "$missing" ]; then
     fi
     [ -z "$policy" ] || rm -f "$policy"
     rm -f "$log"
+    if [ -n "$pg_new_common" ] && command -v systemctl >/dev/null 2>&1; then
+        systemctl disable --quiet postgresql.service >/dev/null 2>&1 || true
+    fi
 fi
 
 CFLAGS="-O2 -g -Wall -Wextra -Werror"

@@ -17,6 +17,7 @@
 //! later call to `process_new_packets` returns it again.
 
 use std::io;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::common_state::{HandshakeKind, Negotiated, RecordIo};
@@ -85,6 +86,20 @@ pub(crate) mod sealed {
 
         /// The handshake has completed.
         fn on_handshake_complete(&mut self) {}
+
+        /// A server's deferred user lookup that the handshake waits for, once.
+        fn take_deferred_lookup(&mut self) -> Option<crate::server::LookupFuture> {
+            None
+        }
+
+        /// The deferred lookup's answer, kept for the handshake to take; `Err` if the store
+        /// could not answer (the connection then fails with it).
+        fn answer_deferred_lookup(
+            &mut self,
+            _answer: Result<Option<crate::server::UserRecord>, String>,
+        ) -> Result<(), Error> {
+            Ok(())
+        }
     }
 }
 
@@ -239,6 +254,23 @@ impl<Data: SideData> ConnectionCommon<Data> {
 
     /// Lets a paused state go on (its instant has passed, or the application supplied
     /// what it waited for), then processes what was read meanwhile. Errors are sticky.
+    /// Blocking adapters: if the handshake waits for a store's deferred user lookup, blocks
+    /// the thread until it is answered and goes on (`Ok(true)`); `Ok(false)` if it waits for
+    /// none. A store that cannot answer fails the connection (its alert is then queued).
+    pub(crate) fn wait_for_deferred_lookup(&mut self) -> Result<bool, Error> {
+        if !matches!(self.pause(), Some(Pause::Application)) {
+            return Ok(false);
+        }
+        let Some(fut) = self.data.take_deferred_lookup() else {
+            return Ok(false);
+        };
+        let answer = block_on(fut);
+        match self.data.answer_deferred_lookup(answer) {
+            Ok(()) => self.resume().map(|()| true),
+            Err(e) => Err(self.fail(e)),
+        }
+    }
+
     pub(crate) fn resume(&mut self) -> Result<(), Error> {
         if let Some(e) = &self.error {
             return Err(e.clone());
@@ -556,6 +588,7 @@ impl<Data: SideData> ConnectionCommon<Data> {
                 return Ok((rdlen, wrlen));
             }
             match self.pause() {
+                Some(Pause::Application) if self.wait_for_deferred_lookup()? => {}
                 Some(Pause::Application) => {
                     return Err(io::Error::other(
                         "SRP user lookup pending: answer ServerConnection::pending_user_lookup with supply_user",
@@ -593,6 +626,26 @@ impl<Data: SideData> ConnectionCommon<Data> {
                 (false, true, true) => {}
             }
         }
+    }
+}
+
+/// Runs `fut` to its end on this thread (blocking adapters' way of awaiting a store's
+/// deferred lookup): polls it, and parks the thread until its waker unparks it.
+pub(crate) fn block_on<F: core::future::Future>(fut: F) -> F::Output {
+    struct Unpark(std::thread::Thread);
+    impl std::task::Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = std::task::Waker::from(Arc::new(Unpark(std::thread::current())));
+    let mut cx = std::task::Context::from_waker(&waker);
+    let mut fut = core::pin::pin!(fut);
+    loop {
+        if let std::task::Poll::Ready(v) = fut.as_mut().poll(&mut cx) {
+            return v;
+        }
+        std::thread::park();
     }
 }
 

@@ -75,6 +75,10 @@ pub enum Error {
     ApiMisuse(&'static str),
     /// Something that should not happen happened (`internal_error`).
     General(String),
+    /// Server: the user store could not answer (its database is unreachable, say): the
+    /// login fails closed with `internal_error`, whoever the user is. The text is the
+    /// store's, for the server's log; the client learns only the alert.
+    UserStoreUnavailable(String),
 }
 
 /// Ways a message can fail to decode. All are sent as `decode_error` unless noted.
@@ -222,7 +226,9 @@ impl Error {
             Self::RecordOverflow => A::RecordOverflow,
             Self::FinishedMismatch => A::DecryptError,
             Self::UnknownUser => A::UnknownPskIdentity,
-            Self::FailedToGetRandomBytes | Self::General(_) => A::InternalError,
+            Self::FailedToGetRandomBytes | Self::General(_) | Self::UserStoreUnavailable(_) => {
+                A::InternalError
+            }
             Self::AlertReceived(_)
             | Self::ConnectionClosed
             | Self::ApiMisuse(_)
@@ -521,6 +527,7 @@ impl fmt::Display for Error {
             Self::FailedToGetRandomBytes => write!(f, "failed to get random bytes from the OS"),
             Self::ApiMisuse(s) => write!(f, "API misuse: {s}"),
             Self::General(s) => write!(f, "unexpected error: {s}"),
+            Self::UserStoreUnavailable(s) => write!(f, "the user store cannot answer: {s}"),
         }?;
         if let Some(a) = self.alert() {
             write!(f, " [sent alert {a:?}]")?;

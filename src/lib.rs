@@ -65,9 +65,9 @@ pub use keylog::{KeyLog, KeyLogFile, NoKeyLog};
 pub use limits::{Decision, HandshakeSlots, RateLimitConfig, RateLimiter};
 pub use msgs::enums::{AlertDescription, CipherSuite, ContentType, HandshakeType, ProtocolVersion};
 pub use server::{
-    InMemoryUserStore, RecordShapes, ServerConfig, ServerConnection, ServerConnectionData,
-    ServerSessionMemoryCache, StoresServerSessions, Ticketer, UnknownUserPolicy, UserRecord,
-    UserStore,
+    InMemoryUserStore, Lookup, LookupFuture, RecordShapes, ServerConfig, ServerConnection,
+    ServerConnectionData, ServerSessionMemoryCache, StoresServerSessions, Ticketer,
+    UnknownUserPolicy, UserRecord, UserStore,
 };
 pub use session::{ClientSessionKey, ClientSessionMemoryCache, ClientSessionStore};
 pub use srp::SrpGroup;

@@ -127,6 +127,15 @@ where
             return self.process();
         }
         if !self.conn.wants_read() {
+            // A store's deferred user lookup: wait for it here.
+            match self.conn.wait_for_deferred_lookup() {
+                Ok(true) => return self.write_pending(),
+                Ok(false) => {}
+                Err(err) => {
+                    let _ = self.write_pending();
+                    return Err(err.into());
+                }
+            }
             // Nothing to send and nothing awaited: only a server waiting for
             // `supply_user` gets here.
             return Err(io::Error::other(

@@ -27,7 +27,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use super::{ServerConfig, ServerConnectionData, UnknownUserPolicy, UserRecord};
+use super::{Lookup, ServerConfig, ServerConnectionData, UnknownUserPolicy, UserRecord};
 use crate::common_state::HandshakeKind;
 use crate::crypto::prf::{self, Transcript};
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
@@ -272,10 +272,13 @@ impl State<ServerConnectionData> for ExpectClientHello {
             return pending.with_user(cx, None);
         };
         match &pending.config.user_store {
-            Some(store) => {
-                let record = store.lookup(username);
-                pending.with_user(cx, record)
-            }
+            Some(store) => match store.lookup_deferred(username) {
+                Lookup::Ready(record) => pending.with_user(cx, record),
+                Lookup::Later(fut) => {
+                    cx.data.lookup = Some(super::HeldLookup::new(fut));
+                    Ok(pending)
+                }
+            },
             None => Ok(pending),
         }
     }

@@ -56,10 +56,62 @@ impl UserRecord {
     }
 }
 
-/// A synchronous user database.
+/// A user lookup that finishes later (a database query, say): `Ok(None)` for no such user,
+/// `Err` when the store cannot answer (the login then fails closed with `internal_error`).
+pub type LookupFuture = core::pin::Pin<
+    Box<dyn core::future::Future<Output = Result<Option<UserRecord>, String>> + Send + 'static>,
+>;
+
+/// A deferred lookup held by a connection or an adapter: in a mutex only so that its
+/// holder stays `Sync` (it is only ever reached through `&mut`, never locked).
+pub(crate) struct HeldLookup(std::sync::Mutex<LookupFuture>);
+
+impl HeldLookup {
+    pub(crate) fn new(fut: LookupFuture) -> Self {
+        Self(std::sync::Mutex::new(fut))
+    }
+
+    pub(crate) fn get(&mut self) -> &mut LookupFuture {
+        self.0.get_mut().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl core::fmt::Debug for HeldLookup {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("HeldLookup")
+    }
+}
+
+/// What [`UserStore::lookup_deferred`] answers.
+pub enum Lookup {
+    /// The answer now: the record, or `None` for no such user.
+    Ready(Option<UserRecord>),
+    /// The answer later. The handshake pauses for it ([`ServerConnection::take_user_lookup`]):
+    /// the tokio adapter awaits it; the blocking one blocks on it; a custom event loop
+    /// polls it and answers with [`ServerConnection::supply_user`] or
+    /// [`ServerConnection::fail_user_lookup`].
+    Later(LookupFuture),
+}
+
+impl core::fmt::Debug for Lookup {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::Ready(r) => f.debug_tuple("Ready").field(&r.is_some()).finish(),
+            Self::Later(_) => f.write_str("Later"),
+        }
+    }
+}
+
+/// A user database.
 pub trait UserStore: Send + Sync {
     /// The record for `username`, or `None` if there is no such user.
     fn lookup(&self, username: &str) -> Option<UserRecord>;
+
+    /// The record for `username`, now or later: a store in a database answers from its
+    /// cache when it can and queries otherwise. The default answers [`Self::lookup`] now.
+    fn lookup_deferred(&self, username: &str) -> Lookup {
+        Lookup::Ready(self.lookup(username))
+    }
 
     /// How many records the store has of each shape (group, salt length), kept up to date
     /// as records change. Unknown users are then simulated with a shape drawn from these
@@ -360,8 +412,9 @@ impl ServerConnection {
         )
     }
 
-    /// `Some(username)` while the handshake waits for the application to look the user up
-    /// (only when the config has no `user_store`). Answer with [`Self::supply_user`].
+    /// `Some(username)` while the handshake waits for a user lookup: the application's
+    /// (the config has no `user_store`) or the store's deferred one
+    /// ([`Self::take_user_lookup`]). Answer with [`Self::supply_user`].
     pub fn pending_user_lookup(&self) -> Option<&str> {
         match self.inner.pause() {
             Some(Pause::Application) => self.inner.data.requested_username.as_deref(),
@@ -381,7 +434,25 @@ impl ServerConnection {
             ));
         }
         self.inner.data.supplied_user = Some(record);
+        self.inner.data.lookup = None;
         self.inner.resume()
+    }
+
+    /// The store's deferred lookup ([`Lookup::Later`]) while the handshake waits for it,
+    /// once: poll it to its end, then answer with [`Self::supply_user`] (`Ok`) or
+    /// [`Self::fail_user_lookup`] (`Err`). The tokio and blocking adapters do this.
+    pub fn take_user_lookup(&mut self) -> Option<LookupFuture> {
+        self.pending_user_lookup()?;
+        self.inner.data.take_deferred_lookup()
+    }
+
+    /// Ends a handshake whose user lookup could not be answered (the store's database is
+    /// unreachable, say): fails closed with `internal_error`, for known and unknown users
+    /// alike. `why` goes to the error ([`Error::UserStoreUnavailable`]), not to the client.
+    /// Then call `write_tls` to send the alert.
+    pub fn fail_user_lookup(&mut self, why: String) -> Error {
+        self.inner.data.lookup = None;
+        self.inner.fail(Error::UserStoreUnavailable(why))
     }
 }
 
@@ -398,6 +469,9 @@ pub struct ServerConnectionData {
     pub(crate) sni: Option<String>,
     /// The application's answer to a user lookup, until the handshake takes it.
     pub(crate) supplied_user: Option<Option<UserRecord>>,
+    /// The store's deferred lookup, until an adapter takes it to await it (in a mutex
+    /// only so that the connection stays `Sync`; it is never locked while shared).
+    pub(crate) lookup: Option<HeldLookup>,
     /// The rate limiter's attempt, in flight from the first flight to the client's
     /// Finished.
     pub(crate) attempt: Option<Attempt>,
@@ -418,6 +492,7 @@ impl ServerConnectionData {
             authenticated: false,
             sni: None,
             supplied_user: None,
+            lookup: None,
             attempt: None,
             rate_limit: None,
             failed_guess: false,
@@ -451,6 +526,19 @@ impl Role for ServerConnectionData {
         }
     }
 
+    fn take_deferred_lookup(&mut self) -> Option<LookupFuture> {
+        let held = self.lookup.take()?;
+        Some(held.0.into_inner().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    fn answer_deferred_lookup(
+        &mut self,
+        answer: Result<Option<UserRecord>, String>,
+    ) -> Result<(), Error> {
+        self.supplied_user = Some(answer.map_err(Error::UserStoreUnavailable)?);
+        Ok(())
+    }
+
     /// Settles the rate limiter's attempt: a Finished that did not authenticate or verify
     /// is a failed guess (reported as [`Error::LockedOut`] if the lockout applies); any
     /// other failure tested no password and is forgotten. A rejected unknown user counts
@@ -458,6 +546,7 @@ impl Role for ServerConnectionData {
     fn on_fatal_error(&mut self, error: Error) -> Error {
         self.slot = None;
         self.supplied_user = None;
+        self.lookup = None;
         let failed_guess = matches!(error, Error::DecryptError | Error::FinishedMismatch);
         // During the handshake the only record that can fail to decrypt is the client's
         // Finished (the first one under the new keys): the credentials were refused.

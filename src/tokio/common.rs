@@ -20,7 +20,7 @@ use crate::client::{ClientConnection, ClientConnectionData};
 use crate::conn::{ConnectionCommon, SideData};
 use crate::error::Error;
 use crate::hs::Pause;
-use crate::server::{ServerConnection, ServerConnectionData};
+use crate::server::{HeldLookup, LookupFuture, ServerConnection, ServerConnectionData, UserRecord};
 
 /// Most plaintext one `poll_write` takes. Together with draining the queued TLS bytes before
 /// taking more, this bounds what a slow peer makes us buffer.
@@ -34,6 +34,19 @@ pub(crate) trait Session: DerefMut<Target = ConnectionCommon<Self::Data>> {
     fn handshake_error(&self, e: io::Error) -> io::Error {
         e
     }
+
+    /// A server's deferred user lookup, to await ([`crate::Lookup::Later`]).
+    fn take_user_lookup(&mut self) -> Option<LookupFuture> {
+        None
+    }
+
+    /// Gives the handshake the lookup's answer.
+    fn answer_user_lookup(
+        &mut self,
+        _answer: Result<Option<UserRecord>, String>,
+    ) -> Result<(), Error> {
+        Ok(())
+    }
 }
 
 impl Session for ClientConnection {
@@ -45,6 +58,20 @@ impl Session for ServerConnection {
 
     fn handshake_error(&self, e: io::Error) -> io::Error {
         self.accept_error(e).into_io()
+    }
+
+    fn take_user_lookup(&mut self) -> Option<LookupFuture> {
+        ServerConnection::take_user_lookup(self)
+    }
+
+    fn answer_user_lookup(
+        &mut self,
+        answer: Result<Option<UserRecord>, String>,
+    ) -> Result<(), Error> {
+        match answer {
+            Ok(record) => self.supply_user(record),
+            Err(why) => Err(self.fail_user_lookup(why)),
+        }
     }
 }
 
@@ -96,6 +123,8 @@ pub(crate) struct Stream<IO, C> {
     /// During the handshake: a timer for the connection's next timeout (a pause that ends,
     /// the handshake deadline), with the instant it is set for.
     timer: Option<(Instant, Pin<Box<Sleep>>)>,
+    /// A server's deferred user lookup, being awaited.
+    lookup: Option<HeldLookup>,
 }
 
 /// A TLS error as an `io::Error` (kind `InvalidData`, or `TimedOut` for a handshake that
@@ -126,6 +155,7 @@ where
             state: TlsState::Stream,
             need_flush: false,
             timer: None,
+            lookup: None,
         }
     }
 
@@ -168,6 +198,27 @@ where
             return Err(tls_error(err));
         }
         Ok(())
+    }
+
+    /// Awaits the store's deferred user lookup, if the handshake waits for one: `true` once
+    /// it is answered (the handshake goes on), `false` while it is pending or there is none.
+    /// A store that cannot answer fails the handshake closed (`internal_error`, sent now).
+    fn await_user_lookup(&mut self, cx: &mut Context<'_>) -> io::Result<bool> {
+        if self.lookup.is_none() {
+            self.lookup = self.conn.take_user_lookup().map(HeldLookup::new);
+        }
+        let Some(held) = self.lookup.as_mut() else {
+            return Ok(false);
+        };
+        let Poll::Ready(answer) = held.get().as_mut().poll(cx) else {
+            return Ok(false);
+        };
+        self.lookup = None;
+        if let Err(err) = self.conn.answer_user_lookup(answer) {
+            self.last_gasp(cx);
+            return Err(tls_error(err));
+        }
+        Ok(true)
     }
 
     /// Whether the connection's next timeout (`at`) has passed; otherwise the task is woken
@@ -249,6 +300,9 @@ where
                 }
             }
             match self.conn.pause() {
+                Some(Pause::Application) if self.await_user_lookup(cx)? => continue,
+                // The lookup (or the timer) wakes us.
+                Some(Pause::Application) if self.lookup.is_some() => break Poll::Pending,
                 Some(Pause::Application) if until == Until::DoneOrUserLookup => {
                     break Poll::Ready(Ok(()));
                 }
