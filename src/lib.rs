@@ -66,8 +66,8 @@ pub use limits::{Decision, HandshakeSlots, RateLimitConfig, RateLimiter};
 pub use msgs::enums::{AlertDescription, CipherSuite, ContentType, HandshakeType, ProtocolVersion};
 pub use server::{
     InMemoryUserStore, Lookup, LookupFuture, RecordShapes, ServerConfig, ServerConnection,
-    ServerConnectionData, ServerSessionMemoryCache, StoresServerSessions, Ticketer,
-    UnknownUserPolicy, UserRecord, UserStore,
+    ServerConnectionData, ServerSessionMemoryCache, StoresServerSessions, TicketKeyMaterial,
+    Ticketer, UnknownUserPolicy, UserRecord, UserStore,
 };
 pub use session::{ClientSessionKey, ClientSessionMemoryCache, ClientSessionStore};
 pub use srp::SrpGroup;

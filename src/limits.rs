@@ -38,6 +38,16 @@
 //! delay and lockout can be switched off (`user_free_failures`/`user_lockout_failures` set
 //! to `u32::MAX`) where that matters more than guessing. IPv6 addresses are counted by their
 //! /64 prefix, which is what one host usually gets.
+//!
+//! ## Several servers
+//!
+//! Servers behind one load balancer share their counts through a [`LimiterSink`] (a
+//! database, say): each settled outcome is published ([`LimiterEvent`]), and the events of
+//! the other servers are applied with [`RateLimiter::apply_remote`], so a guesser who
+//! spreads guesses over N servers gets one lockout budget, not N. Attempts *in flight* are
+//! known only to the server that has them: a burst of parallel guesses spread over N servers
+//! at the same instant can get up to N times the lockout threshold checked before the counts
+//! meet (bounded further by [`HandshakeSlots`] per address).
 
 use std::collections::{BTreeSet, HashMap};
 use std::hash::Hash;
@@ -259,12 +269,48 @@ struct State {
 /// Counts failed logins per username and per client address and says how to treat the
 /// next attempt. Shared between connections (through `Arc`, for example by sharing one
 /// [`crate::ServerConfig`]); thread-safe. See the [module documentation](self).
-#[derive(Debug)]
 pub struct RateLimiter {
     config: RateLimitConfig,
     /// Time zero of the counters.
     base: Instant,
     state: Mutex<State>,
+    /// Where settled outcomes go for other servers.
+    sink: std::sync::OnceLock<Arc<dyn LimiterSink>>,
+}
+
+impl core::fmt::Debug for RateLimiter {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("RateLimiter")
+            .field("config", &self.config)
+            .field("shared", &self.sink.get().is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// An outcome a server tells the others ([`LimiterSink`]), and applies when another server
+/// tells it ([`RateLimiter::apply_remote`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LimiterEvent {
+    /// A failed login of this username (if known) from this address (IPv6: its /64).
+    Failure {
+        /// The username.
+        username: Option<String>,
+        /// The client address.
+        ip: Option<IpAddr>,
+    },
+    /// A login that proved the password: the username's failures are forgotten.
+    Success {
+        /// The username.
+        username: String,
+    },
+}
+
+/// Where a [`RateLimiter`] publishes its settled outcomes for other servers. Called after
+/// every settled attempt, outside the limiter's lock and on the handshake's thread: it must
+/// not block (queue the event and send it from a task of your own).
+pub trait LimiterSink: Send + Sync {
+    /// Publishes `event`.
+    fn publish(&self, event: LimiterEvent);
 }
 
 impl Default for RateLimiter {
@@ -283,6 +329,30 @@ impl RateLimiter {
                 users: Table::new(),
                 ips: Table::new(),
             }),
+            sink: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Publishes every settled outcome to `sink` from now on (once: `false` if a sink was
+    /// already set).
+    pub fn set_sink(&self, sink: Arc<dyn LimiterSink>) -> bool {
+        self.sink.set(sink).is_ok()
+    }
+
+    /// Applies an outcome published by another server, as if it had happened here (and
+    /// without publishing it again).
+    pub fn apply_remote(&self, event: &LimiterEvent) {
+        match event {
+            LimiterEvent::Failure { username, ip } => {
+                self.count_failure(username.as_deref(), *ip, Instant::now())
+            }
+            LimiterEvent::Success { username } => self.forget_user(username),
+        }
+    }
+
+    fn publish(&self, event: LimiterEvent) {
+        if let Some(sink) = self.sink.get() {
+            sink.publish(event);
         }
     }
 
@@ -423,6 +493,17 @@ impl RateLimiter {
                 }
             });
         }
+        drop(st);
+        match (failed, &attempt.user) {
+            (true, _) => self.publish(LimiterEvent::Failure {
+                username: attempt.user.clone(),
+                ip: attempt.ip,
+            }),
+            (false, Some(u)) => self.publish(LimiterEvent::Success {
+                username: u.clone(),
+            }),
+            (false, None) => {}
+        }
         verdict
     }
 
@@ -451,6 +532,14 @@ impl RateLimiter {
 
     /// [`Self::record_failure`] at a given time (for tests and simulations).
     pub fn record_failure_at(&self, username: Option<&str>, ip: Option<IpAddr>, now: Instant) {
+        self.count_failure(username, ip, now);
+        self.publish(LimiterEvent::Failure {
+            username: username.map(str::to_owned),
+            ip: ip.map(ip_key),
+        });
+    }
+
+    fn count_failure(&self, username: Option<&str>, ip: Option<IpAddr>, now: Instant) {
         let (now, step) = (self.ticks(now), self.step());
         let max = self.config.max_tracked;
         let mut st = self.lock();
@@ -466,6 +555,13 @@ impl RateLimiter {
 
     /// Forgets the failures of `username` (the address counters are kept).
     pub fn record_success(&self, username: &str) {
+        self.forget_user(username);
+        self.publish(LimiterEvent::Success {
+            username: username.to_owned(),
+        });
+    }
+
+    fn forget_user(&self, username: &str) {
         let now = self.ticks(Instant::now());
         let max = self.config.max_tracked;
         self.lock()
@@ -911,5 +1007,55 @@ mod tests {
         assert!(slots.try_acquire(a).is_some());
         drop((s2, s3));
         assert_eq!(slots.in_progress(), 0);
+    }
+
+    /// Two limiters joined by their sinks: failures on either count on both, and a success
+    /// on one forgets the user's failures on the other.
+    #[test]
+    fn shared_counts_through_sinks() {
+        #[derive(Default)]
+        struct Queue(Mutex<Vec<LimiterEvent>>);
+        impl LimiterSink for Queue {
+            fn publish(&self, event: LimiterEvent) {
+                self.0.lock().unwrap().push(event);
+            }
+        }
+        let cfg = RateLimitConfig {
+            user_free_failures: 0,
+            user_lockout_failures: 4,
+            ..RateLimitConfig::default()
+        };
+        let (a, b) = (RateLimiter::new(cfg.clone()), RateLimiter::new(cfg));
+        let (qa, qb) = (Arc::new(Queue::default()), Arc::new(Queue::default()));
+        assert!(a.set_sink(qa.clone()));
+        assert!(b.set_sink(qb.clone()));
+        assert!(!a.set_sink(qb.clone()), "one sink");
+        let ip: IpAddr = "192.0.2.1".parse().unwrap();
+        let deliver = |q: &Queue, to: &RateLimiter| {
+            for e in q.0.lock().unwrap().drain(..) {
+                to.apply_remote(&e);
+            }
+        };
+        for i in 0..4 {
+            let (l, q, other) = if i % 2 == 0 {
+                (&a, &qa, &b)
+            } else {
+                (&b, &qb, &a)
+            };
+            l.record_failure(Some("alice"), Some(ip));
+            deliver(q, other);
+        }
+        assert!(a.is_locked_out(Some("alice"), None));
+        assert!(
+            b.is_locked_out(Some("alice"), None),
+            "2 + 2 failures are 4 on both"
+        );
+        assert!(
+            qa.0.lock().unwrap().is_empty() && qb.0.lock().unwrap().is_empty(),
+            "applied, not republished"
+        );
+        a.record_success("alice");
+        deliver(&qa, &b);
+        assert!(!b.is_locked_out(Some("alice"), None));
     }
 }

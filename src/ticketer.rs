@@ -6,6 +6,12 @@
 //! additional data. A ticket is accepted under the current key or the one before it, so a
 //! ticket lives between one and two rotation periods. Keys are random, never leave the
 //! process, and are wiped when rotated out or dropped.
+//!
+//! Several servers behind a load balancer can share keys ([`Ticketer::with_shared_keys`],
+//! [`Ticketer::set_keys`]: kept in a database, say) so that a ticket issued by one resumes on
+//! any other. Such keys are rotated by whoever manages them, and every ticket then gets a
+//! random 96-bit nonce (no counter: servers sealing under one key must never repeat a
+//! nonce, and they cannot share a counter).
 
 use std::sync::Mutex;
 
@@ -27,6 +33,8 @@ struct TicketKey {
     /// Counter part of the nonce; with a random prefix per key it never repeats.
     nonce_prefix: [u8; 4],
     sealed: u64,
+    /// Shared with other servers: every nonce is random.
+    shared: bool,
 }
 
 impl TicketKey {
@@ -39,7 +47,49 @@ impl TicketKey {
             aead,
             nonce_prefix: crate::rand::random_array()?,
             sealed: 0,
+            shared: false,
         })
+    }
+
+    fn from_material(m: &TicketKeyMaterial) -> Result<Self, Error> {
+        let aead = Aes256Gcm::new_from_slice(&m.key[..])
+            .map_err(|_| Error::General("ticket key of the wrong length".into()))?;
+        Ok(Self {
+            name: m.name,
+            aead,
+            nonce_prefix: [0; 4],
+            sealed: 0,
+            shared: true,
+        })
+    }
+}
+
+/// A ticket key that servers share: its public name (sent in every ticket) and its
+/// AES-256-GCM key. Make one with [`Self::generate`]; the key is wiped on drop and never
+/// printed.
+#[derive(Clone)]
+pub struct TicketKeyMaterial {
+    /// The key's name.
+    pub name: [u8; KEY_NAME_LEN],
+    /// The key.
+    pub key: Zeroizing<[u8; 32]>,
+}
+
+impl TicketKeyMaterial {
+    /// A fresh random key and name.
+    pub fn generate() -> Result<Self, Error> {
+        Ok(Self {
+            name: crate::rand::random_array()?,
+            key: Zeroizing::new(crate::rand::random_array()?),
+        })
+    }
+}
+
+impl core::fmt::Debug for TicketKeyMaterial {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("TicketKeyMaterial")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
     }
 }
 
@@ -85,6 +135,53 @@ impl Ticketer {
         }))
     }
 
+    /// A ticketer on keys managed elsewhere and shared with other servers: `current` seals,
+    /// `current` and `previous` open. It never rotates by itself (nor by
+    /// [`Self::rotate`]): call [`Self::set_keys`] when the shared keys change.
+    pub fn with_shared_keys(
+        current: &TicketKeyMaterial,
+        previous: Option<&TicketKeyMaterial>,
+    ) -> Result<std::sync::Arc<Self>, Error> {
+        Ok(std::sync::Arc::new(Self {
+            period_secs: u64::MAX,
+            keys: Mutex::new(Keys {
+                current: TicketKey::from_material(current)?,
+                previous: previous.map(TicketKey::from_material).transpose()?,
+                rotate_at: u64::MAX,
+            }),
+        }))
+    }
+
+    /// Replaces the keys of a ticketer made by [`Self::with_shared_keys`] (the others keep
+    /// rotating their own keys: an error).
+    pub fn set_keys(
+        &self,
+        current: &TicketKeyMaterial,
+        previous: Option<&TicketKeyMaterial>,
+    ) -> Result<(), Error> {
+        let fresh = Keys {
+            current: TicketKey::from_material(current)?,
+            previous: previous.map(TicketKey::from_material).transpose()?,
+            rotate_at: u64::MAX,
+        };
+        let mut keys = self
+            .keys
+            .lock()
+            .map_err(|_| Error::General("ticket keys poisoned".into()))?;
+        if !keys.current.shared {
+            return Err(Error::ApiMisuse(
+                "set_keys on a ticketer that rotates its own keys",
+            ));
+        }
+        *keys = fresh;
+        Ok(())
+    }
+
+    /// The name of the key that seals now (public: it heads every ticket).
+    pub fn current_key_name(&self) -> Option<[u8; KEY_NAME_LEN]> {
+        self.locked().map(|k| k.current.name)
+    }
+
     /// How long a ticket's key stays in use for sealing, in seconds.
     pub fn rotation_period(&self) -> u64 {
         self.period_secs
@@ -101,6 +198,10 @@ impl Ticketer {
     }
 
     fn rotate_locked(keys: &mut Keys, period: u64) -> Result<(), Error> {
+        if keys.current.shared {
+            // Whoever manages shared keys rotates them.
+            return Ok(());
+        }
         let fresh = TicketKey::generate()?;
         keys.previous = Some(core::mem::replace(&mut keys.current, fresh));
         keys.rotate_at = now_secs().saturating_add(period);
@@ -132,8 +233,12 @@ impl Ticketer {
         let key = &mut keys.current;
         key.sealed += 1;
         let mut nonce = [0u8; NONCE_LEN];
-        nonce[..4].copy_from_slice(&key.nonce_prefix);
-        nonce[4..].copy_from_slice(&key.sealed.to_be_bytes());
+        if key.shared {
+            nonce = crate::rand::random_array().ok()?;
+        } else {
+            nonce[..4].copy_from_slice(&key.nonce_prefix);
+            nonce[4..].copy_from_slice(&key.sealed.to_be_bytes());
+        }
         let sealed = key
             .aead
             .encrypt(
@@ -210,6 +315,43 @@ mod tests {
             b[KEY_NAME_LEN..KEY_NAME_LEN + NONCE_LEN]
         );
         assert_ne!(a, b);
+    }
+
+    /// Two servers on the same shared keys open each other's tickets; after a change of
+    /// keys, a ticket under the new previous key still opens, older ones do not.
+    #[test]
+    fn shared_keys_open_across_servers() {
+        let k1 = TicketKeyMaterial::generate().unwrap();
+        let (a, b) = (
+            Ticketer::with_shared_keys(&k1, None).unwrap(),
+            Ticketer::with_shared_keys(&k1, None).unwrap(),
+        );
+        let t = a.seal(b"state").unwrap();
+        assert_eq!(&b.open(&t).unwrap()[..], b"state");
+        assert_ne!(
+            a.seal(b"x").unwrap()[KEY_NAME_LEN..KEY_NAME_LEN + NONCE_LEN],
+            a.seal(b"x").unwrap()[KEY_NAME_LEN..KEY_NAME_LEN + NONCE_LEN]
+        );
+        let k2 = TicketKeyMaterial::generate().unwrap();
+        b.set_keys(&k2, Some(&k1)).unwrap();
+        assert_eq!(&b.open(&t).unwrap()[..], b"state", "previous key");
+        let t2 = b.seal(b"two").unwrap();
+        assert_eq!(&t2[..KEY_NAME_LEN], &k2.name);
+        assert!(a.open(&t2).is_none(), "a does not have k2 yet");
+        b.set_keys(&TicketKeyMaterial::generate().unwrap(), Some(&k2))
+            .unwrap();
+        assert!(b.open(&t).is_none(), "two changes ago");
+        b.rotate().unwrap();
+        assert_eq!(
+            &b.open(&t2).unwrap()[..],
+            b"two",
+            "rotate leaves shared keys alone"
+        );
+        assert!(Ticketer::new().unwrap().set_keys(&k1, None).is_err());
+        assert!(
+            !format!("{k1:?}").contains("key:"),
+            "the key is never printed"
+        );
     }
 
     #[test]

@@ -22,10 +22,16 @@ fn cluster_survives_kill_and_restart_and_stops_on_drop() {
         pg.url(),
         format!("postgres://tlssrp@127.0.0.1:{port}/tlssrp")
     );
-    assert_eq!(pg.psql("SELECT current_user, current_database()"), "tlssrp|tlssrp");
+    assert_eq!(
+        pg.psql("SELECT current_user, current_database()"),
+        "tlssrp|tlssrp"
+    );
     pg.psql("CREATE TABLE t (id int PRIMARY KEY, name text NOT NULL)");
     pg.psql("INSERT INTO t VALUES (1, 'alice'), (2, 'bob')");
-    assert_eq!(pg.psql("SELECT id, name FROM t ORDER BY id"), "1|alice\n2|bob");
+    assert_eq!(
+        pg.psql("SELECT id, name FROM t ORDER BY id"),
+        "1|alice\n2|bob"
+    );
     // Committed, no checkpoint since: only the WAL has it.
     pg.psql("INSERT INTO t VALUES (3, 'carol')");
 
@@ -54,7 +60,10 @@ fn cluster_survives_kill_and_restart_and_stops_on_drop() {
 
     let data = pg.data_dir();
     drop(pg);
-    assert!(!port_open(port), "something still listens on {port} after drop");
+    assert!(
+        !port_open(port),
+        "something still listens on {port} after drop"
+    );
     assert!(!data.exists(), "{} is left after drop", data.display());
     println!(
         "start {started:?}, restart after kill {restarted:?}, total {:?}",

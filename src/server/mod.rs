@@ -19,7 +19,7 @@ use crate::msgs::enums::HandshakeType;
 pub use crate::session::{ServerSessionMemoryCache, StoresServerSessions};
 use crate::srp::SrpGroup;
 use crate::suites::{SupportedCipherSuite, ALL_CIPHER_SUITES};
-pub use crate::ticketer::Ticketer;
+pub use crate::ticketer::{TicketKeyMaterial, Ticketer};
 pub use shapes::RecordShapes;
 
 /// What the server knows about one user: the group, the salt and the verifier

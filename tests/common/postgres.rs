@@ -82,7 +82,13 @@ impl PgCluster {
         initdb
             .arg("-D")
             .arg(&data)
-            .args(["-U", PG_ROLE, "--auth=trust", "--encoding=UTF8", "--locale=C"])
+            .args([
+                "-U",
+                PG_ROLE,
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--locale=C",
+            ])
             .arg("--no-sync"); // a throwaway cluster: no fsync of what initdb writes
         let (st, out, err) = run("initdb", initdb, b"", PROC_TIMEOUT);
         assert!(
@@ -250,10 +256,12 @@ impl PgCluster {
             ("listen_addresses", "127.0.0.1".to_owned()),
             ("port", self.port.to_string()),
             ("unix_socket_directories", self.dir.0.display().to_string()),
-            // A throwaway cluster: speed over durability (a kill -9 of the postmaster
-            // alone, as in the fault tests, loses nothing: the OS has the writes).
+            // A throwaway cluster: no fsync, no full-page images (they only matter if the
+            // OS crashes). A SIGKILL of the server, as in the fault tests, loses no
+            // committed transaction: each commit has written its WAL to the OS. (Not
+            // synchronous_commit = off: that leaves commits in shared memory, where a
+            // SIGKILL loses them.)
             ("fsync", "off".to_owned()),
-            ("synchronous_commit", "off".to_owned()),
             ("full_page_writes", "off".to_owned()),
             ("shared_buffers", "32MB".to_owned()),
         ] {
@@ -291,8 +299,19 @@ impl PgCluster {
     /// recovers, 2 when nothing answers).
     fn ready(&self) -> bool {
         let mut cmd = client_command(&pg_bin().join("pg_isready"));
-        cmd.args(["-q", "-t", "2", "-h", "127.0.0.1", "-U", PG_ROLE, "-d", "postgres", "-p"])
-            .arg(self.port.to_string());
+        cmd.args([
+            "-q",
+            "-t",
+            "2",
+            "-h",
+            "127.0.0.1",
+            "-U",
+            PG_ROLE,
+            "-d",
+            "postgres",
+            "-p",
+        ])
+        .arg(self.port.to_string());
         run("pg_isready", cmd, b"", PROC_TIMEOUT).0.success()
     }
 
@@ -434,7 +453,10 @@ pub fn pg_bin() -> &'static Path {
     BIN.get_or_init(|| {
         let root = Path::new("/usr/lib/postgresql");
         let entries = fs::read_dir(root).unwrap_or_else(|e| {
-            panic!("{}: {e} (is the postgresql package installed?)", root.display())
+            panic!(
+                "{}: {e} (is the postgresql package installed?)",
+                root.display()
+            )
         });
         entries
             .filter_map(Result::ok)
