@@ -9,6 +9,7 @@ mod net;
 mod passwd;
 mod proxy_v2;
 mod session;
+mod store;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -113,8 +114,14 @@ pub struct ServeArgs {
     #[arg(long, value_name = "ADDR")]
     pub listen: String,
     /// Verifier file (OpenSSL srpvfile or GnuTLS tpasswd, detected).
-    #[arg(long)]
-    pub vfile: PathBuf,
+    #[arg(long, required_unless_present = "store", conflicts_with = "store")]
+    pub vfile: Option<PathBuf>,
+    /// PostgreSQL store instead of a file, shared by every server that uses it: users,
+    /// ticket keys (--tickets), failed-login counts and the simulation secret
+    /// (postgres://USER:PASSWORD@HOST:PORT/DB, or the TLS_SRP_STORE environment variable,
+    /// which keeps the password out of `ps`).
+    #[arg(long, env = "TLS_SRP_STORE", hide_env_values = true)]
+    pub store: Option<String>,
     /// GnuTLS tpasswd.conf (default: VFILE.conf for a GnuTLS file).
     #[arg(long)]
     pub conf: Option<PathBuf>,

@@ -248,15 +248,61 @@ pub fn serve(a: ServeArgs) -> Result<(), Fail> {
             ))
         }
     };
-    let (store, report) = FileUserStore::open(&a.vfile, a.conf.as_deref())?;
-    for s in &report.skipped {
-        warn!("{s}");
-    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| Fail::new(format!("cannot start the runtime: {e}")))?;
-    rt.block_on(serve_async(a, mode, Arc::new(store)))
+    let users = match (&a.store, &a.vfile) {
+        (Some(url), _) => rt.block_on(async {
+            let pg = crate::store::connect(url).await?;
+            pg.start()
+                .await
+                .map_err(|e| Fail::network(format!("the store failed: {e}")))?;
+            Ok::<_, Fail>(Users::Postgres(pg))
+        })?,
+        (None, Some(vfile)) => {
+            let (store, report) = FileUserStore::open(vfile, a.conf.as_deref())?;
+            for s in &report.skipped {
+                warn!("{s}");
+            }
+            Users::File(Arc::new(store), vfile.clone())
+        }
+        (None, None) => return Err(Fail::new("give --vfile FILE or --store URL".into())),
+    };
+    rt.block_on(serve_async(a, mode, users))
+}
+
+/// Where `serve` finds its users.
+enum Users {
+    /// A verifier file (reloaded when it changes), and its path.
+    File(Arc<FileUserStore>, std::path::PathBuf),
+    /// PostgreSQL, shared with other servers: users, ticket keys, failed-login counts and
+    /// the simulation secret.
+    Postgres(tls_srp_postgres::PgStore),
+}
+
+impl Users {
+    fn store(&self) -> Arc<dyn tls_srp::UserStore> {
+        match self {
+            Users::File(f, _) => f.clone(),
+            Users::Postgres(p) => Arc::new(p.clone()),
+        }
+    }
+
+    /// `N users from WHERE`, for the log.
+    fn describe(&self) -> String {
+        match self {
+            Users::File(f, path) => format!("{} users from {}", f.len(), path.display()),
+            Users::Postgres(p) => {
+                let n = tls_srp::UserStore::record_shapes(p).map_or(0, |s| s.len());
+                format!("{n} users from {} (shared)", p.shown())
+            }
+        }
+    }
+}
+
+fn pg_failed(e: tls_srp_postgres::PgError) -> Fail {
+    Fail::network(format!("the store failed: {e}"))
 }
 
 /// Reloads the verifier file when it changes (polled every second; a `chmod` or `chown`
@@ -304,7 +350,7 @@ fn spawn_reloader(store: Arc<FileUserStore>) {
     });
 }
 
-async fn serve_async(a: ServeArgs, mode: Mode, store: Arc<FileUserStore>) -> Result<(), Fail> {
+async fn serve_async(a: ServeArgs, mode: Mode, users: Users) -> Result<(), Fail> {
     if let Mode::Forward { backend, .. } = &mode {
         // Fail early, with a clear message, if the backend is not there.
         match tokio::time::timeout(Duration::from_secs(5), TcpStream::connect(backend.as_str()))
@@ -324,24 +370,36 @@ async fn serve_async(a: ServeArgs, mode: Mode, store: Arc<FileUserStore>) -> Res
         }
     }
     let mut config =
-        ServerConfig::new(store.clone()).map_err(|e| Fail::new(format!("server config: {e}")))?;
+        ServerConfig::new(users.store()).map_err(|e| Fail::new(format!("server config: {e}")))?;
     if a.reject_unknown {
         config.unknown_users = UnknownUserPolicy::Reject;
     }
     config.alpn_protocols = a.alpn.iter().map(|p| p.as_bytes().to_vec()).collect();
-    let secret_path = a.secret_file.clone().unwrap_or_else(|| {
-        let mut p = a.vfile.clone().into_os_string();
-        p.push(".secret");
-        p.into()
-    });
-    let secret = load_or_create_secret(&secret_path)?;
+    let secret = match &users {
+        Users::File(_, vfile) => {
+            let secret_path = a.secret_file.clone().unwrap_or_else(|| {
+                let mut p = vfile.clone().into_os_string();
+                p.push(".secret");
+                p.into()
+            });
+            load_or_create_secret(&secret_path)?
+        }
+        Users::Postgres(pg) => pg.simulation_secret().await.map_err(pg_failed)?,
+    };
     config.set_simulation_secret(*secret);
     config.session_lifetime = Duration::from_secs(a.session_lifetime);
     if a.no_resumption {
         config.session_storage = None;
     } else if a.tickets {
-        config.ticketer =
-            Some(Ticketer::new().map_err(|e| Fail::new(format!("session tickets: {e}")))?);
+        config.ticketer = Some(match &users {
+            Users::File(..) => {
+                Ticketer::new().map_err(|e| Fail::new(format!("session tickets: {e}")))?
+            }
+            Users::Postgres(pg) => pg
+                .shared_ticketer(Duration::from_secs(6 * 3600))
+                .await
+                .map_err(pg_failed)?,
+        });
     }
     let hs_timeout = Duration::from_secs(a.handshake_timeout.max(1));
     config.handshake_timeout = Some(hs_timeout);
@@ -362,7 +420,11 @@ async fn serve_async(a: ServeArgs, mode: Mode, store: Arc<FileUserStore>) -> Res
             forgive_every: Duration::from_secs(a.forgive_secs.max(1)),
             ..RateLimitConfig::default()
         };
-        config.rate_limiter = Some(Arc::new(RateLimiter::new(limits)));
+        let limiter = Arc::new(RateLimiter::new(limits));
+        if let Users::Postgres(pg) = &users {
+            pg.share_limiter(limiter.clone()).await.map_err(pg_failed)?;
+        }
+        config.rate_limiter = Some(limiter);
     }
     let keylog = open_keylog(a.keylog.as_deref())?;
     if let Some(k) = &keylog {
@@ -410,16 +472,14 @@ async fn serve_async(a: ServeArgs, mode: Mode, store: Arc<FileUserStore>) -> Res
         let local = l
             .local_addr()
             .map_err(|e| Fail::new(format!("local address: {e}")))?;
-        info!(
-            "listening on {local} with {} users from {}{what}",
-            store.len(),
-            a.vfile.display()
-        );
+        info!("listening on {local} with {}{what}", users.describe());
         // On stdout too, for scripts that listen on port 0.
         println!("listening on {local}");
     }
     let _ = std::io::Write::flush(&mut std::io::stdout());
-    spawn_reloader(store);
+    if let Users::File(store, _) = users {
+        spawn_reloader(store);
+    }
 
     let limit = Arc::new(Semaphore::new(a.max_connections.max(1)));
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())

@@ -73,8 +73,12 @@ pub enum PasswdCmd {
     #[command(after_help = "Example:\n  tls-srp passwd list --file users.srpv")]
     List {
         /// Verifier file.
-        #[arg(long)]
-        file: PathBuf,
+        #[arg(long, required_unless_present = "store", conflicts_with = "store")]
+        file: Option<PathBuf>,
+        /// PostgreSQL store instead of a file: postgres://USER:PASSWORD@HOST:PORT/DB (or the
+        /// TLS_SRP_STORE environment variable, which keeps the password out of `ps`).
+        #[arg(long, env = "TLS_SRP_STORE", hide_env_values = true)]
+        store: Option<String>,
         /// File format (detected from an existing file).
         #[arg(long, value_enum)]
         format: Option<FormatArg>,
@@ -122,13 +126,37 @@ pub enum PasswdCmd {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Copy every user of an OpenSSL or GnuTLS verifier file into a PostgreSQL store, with
+    /// its verifier, salt and group (every password goes on working); revoked users stay
+    /// revoked. All or nothing.
+    #[command(
+        after_help = "Example:\n  TLS_SRP_STORE=postgres://tlssrp:secret@127.0.0.1/tlssrp tls-srp passwd import --file users.srpv"
+    )]
+    Import {
+        /// The file to read (format detected).
+        #[arg(long)]
+        file: PathBuf,
+        /// Its GnuTLS tpasswd.conf (default FILE.conf).
+        #[arg(long)]
+        conf: Option<PathBuf>,
+        /// The store: postgres://USER:PASSWORD@HOST:PORT/DB (or TLS_SRP_STORE).
+        #[arg(long, env = "TLS_SRP_STORE", hide_env_values = true)]
+        store: String,
+        /// Overwrite users the store already has (they are left alone by default).
+        #[arg(long)]
+        replace: bool,
+    },
 }
 
 #[derive(Args)]
 pub struct Common {
     /// Verifier file.
-    #[arg(long)]
-    file: PathBuf,
+    #[arg(long, required_unless_present = "store", conflicts_with = "store")]
+    file: Option<PathBuf>,
+    /// PostgreSQL store instead of a file: postgres://USER:PASSWORD@HOST:PORT/DB (or the
+    /// TLS_SRP_STORE environment variable, which keeps the password out of `ps`).
+    #[arg(long, env = "TLS_SRP_STORE", hide_env_values = true)]
+    store: Option<String>,
     /// File format: openssl (srpvfile) or gnutls (tpasswd); detected from an existing file,
     /// a new file defaults to openssl.
     #[arg(long, value_enum)]
@@ -167,6 +195,12 @@ fn check_user(user: &std::ffi::OsStr, format: Format) -> Result<String, Fail> {
         ));
     }
     Ok(u.to_owned())
+}
+
+/// `--file`, which clap requires when there is no `--store`.
+fn file_of(f: &Option<PathBuf>) -> Result<&PathBuf, Fail> {
+    f.as_ref()
+        .ok_or_else(|| Fail::new("give --file FILE or --store URL".into()))
 }
 
 fn check_exists(vf: &VFile) -> Result<(), Fail> {
@@ -260,20 +294,34 @@ pub fn run(cmd: PasswdCmd) -> Result<(), Fail> {
                     "the {group}-bit group is weak; use 2048 or more, or pass --allow-weak-group"
                 )));
             }
+            if let Some(url) = &common.store {
+                let user = check_user(&common.user, Format::Openssl)?;
+                return crate::store::add(url, &user, replace, || {
+                    let pw = read_password(password_stdin, true)?;
+                    let record = tls_srp::UserRecord::new(&user, pw.as_bytes(), grp)
+                        .map_err(|e| Fail::new(format!("cannot make a salt: {e}")))?;
+                    let warning = match quiet {
+                        true => None,
+                        false => weak_password_warning(&user, &pw),
+                    };
+                    Ok((record, warning.unwrap_or_default()))
+                });
+            }
+            let file = file_of(&common.file)?;
             // Check the name and the file before asking for a password.
             {
-                let vf = load(&common.file, common.format, common.conf.as_deref())?;
+                let vf = load(file, common.format, common.conf.as_deref())?;
                 let user = check_user(&common.user, vf.format)?;
                 if !replace && vf.find(&user).is_some_and(|e| !e.revoked) {
                     return Err(Fail::new(format!(
                         "user {user:?} already exists in {}; use --replace to change the password",
-                        common.file.display()
+                        file.display()
                     )));
                 }
                 if !replace && vf.find(&user).is_some_and(|e| e.revoked) {
                     // `openssl srp -add` on an R record: back to V, same verifier, no password.
-                    let _lock = FileLock::acquire(&common.file)?;
-                    let mut vf = load(&common.file, common.format, common.conf.as_deref())?;
+                    let _lock = FileLock::acquire(file)?;
+                    let mut vf = load(file, common.format, common.conf.as_deref())?;
                     if vf.revive(&user) {
                         vf.save()?;
                         eprintln!(
@@ -284,8 +332,8 @@ pub fn run(cmd: PasswdCmd) -> Result<(), Fail> {
                 }
             }
             let pw = read_password(password_stdin, true)?;
-            let _lock = FileLock::acquire(&common.file)?;
-            let mut vf = load(&common.file, common.format, common.conf.as_deref())?;
+            let _lock = FileLock::acquire(file)?;
+            let mut vf = load(file, common.format, common.conf.as_deref())?;
             let user = check_user(&common.user, vf.format)?;
             let salt_len = match vf.format {
                 Format::Openssl => 20,
@@ -305,15 +353,19 @@ pub fn run(cmd: PasswdCmd) -> Result<(), Fail> {
             }
             eprintln!(
                 "added {user:?} ({group}-bit group) to {} ({} format)",
-                common.file.display(),
+                file.display(),
                 vf.format.name()
             );
             Ok(())
         }
         PasswdCmd::Delete { common } => {
-            check_exists(&load(&common.file, common.format, common.conf.as_deref())?)?;
-            let _lock = FileLock::acquire(&common.file)?;
-            let mut vf = load(&common.file, common.format, common.conf.as_deref())?;
+            if let Some(url) = &common.store {
+                return crate::store::delete(url, &check_user(&common.user, Format::Openssl)?);
+            }
+            let file = file_of(&common.file)?;
+            check_exists(&load(file, common.format, common.conf.as_deref())?)?;
+            let _lock = FileLock::acquire(file)?;
+            let mut vf = load(file, common.format, common.conf.as_deref())?;
             check_exists(&vf)?;
             let user = check_user(&common.user, vf.format)?;
             vf.delete(&user)?;
@@ -321,14 +373,23 @@ pub fn run(cmd: PasswdCmd) -> Result<(), Fail> {
             match vf.format {
                 Format::Openssl => eprintln!(
                     "revoked {user:?} in {} (an R record, as `openssl srp -delete` writes; it can no longer log in, and `passwd add` re-activates it)",
-                    common.file.display()
+                    file.display()
                 ),
-                Format::Gnutls => eprintln!("removed {user:?} from {}", common.file.display()),
+                Format::Gnutls => eprintln!("removed {user:?} from {}", file.display()),
             }
             Ok(())
         }
-        PasswdCmd::List { file, format, conf } => {
-            let vf = load(&file, format, conf.as_deref())?;
+        PasswdCmd::List {
+            file,
+            store,
+            format,
+            conf,
+        } => {
+            if let Some(url) = &store {
+                return crate::store::list(url);
+            }
+            let file = file_of(&file)?;
+            let vf = load(file, format, conf.as_deref())?;
             check_exists(&vf)?;
             println!("# {} ({} format)", file.display(), vf.format.name());
             for e in vf.entries() {
@@ -389,12 +450,32 @@ pub fn run(cmd: PasswdCmd) -> Result<(), Fail> {
             common,
             password_stdin,
         } => {
-            let vf = load(&common.file, common.format, common.conf.as_deref())?;
+            if let Some(url) = &common.store {
+                let user = check_user(&common.user, Format::Openssl)?;
+                let rec = crate::store::record_of(url, &user)?;
+                let pw = read_password(password_stdin, false)?;
+                let v = tls_srp::srp::compute_verifier(
+                    rec.group,
+                    &rec.salt,
+                    user.as_bytes(),
+                    pw.as_bytes(),
+                );
+                return match same_number(&v, &rec.verifier) {
+                    true => {
+                        println!("password OK for {user:?}");
+                        Ok(())
+                    }
+                    false => Err(Fail::no(format!("wrong password for {user:?}"))),
+                };
+            }
+            let file = file_of(&common.file)?;
+            let vf = load(file, common.format, common.conf.as_deref())?;
             check_exists(&vf)?;
             let user = check_user(&common.user, vf.format)?;
-            let e = vf.find(&user).filter(|e| !e.revoked).ok_or_else(|| {
-                Fail::new(format!("no user {user:?} in {}", common.file.display()))
-            })?;
+            let e = vf
+                .find(&user)
+                .filter(|e| !e.revoked)
+                .ok_or_else(|| Fail::new(format!("no user {user:?} in {}", file.display())))?;
             let salt = vf.math_salt(e);
             // The groups the verifier may have been made with: one, or for OpenSSL's `*`
             // every I record of the file.
@@ -411,7 +492,7 @@ pub fn run(cmd: PasswdCmd) -> Result<(), Fail> {
             if candidates.is_empty() {
                 return Err(Fail::new(format!(
                     "user {user:?} has group \"*\" but {} has no I record to check it against; re-add the user with --replace --group 2048",
-                    common.file.display()
+                    file.display()
                 )));
             }
             let pw = read_password(password_stdin, false)?;
@@ -432,6 +513,12 @@ pub fn run(cmd: PasswdCmd) -> Result<(), Fail> {
                 Err(Fail::no(format!("wrong password for {user:?}")))
             }
         }
+        PasswdCmd::Import {
+            file,
+            conf,
+            store,
+            replace,
+        } => crate::store::import(&store, &file, conf.as_deref(), replace),
     }
 }
 

@@ -4,6 +4,8 @@
 
 #[path = "../../../tests/common/interop.rs"]
 pub mod interop;
+#[path = "../../../tests/common/postgres.rs"]
+pub mod postgres;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
