@@ -354,55 +354,25 @@ fn certificate_and_keylog_mistakes_are_one_line_errors() {
     let tmp = TempDir::new("cli-oneport-errors");
     let (f, _, _) = users(&tmp);
     let missing = s(&tmp.path("missing.pem"));
-    let (code, _, err) = tls_srp(
-        &[
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--vfile",
-            &f,
-            "--echo",
-            "--cert",
-            &missing,
-        ],
-        "",
-    );
+    let serve_with = |extra: &[&str]| {
+        let args = [
+            &["serve", "--listen", "127.0.0.1:0", "--vfile", &f, "--echo"],
+            extra,
+        ]
+        .concat();
+        tls_srp(&args, "")
+    };
+    let (code, _, err) = serve_with(&["--cert", &missing]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("--key"), "{err}");
-    let (code, _, err) = tls_srp(
-        &[
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--vfile",
-            &f,
-            "--echo",
-            "--cert",
-            &missing,
-            "--key",
-            &missing,
-        ],
-        "",
-    );
+    let (code, _, err) = serve_with(&["--cert", &missing, "--key", &missing]);
     assert_eq!(code, 2, "{err}");
     assert!(
         err.starts_with("tls-srp: --cert/--key: ") && err.contains("missing.pem"),
         "{err}"
     );
     assert_eq!(err.lines().count(), 1, "{err}");
-    let (code, _, err) = tls_srp(
-        &[
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--vfile",
-            &f,
-            "--echo",
-            "--keylog",
-            "/nonexistent-dir/keys.log",
-        ],
-        "",
-    );
+    let (code, _, err) = serve_with(&["--keylog", "/nonexistent-dir/keys.log"]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("--keylog /nonexistent-dir/keys.log"), "{err}");
     let (code, _, err) = tls_srp(
