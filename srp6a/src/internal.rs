@@ -25,3 +25,27 @@ pub fn pow_g(group: &SrpGroup, exp: &[u8]) -> Zeroizing<Vec<u8>> {
 pub fn precompute(group: &SrpGroup) {
     crate::modexp::precompute(group)
 }
+
+/// `n` Montgomery multiplications of `base` (reduced mod N, in Montgomery form) by itself,
+/// chained (`acc = acc * base`), out of Montgomery form at the end: a per-operation bench.
+pub fn mont_mul_chain(group: &SrpGroup, base: &[u8], n: usize) -> Zeroizing<Vec<u8>> {
+    crate::modexp::with_mont!(group, |m| {
+        let b = m.mont_from_bytes(base);
+        let mut acc = b;
+        for _ in 0..n {
+            acc = m.mul(&acc, &b);
+        }
+        m.finish(acc)
+    })
+}
+
+/// `n` chained Montgomery squarings of `base`, out of Montgomery form at the end.
+pub fn mont_sqr_chain(group: &SrpGroup, base: &[u8], n: usize) -> Zeroizing<Vec<u8>> {
+    crate::modexp::with_mont!(group, |m| {
+        let mut acc = m.mont_from_bytes(base);
+        for _ in 0..n {
+            acc = m.sqr(&acc);
+        }
+        m.finish(acc)
+    })
+}
