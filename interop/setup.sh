@@ -11,6 +11,7 @@
 #   ossl_srp_server        libssl SRP server (see interop/openssl/peers/ossl_srp_server.c)
 #   ossl_srp_client        libssl SRP client (see interop/openssl/peers/ossl_srp_client.c)
 #   ossl_handshake_bench   in-memory handshake benchmark (see interop/openssl/bench/)
+#   gnutls_handshake_bench the same with libgnutls (see interop/gnutls/bench/)
 #   venv/                  Python venv with tlslite-ng 0.8.2 (see interop/tlslite/)
 set -eu
 
@@ -20,8 +21,9 @@ FORCE=0
 [ "${1:-}" = "--force" ] && FORCE=1
 
 # Packages: the peers need libssl-dev, openssl, curl and gcc (plus libc6-dev, only a
-# Recommends of gcc); gnutls-bin and python3-venv are for the GnuTLS and tlslite-ng work.
-PKGS="libssl-dev openssl curl gcc libc6-dev gnutls-bin python3-venv"
+# Recommends of gcc); gnutls-bin and python3-venv are for the GnuTLS and tlslite-ng work,
+# libgnutls28-dev for the GnuTLS handshake benchmark.
+PKGS="libssl-dev openssl curl gcc libc6-dev gnutls-bin libgnutls28-dev python3-venv"
 
 # One run at a time (several test binaries may call us at once; apt-get and the builds
 # must not overlap).
@@ -81,6 +83,8 @@ build ossl_srp_client "interop/openssl/peers/ossl_srp_client.c interop/openssl/p
     $CFLAGS $SSLFLAGS interop/openssl/peers/ossl_srp_client.c -lssl -lcrypto
 build ossl_handshake_bench "interop/openssl/bench/ossl_handshake_bench.c" \
     $CFLAGS $SSLFLAGS interop/openssl/bench/ossl_handshake_bench.c -lssl -lcrypto
+build gnutls_handshake_bench "interop/gnutls/bench/gnutls_handshake_bench.c" \
+    $CFLAGS interop/gnutls/bench/gnutls_handshake_bench.c -lgnutls
 
 # tlslite-ng 0.8.2 (pure Python) in a venv for the tlslite interop peers
 # (interop/tlslite/); created or repaired only when the import check fails.
