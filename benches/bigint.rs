@@ -123,8 +123,14 @@ fn bench_group<P: ConstMontyParams<L>, const L: usize>(c: &mut Criterion, bits: 
     // The same results, or the comparison means nothing.
     let to_bytes = |x: Uint<L>| srp6a::raw::strip_leading_zeros(&x.to_be_bytes()).to_vec();
     let g_c = ConstMontyForm::<P, L>::new(&uint::<L>(group.g()));
-    assert_eq!(to_bytes(g_c.pow_bounded_exp(&b_u, 256).retrieve()), ours::pow_g(group, &b).to_vec());
-    assert_eq!(to_bytes(cb_g.pow(&b).retrieve()), ours::pow_g(group, &b).to_vec());
+    assert_eq!(
+        to_bytes(g_c.pow_bounded_exp(&b_u, 256).retrieve()),
+        ours::pow_g(group, &b).to_vec()
+    );
+    assert_eq!(
+        to_bytes(cb_g.pow(&b).retrieve()),
+        ours::pow_g(group, &b).to_vec()
+    );
 
     let mut g = c.benchmark_group(format!("{bits}"));
     g.sample_size(20)
@@ -187,19 +193,22 @@ fn bench_group<P: ConstMontyParams<L>, const L: usize>(c: &mut Criterion, bits: 
     g.bench_function("cb_const_pow256", |bn| {
         bn.iter(|| {
             let base = ConstMontyForm::<P, L>::new(&uint::<L>(group.g()));
-            base.pow_bounded_exp(&uint::<4>(black_box(&b)), 256).retrieve()
+            base.pow_bounded_exp(&uint::<4>(black_box(&b)), 256)
+                .retrieve()
         })
     });
     g.bench_function("cb_fixed_pow256", |bn| {
         bn.iter(|| {
             let base = FixedMontyForm::new(&uint::<L>(group.g()), &fixed);
-            base.pow_bounded_exp(&uint::<4>(black_box(&b)), 256).retrieve()
+            base.pow_bounded_exp(&uint::<4>(black_box(&b)), 256)
+                .retrieve()
         })
     });
     g.bench_function("cb_amm_pow256", |bn| {
         bn.iter(|| {
             let base = FixedMontyForm::new(&uint::<L>(group.g()), &fixed);
-            base.pow_amm_bounded_exp(&uint::<L>(black_box(&b)), 256).retrieve()
+            base.pow_amm_bounded_exp(&uint::<L>(black_box(&b)), 256)
+                .retrieve()
         })
     });
     g.bench_function("cb_boxed_pow256", |bn| {
