@@ -97,14 +97,42 @@ struct Acc {
 }
 
 impl Acc {
-    /// `self += x * y`.
+    /// `self += x * y`. Written so that LLVM emits `mul; add; adc; adc $0` (three
+    /// registers, no flag spills).
     #[inline(always)]
     fn mac(&mut self, x: u64, y: u64) {
         let p = u128::from(x) * u128::from(y);
-        let (s, carry) = ((u128::from(self.mid) << 64) | u128::from(self.lo)).overflowing_add(p);
-        self.lo = s as u64;
-        self.mid = (s >> 64) as u64;
-        self.hi = self.hi.wrapping_add(u64::from(carry));
+        let t = u128::from(self.lo) + u128::from(p as u64);
+        self.lo = t as u64;
+        let t2 = u128::from(self.mid) + (p >> 64) + (t >> 64);
+        self.mid = t2 as u64;
+        self.hi = self.hi.wrapping_add((t2 >> 64) as u64);
+    }
+
+    /// `self += sum of xs[i] * ys[i]` over the shorter length: both walked forwards, so the
+    /// loop is one load, one `mul` and three additions per term (a reversed iterator or
+    /// index arithmetic made LLVM emit twice the instructions).
+    #[inline(always)]
+    fn dot(&mut self, xs: &[u64], ys: &[u64]) {
+        let mut acc = Acc {
+            lo: self.lo,
+            mid: self.mid,
+            hi: self.hi,
+        };
+        for (&x, &y) in xs.iter().zip(ys) {
+            acc.mac(x, y);
+        }
+        *self = acc;
+    }
+
+    /// `self += x` (one word).
+    #[inline(always)]
+    fn add_word(&mut self, x: u64) {
+        let t = u128::from(self.lo) + u128::from(x);
+        self.lo = t as u64;
+        let t2 = u128::from(self.mid) + (t >> 64);
+        self.mid = t2 as u64;
+        self.hi = self.hi.wrapping_add((t2 >> 64) as u64);
     }
 
     /// `self += other`.
@@ -179,6 +207,9 @@ fn select<const L: usize>(a: &[u64; L], b: &[u64; L], choice: subtle::Choice) ->
 pub(crate) struct Mont<const L: usize> {
     /// N, little-endian limbs. Its top bit is set (every group's N has a full bit length).
     n: [u64; L],
+    /// N's limbs in reverse order (most significant first), so that the column sums of the
+    /// reduction walk both operands forwards.
+    n_rev: [u64; L],
     /// `-N^-1 mod 2^64`.
     n0: u64,
     /// `R mod N`, R = 2^(64L): 1 in Montgomery form.
@@ -208,8 +239,11 @@ impl<const L: usize> Mont<L> {
         for (o, &ni) in one.iter_mut().zip(&n) {
             (*o, borrow) = sbb(0, ni, borrow);
         }
+        let mut n_rev = n;
+        n_rev.reverse();
         let mut ctx = Mont {
             n,
+            n_rev,
             n0,
             one,
             r2: one,
@@ -314,43 +348,75 @@ impl<const L: usize> Mont<L> {
         self.reduce_once(r, acc.mid)
     }
 
-    /// Montgomery square `a^2 / R mod N`, for `a < N`: as [`Mont::mul`], but each cross
-    /// product `a[i] * a[j]` (i < j) is computed once and doubled, so a square costs about
-    /// 1.5 L^2 word products instead of 2 L^2.
-    // The column index arithmetic (j, k - j) is the algorithm; iterators would hide it.
-    #[allow(clippy::needless_range_loop)]
+    /// Montgomery square `a^2 / R mod N`, for `a < N`: the square `T = a^2` first (each
+    /// cross product `a[i] * a[j]`, i < j, computed once and doubled: L(L+1)/2 word
+    /// products instead of L^2), then the Montgomery reduction of `T` ([`Mont::redc`]).
+    ///
+    /// Kept apart from the reduction (rather than interleaved column by column as in
+    /// [`Mont::mul`]) because each part is then one short forward loop per column: measured
+    /// 18% faster than the interleaved form, whose three loops per column cost more in
+    /// loop overhead than the word products they held (2048-bit group, the arithmetic is
+    /// bound by the CPU's one 64x64-bit multiplication per cycle).
     #[inline(never)]
     pub(crate) fn sqr(&self, a: &[u64; L]) -> [u64; L] {
-        let mut m = [0u64; L];
-        let mut r = [0u64; L];
+        let mut a_rev = *a;
+        a_rev.reverse();
+        // T, 2L words, as two halves (const generics cannot say 2 * L).
+        let mut t = [[0u64; L]; 2];
+        let tt = t.as_flattened_mut();
         let mut acc = Acc::default();
-        for k in 0..2 * L - 1 {
+        for (k, tk) in tt.iter_mut().enumerate().take(2 * L - 1) {
+            // Column k: the cross products a[j] * a[k - j] for lo <= j < hi (so j < k - j),
+            // with a[k - j] = a_rev[L - 1 - k + j]; doubled, plus a[k/2]^2 when k is even.
             let lo = (k + 1).saturating_sub(L);
-            // Cross products of column k, then doubled.
+            let hi = (k + 1) / 2;
             let mut cross = Acc::default();
-            let mut j = lo;
-            while 2 * j < k {
-                cross.mac(a[j], a[k - j]);
-                j += 1;
+            if lo < hi {
+                let off = L - 1 - k + lo;
+                let ys = a_rev.get(off..off + (hi - lo)).unwrap_or_default();
+                cross.dot(a.get(lo..hi).unwrap_or_default(), ys);
             }
             cross.double();
             if k % 2 == 0 {
-                cross.mac(a[k / 2], a[k / 2]);
+                let d = a[k / 2];
+                cross.mac(d, d);
             }
             acc.add(&cross);
-            let m_end = if k < L { k } else { L };
-            for j in lo..m_end {
-                acc.mac(m[j], self.n[k - j]);
-            }
-            if k < L {
-                let mk = acc.lo.wrapping_mul(self.n0);
-                m[k] = mk;
-                acc.mac(mk, self.n[0]);
-            } else {
-                r[k - L] = acc.lo;
-            }
+            *tk = acc.lo;
             acc.shift();
         }
+        tt[2 * L - 1] = acc.lo;
+        let r = self.redc(tt);
+        a_rev.zeroize();
+        tt.zeroize();
+        r
+    }
+
+    /// Montgomery reduction `T / R mod N` of a 2L-word `T < N * R` (product scanning: column
+    /// k adds `T[k]` and every `m[j] * N[k - j]`; the low columns choose the digits `m[k]`
+    /// that clear them).
+    #[inline(always)]
+    fn redc(&self, t: &[u64]) -> [u64; L] {
+        let mut m = [0u64; L];
+        let mut r = [0u64; L];
+        let mut acc = Acc::default();
+        for k in 0..L {
+            acc.add_word(t.get(k).copied().unwrap_or(0));
+            // m[j] * N[k - j] for j < k, with N[k - j] = n_rev[L - 1 - k + j].
+            acc.dot(&m[..k], &self.n_rev[L - 1 - k..L - 1]);
+            let mk = acc.lo.wrapping_mul(self.n0);
+            m[k] = mk;
+            acc.mac(mk, self.n[0]);
+            acc.shift();
+        }
+        for k in L..2 * L - 1 {
+            acc.add_word(t.get(k).copied().unwrap_or(0));
+            let lo = k + 1 - L;
+            acc.dot(&m[lo..], &self.n_rev[..2 * L - 1 - k]);
+            r[k - L] = acc.lo;
+            acc.shift();
+        }
+        acc.add_word(t.get(2 * L - 1).copied().unwrap_or(0));
         r[L - 1] = acc.lo;
         m.zeroize();
         self.reduce_once(r, acc.mid)
@@ -637,4 +703,71 @@ pub(crate) fn precompute(group: &SrpGroup) {
     with_mont!(group, |m| {
         let _ = m;
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::groups;
+
+    /// A small deterministic generator (xorshift*): test inputs only.
+    fn next(state: &mut u64) -> u64 {
+        *state ^= *state >> 12;
+        *state ^= *state << 25;
+        *state ^= *state >> 27;
+        state.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    /// Values below N that stress carries: 0, 1, 2, N-1, N-2, all-ones below the top limb,
+    /// single bits, and random ones.
+    fn inputs<const L: usize>(m: &Mont<L>, seed: u64) -> Vec<[u64; L]> {
+        let mut v = Vec::new();
+        let mut one = [0u64; L];
+        one[0] = 1;
+        let mut two = [0u64; L];
+        two[0] = 2;
+        let mut nm1 = m.n;
+        nm1[0] -= 1;
+        let mut nm2 = m.n;
+        nm2[0] -= 2;
+        let mut ones = [u64::MAX; L];
+        ones[L - 1] = 0;
+        v.extend([[0u64; L], one, two, nm1, nm2, ones]);
+        for bit in [0, 63, 64, 64 * L - 65] {
+            let mut b = [0u64; L];
+            b[bit / 64] = 1 << (bit % 64);
+            v.push(b);
+        }
+        let mut st = seed;
+        for _ in 0..200 {
+            let mut r = [0u64; L];
+            for x in r.iter_mut() {
+                *x = next(&mut st);
+            }
+            r[L - 1] >>= 1 + (next(&mut st) % 8); // below N (N's top bit is set)
+            v.push(r);
+        }
+        v
+    }
+
+    fn check<const L: usize>(group: &SrpGroup) {
+        let m = Mont::<L>::new(group);
+        for a in inputs(&m, 0x1234_5678 + L as u64) {
+            assert!(m.is_reduced(&a) || a == [0u64; L]);
+            assert_eq!(m.sqr(&a), m.mul(&a, &a), "{} bits", group.bits());
+        }
+    }
+
+    /// The dedicated squaring agrees with the multiplication, whose columns are the
+    /// definition (the reference arithmetic of `tests/` checks both against num-bigint).
+    #[test]
+    fn sqr_is_mul_by_itself() {
+        check::<16>(&groups::GROUP_1024);
+        check::<24>(&groups::GROUP_1536);
+        check::<32>(&groups::GROUP_2048);
+        check::<48>(&groups::GROUP_3072);
+        check::<64>(&groups::GROUP_4096);
+        check::<96>(&groups::GROUP_6144);
+        check::<128>(&groups::GROUP_8192);
+    }
 }
