@@ -369,7 +369,7 @@ impl<const L: usize> Mont<L> {
             // Column k: the cross products a[j] * a[k - j] for lo <= j < hi (so j < k - j),
             // with a[k - j] = a_rev[L - 1 - k + j]; doubled, plus a[k/2]^2 when k is even.
             let lo = (k + 1).saturating_sub(L);
-            let hi = (k + 1) / 2;
+            let hi = k.div_ceil(2);
             let mut cross = Acc::default();
             if lo < hi {
                 let off = L - 1 - k + lo;
