@@ -49,3 +49,21 @@ pub fn mont_sqr_chain(group: &SrpGroup, base: &[u8], n: usize) -> Zeroizing<Vec<
         m.finish(acc)
     })
 }
+
+/// `a * b mod N` through the Montgomery multiplication (`a`, `b` of any length, reduced
+/// first); no leading zeros.
+pub fn mul_mod(group: &SrpGroup, a: &[u8], b: &[u8]) -> Zeroizing<Vec<u8>> {
+    crate::modexp::with_mont!(group, |m| {
+        let x = m.mont_from_bytes(a);
+        let y = m.mont_from_bytes(b);
+        m.finish(m.mul(&x, &y))
+    })
+}
+
+/// `a^2 mod N` through the dedicated Montgomery squaring; no leading zeros.
+pub fn sqr_mod(group: &SrpGroup, a: &[u8]) -> Zeroizing<Vec<u8>> {
+    crate::modexp::with_mont!(group, |m| {
+        let x = m.mont_from_bytes(a);
+        m.finish(m.sqr(&x))
+    })
+}

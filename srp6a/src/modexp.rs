@@ -372,7 +372,7 @@ impl<const L: usize> Mont<L> {
             let hi = k.div_ceil(2);
             let mut cross = Acc::default();
             if lo < hi {
-                let off = L - 1 - k + lo;
+                let off = L - 1 + lo - k; // k <= L - 1 + lo: never below zero
                 let ys = a_rev.get(off..off + (hi - lo)).unwrap_or_default();
                 cross.dot(a.get(lo..hi).unwrap_or_default(), ys);
             }
