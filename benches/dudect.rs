@@ -22,6 +22,13 @@
 //! - Server handshake, unknown user (simulated) vs known user with a wrong password: the
 //!   server's ClientHello -> first flight, and the client's final flight -> failure; and
 //!   the first flight of a locked-out unknown user vs a locked-out known user (decoy).
+//! - Modular exponentiation with a secret exponent (`srp6a`'s own Montgomery arithmetic),
+//!   2048-bit group: the generic constant-time exponentiation with an all-zero exponent
+//!   vs random ones, and with the base 1 vs random bases (the base of the server's
+//!   `(A * v^u)^b` depends on the verifier); the fixed-base exponentiation of g with an
+//!   all-zero vs a random exponent; and the client's exponent `a + u*x` of 41 bytes whose
+//!   top bytes are zero vs random. Zero exponents and the base 1 are the extremes for
+//!   anything that skips work on zero limbs or zero windows.
 //! - Finished: the server's processing of a correct vs a wrong client Finished (a correct
 //!   one goes on to build the server's own Finished, so that pair is expected to differ: it
 //!   is printed for information, not as a leak test).
@@ -543,6 +550,99 @@ fn finished_check(samples: usize, rng: &mut Rng) {
 }
 
 // ------------------------------------------------------------------------------------------
+// (iv) Modular exponentiation with secret exponents and bases
+// ------------------------------------------------------------------------------------------
+
+fn modexp_cases(samples: usize, rng: &mut Rng) {
+    use srp6a::internal::{pow_g, pow_mod_ct, precompute};
+    let group = SrpGroup::by_bits(2048).expect("2048-bit group");
+    precompute(group);
+    let n_len = group.byte_len();
+    let random_base = |rng: &mut Rng| {
+        let mut b = rng.bytes(n_len);
+        b[0] &= 0x7f; // below N
+        b
+    };
+    // Generic exponentiation: 256-bit exponent all zero vs random (base random).
+    let s = measure(
+        samples,
+        rng,
+        |c, rng| {
+            let e = if c == 0 { vec![0u8; 32] } else { rng.bytes(32) };
+            (random_base(rng), e)
+        },
+        |(b, e)| pow_mod_ct(group, &b, &e),
+    );
+    print(
+        "modexp: pow_ct exponent, zero vs random",
+        ["all-zero exponent", "random exponent"],
+        &analyse(&s),
+        false,
+    );
+    // Generic exponentiation: base 1 vs random (exponent random).
+    let s = measure(
+        samples,
+        rng,
+        |c, rng| {
+            let b = if c == 0 { vec![1u8] } else { random_base(rng) };
+            (b, rng.bytes(32))
+        },
+        |(b, e)| pow_mod_ct(group, &b, &e),
+    );
+    print(
+        "modexp: pow_ct base, 1 vs random",
+        ["base 1", "random base"],
+        &analyse(&s),
+        false,
+    );
+    // Fixed-base table of g: exponent all zero vs random.
+    let s = measure(
+        samples * 4,
+        rng,
+        |c, rng| if c == 0 { vec![0u8; 32] } else { rng.bytes(32) },
+        |e| pow_g(group, &e),
+    );
+    print(
+        "modexp: pow_g (fixed base), zero vs random",
+        ["all-zero exponent", "random exponent"],
+        &analyse(&s),
+        false,
+    );
+    // The client's exponent a + u*x (41 bytes): top 21 bytes zero vs random.
+    let s = measure(
+        samples,
+        rng,
+        |c, rng| {
+            let mut e = rng.bytes(41);
+            if c == 0 {
+                e[..21].fill(0);
+            }
+            (random_base(rng), e)
+        },
+        |(b, e)| pow_mod_ct(group, &b, &e),
+    );
+    print(
+        "modexp: 41-byte exponent, zero top half vs random",
+        ["top 21 bytes zero", "random"],
+        &analyse(&s),
+        false,
+    );
+    // A/A control.
+    let s = measure(
+        samples,
+        rng,
+        |_, rng| (random_base(rng), rng.bytes(32)),
+        |(b, e)| pow_mod_ct(group, &b, &e),
+    );
+    print(
+        "modexp: A/A control, random twice",
+        ["random", "random"],
+        &analyse(&s),
+        false,
+    );
+}
+
+// ------------------------------------------------------------------------------------------
 
 /// Set for a smoke run: verdicts are not printed.
 static SMOKE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
@@ -639,6 +739,9 @@ fn main() {
     }
     if wanted("finished") {
         finished_check(n(2_000.0), &mut rng);
+    }
+    if wanted("modexp") {
+        modexp_cases(n(4_000.0), &mut rng);
     }
     println!("total {:.1} s", start.elapsed().as_secs_f64());
 }
