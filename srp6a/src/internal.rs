@@ -67,3 +67,26 @@ pub fn sqr_mod(group: &SrpGroup, a: &[u8]) -> Zeroizing<Vec<u8>> {
         m.finish(m.sqr(&x))
     })
 }
+
+/// As [`pow_mod_ct`], but the result padded to the length of N (no stripping, whose time
+/// depends on the leading zero bytes of the result): for timing tests of the arithmetic
+/// alone.
+pub fn pow_mod_ct_padded(group: &SrpGroup, base: &[u8], exp: &[u8]) -> Zeroizing<Vec<u8>> {
+    crate::modexp::with_mont!(group, |m| {
+        let b = Zeroizing::new(m.mont_from_bytes(base));
+        padded(&m.out_of_mont(&m.pow_ct(&b, exp)))
+    })
+}
+
+/// As [`pow_g`], padded to the length of N (see [`pow_mod_ct_padded`]).
+pub fn pow_g_padded(group: &SrpGroup, exp: &[u8]) -> Zeroizing<Vec<u8>> {
+    crate::modexp::with_mont!(group, |m| padded(&m.out_of_mont(&m.pow_g(exp))))
+}
+
+fn padded(limbs: &[u64]) -> Zeroizing<Vec<u8>> {
+    let mut out = Zeroizing::new(Vec::with_capacity(limbs.len() * 8));
+    for limb in limbs.iter().rev() {
+        out.extend_from_slice(&limb.to_be_bytes());
+    }
+    out
+}
