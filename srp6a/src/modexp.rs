@@ -479,17 +479,21 @@ impl<const L: usize> Mont<L> {
                 self.mul(&table[d - 1], base)
             };
         }
-        let mut acc = Zeroizing::new(self.one);
-        // The first squarings act on 1; they are kept so that the work never depends on exp.
-        for &byte in exp.iter() {
-            for nibble in [byte >> 4, byte & 0x0f] {
-                for _ in 0..WINDOW {
-                    *acc = self.sqr(&acc);
-                }
-                let mut e = Self::lookup(&table[..], nibble);
-                *acc = self.mul(&acc, &e);
-                e.zeroize();
+        // The first window is fetched, not multiplied into 1 after four squarings of 1: the
+        // same saving for every exponent of this length (4 squarings and 1 multiplication),
+        // so the work still never depends on the exponent's value.
+        let mut nibbles = exp.iter().flat_map(|&byte| [byte >> 4, byte & 0x0f]);
+        let Some(first) = nibbles.next() else {
+            return self.one;
+        };
+        let mut acc = Zeroizing::new(Self::lookup(&table[..], first));
+        for nibble in nibbles {
+            for _ in 0..WINDOW {
+                *acc = self.sqr(&acc);
             }
+            let mut e = Self::lookup(&table[..], nibble);
+            *acc = self.mul(&acc, &e);
+            e.zeroize();
         }
         *acc
     }
