@@ -1,54 +1,53 @@
 //! Constant-time modular arithmetic for the SRP groups: our own fixed-size Montgomery
 //! arithmetic on `[u64; L]` limbs.
 //!
+//! # Design
+//!
+//! Specialised at compile time for each group size (`L` = 16, 24, 32, 48, 64, 96 or 128
+//! limbs): product-scanning Montgomery multiplication (column k of the product and of the
+//! reduction summed in a 192-bit accumulator held in registers), a squaring that computes
+//! each cross product once (`T = a^2`, L(L+1)/2 word products) before a separate product-
+//! scanning reduction, fixed 4-bit windows with a constant-time table scan for secret
+//! exponents, sliding windows for the public u, and a per-group fixed-base table for g
+//! (built once, lazily, in a [`OnceLock`]) so that g^a, g^b and g^x cost one
+//! multiplication per 4 exponent bits and no squaring. The library forbids `unsafe` and
+//! targets baseline x86-64 (no BMI2/ADX), so the word products are `u128` multiplications.
+//!
+//! Where the time goes (AMD EPYC, family 26, 2 shared cores; callgrind and A/B timings):
+//! a 2048-bit multiplication is 2048 word products and runs at about one product per
+//! cycle, which is the CPU's 64x64-bit multiplier throughput: the inner loops are one
+//! load, one `mul` and three additions per product. The squaring does 1584 products; its
+//! column loops are short, so it runs at about 80% of that bound (an earlier interleaved
+//! form, three loops per column, was 12-20% slower). Tried and dropped, measured: one and
+//! two levels of Karatsuba down to unrolled 8x8 blocks (fewer products, but the additions
+//! and copies around them cost more than they saved at these sizes), two accumulators per
+//! column, unrolled inner loops, and 4x4 or 8x8 block products for the square.
+//!
 //! # Why not num-bigint, and why not crypto-bigint
 //!
-//! The original design named `num-bigint`. Its `modpow` is variable-time (its running time
-//! and memory accesses depend on the exponent, which for SRP is the secret a, b or
-//! a + u*x), and it was measured 2.85x slower than OpenSSL 3.0's
-//! `BN_mod_exp_mont_consttime` on this machine class. `crypto-bigint` 0.7
-//! (`BoxedMontyForm::pow`) is constant-time but was measured 2.4-2.7x slower than OpenSSL.
-//! The project's acceptance target is a server handshake costing at most 1.5x OpenSSL's CPU,
-//! so neither was good enough.
+//! `num-bigint`'s `modpow` is variable-time (its running time and memory accesses depend on
+//! the exponent, which for SRP is the secret a, b or a + u*x); it is kept as the
+//! independent reference of the tests and of the `modexp_diff` fuzz target.
 //!
-//! This module therefore implements Montgomery arithmetic specialised at compile time for
-//! each group size (`L` = 16, 24, 32, 48, 64, 96 or 128 limbs): a CIOS multiplication that
-//! interleaves the product and the reduction in one pass, a dedicated squaring (cross
-//! products computed once and doubled, then a separate reduction: about 25% fewer word
-//! multiplications), fixed 4-bit windows with a constant-time table scan for secret
-//! exponents, and a per-group fixed-base table for g (built once, lazily, in a
-//! [`OnceLock`]) so that g^a, g^b and g^x cost about 64 multiplications and no squaring.
+//! `crypto-bigint` 0.7 is constant-time and well kept. `benches/bigint.rs` runs the same
+//! operations on both (crypto-bigint in every form it offers, and given the same fixed-base
+//! table for g); `benches/compare_bigint.sh` prints crypto-bigint's best form against ours
+//! (median times, best of two rounds, same run, loaded 2-core AMD EPYC, 2026-12-02):
 //!
-//! Measured on this machine (AMD EPYC, 2 shared cores, 2.45 GHz, x86-64 baseline target:
-//! no BMI2/ADX, and `unsafe` is forbidden so no intrinsics), OpenSSL 3.0.19, 256-bit secret
-//! exponents, with `benches/openssl/run_modexp_compare.sh` (which runs
-//! `benches/openssl/modexp_bench.c` and `cargo bench --bench modexp` in the same session and
-//! compares the least disturbed timings; other builds were running, so expect +-10%):
+//! | group | operation | crypto-bigint / ours |
+//! |---:|---|---:|
+//! | 2048 | 64 multiplications / 64 squarings | 1.10 / 0.99 |
+//! | 2048 | constant-time x^e, 256-bit e | 1.15 |
+//! | 2048 | whole server (B and S) / whole client (A and S) | 1.18 / 1.18 |
+//! | 3072 | 64 multiplications / 64 squarings | 1.13 / 1.15 |
+//! | 3072 | constant-time x^e, 256-bit e | 1.22 |
+//! | 3072 | whole server / whole client | 1.30 / 1.32 |
 //!
-//! | 2048-bit group                  | ours (us) | OpenSSL (us) | ratio |
-//! |---------------------------------|-----------|--------------|-------|
-//! | g^b, fixed-base table           |     120   | 311 (generic)|  0.38 |
-//! | g^b, generic constant time      |     628   |     311      |  2.02 |
-//! | v^u (160-bit public u)          |     369   |     177      |  2.09 |
-//! | (A*v^u)^b                       |     629   |     311      |  2.02 |
-//! | server: B = k*v + g^b           |     128   | 321 (SRP_Calc_B) | 0.40 |
-//! | server: S (with u)              |    1000   | 503 (SRP_Calc_u + SRP_Calc_server_key) | 1.99 |
-//! | **server total (B + S)**        |  **1128** |   **824**    | **1.37** |
-//! | client total (A + S)            |     995   |     948      |  1.05 |
-//!
-//! At 3072 bits: server total 2527 vs 1763 us (1.43), client total 1.1-1.5 (noisy).
-//!
-//! A single Montgomery operation is about 2x OpenSSL's assembly (mulx/adcx/adox); the
-//! fixed-base table wins that back on the g^b / g^a / g^x side. Variants measured in a
-//! scratch program (best of 15 runs, ns per 2048-bit operation): CIOS multiplication
-//! 1970-2290, product-scanning multiplication 1710-1980 (chosen), separate squaring +
-//! operand-scanning reduction 1750-1800, product-scanning squaring 1690-1700 (chosen); two
-//! accumulators or split low/high column sums were slower (2030-2310), and building with
-//! `-C target-cpu=native` changed nothing measurable (1670-1790). Compared with the
-//! measurements that ruled out the crates (crypto-bigint about 2.5x OpenSSL per
-//! exponentiation, num-bigint 2.85x and variable-time), this is about 20% faster per
-//! exponentiation than crypto-bigint and allocation-free, and, with the fixed-base table,
-//! brings the server's SRP-2048 arithmetic to 1.37x OpenSSL's.
+//! Issue 13 asked for 1.3x or a move to crypto-bigint: 3072 reaches it, 2048 (the default
+//! group) does not (1.15-1.18x). Moving the tables and the formulas onto crypto-bigint's
+//! `ConstMontyForm` would cost the 2048-bit server and client about 18% more CPU per
+//! handshake (the `cb_const_server` and `cb_const_client` rows of the bench measure
+//! exactly that design).
 //!
 //! # Constant time
 //!
