@@ -44,8 +44,8 @@ use tls_srp::internal::msgs::enums::{ContentType, ProtocolVersion};
 use tls_srp::internal::msgs::message::OpaqueMessage;
 use tls_srp::suites::TLS_SRP_SHA_WITH_AES_128_CBC_SHA;
 use tls_srp::{
-    ClientConfig, ClientConnection, ConnectionCommon, InMemoryUserStore, RateLimitConfig,
-    RateLimiter, ServerConfig, ServerConnection, SideData, SrpGroup,
+    ClientConfig, ClientConnection, ConnectionCommon, Error, InMemoryUserStore, IoState,
+    RateLimitConfig, RateLimiter, ServerConfig, ServerConnection, SideData, SrpGroup,
 };
 
 // ------------------------------------------------------------------------------------------
@@ -218,6 +218,19 @@ fn measure<I, R>(
         }
     }
     out
+}
+
+/// One leak test: `measure` the two classes and print the verdict.
+fn leak_case<I, R>(
+    name: &str,
+    classes: [&str; 2],
+    samples: usize,
+    rng: &mut Rng,
+    prepare: impl FnMut(usize, &mut Rng) -> I,
+    run: impl FnMut(I) -> R,
+) {
+    let s = measure(samples, rng, prepare, run);
+    print(name, classes, &analyse(&s), false);
 }
 
 // ------------------------------------------------------------------------------------------
@@ -452,7 +465,9 @@ fn first_flight_case(
     samples: usize,
     rng: &mut Rng,
 ) {
-    let s = measure(
+    leak_case(
+        name,
+        classes,
         samples,
         rng,
         |c, _| {
@@ -470,7 +485,6 @@ fn first_flight_case(
             (srv, r.is_ok(), out)
         },
     );
-    print(name, classes, &analyse(&s), false);
 }
 
 /// A server that has sent its first flight and the client's final flight for it.
@@ -502,23 +516,25 @@ fn up_to_final_flight(
     (srv, last)
 }
 
+/// The server processes the client's final flight (the timed step of the final-flight and
+/// Finished cases); the connection and the result are returned, to be dropped untimed.
+fn final_flight(
+    (mut srv, last): (ServerConnection, Vec<u8>),
+) -> (ServerConnection, Result<IoState, Error>) {
+    feed(&mut srv, &last);
+    let r = srv.process_new_packets();
+    (srv, r)
+}
+
 fn handshake_final_flight(samples: usize, rng: &mut Rng) {
     let cfg = server_config(true);
-    let s = measure(
+    leak_case(
+        "server: client final flight -> failure",
+        ["unknown user", "known user, wrong password"],
         samples,
         rng,
         |c, _| up_to_final_flight(&cfg, hello_user(c), "a wrong password", false),
-        |(mut srv, last)| {
-            feed(&mut srv, &last);
-            let r = srv.process_new_packets();
-            (srv, r)
-        },
-    );
-    print(
-        "server: client final flight -> failure",
-        ["unknown user", "known user, wrong password"],
-        &analyse(&s),
-        false,
+        final_flight,
     );
 }
 
@@ -526,20 +542,14 @@ fn finished_check(samples: usize, rng: &mut Rng) {
     let cfg = server_config(false);
     // Sanity: class 0 succeeds, class 1 fails at Finished.
     for (c, want_ok) in [(0, true), (1, false)] {
-        let (mut srv, last) = up_to_final_flight(&cfg, USER, PASSWORD, c == 1);
-        feed(&mut srv, &last);
-        let r = srv.process_new_packets();
+        let (_, r) = final_flight(up_to_final_flight(&cfg, USER, PASSWORD, c == 1));
         assert_eq!(r.is_ok(), want_ok, "Finished class {c}: {r:?}");
     }
     let s = measure(
         samples,
         rng,
         |c, _| up_to_final_flight(&cfg, USER, PASSWORD, c == 1),
-        |(mut srv, last)| {
-            feed(&mut srv, &last);
-            let r = srv.process_new_packets();
-            (srv, r)
-        },
+        final_flight,
     );
     print(
         "server: client Finished check",
@@ -567,7 +577,9 @@ fn modexp_cases(samples: usize, rng: &mut Rng) {
         b
     };
     // Generic exponentiation: 256-bit exponent all zero vs random (base random).
-    let s = measure(
+    leak_case(
+        "modexp: pow_ct exponent, zero vs random",
+        ["all-zero exponent", "random exponent"],
         samples,
         rng,
         |c, rng| {
@@ -576,14 +588,10 @@ fn modexp_cases(samples: usize, rng: &mut Rng) {
         },
         |(b, e)| pow_mod_ct(group, &b, &e),
     );
-    print(
-        "modexp: pow_ct exponent, zero vs random",
-        ["all-zero exponent", "random exponent"],
-        &analyse(&s),
-        false,
-    );
     // Generic exponentiation: base 1 vs random (exponent random).
-    let s = measure(
+    leak_case(
+        "modexp: pow_ct base, 1 vs random",
+        ["base 1", "random base"],
         samples,
         rng,
         |c, rng| {
@@ -598,27 +606,19 @@ fn modexp_cases(samples: usize, rng: &mut Rng) {
         },
         |(b, e)| pow_mod_ct(group, &b, &e),
     );
-    print(
-        "modexp: pow_ct base, 1 vs random",
-        ["base 1", "random base"],
-        &analyse(&s),
-        false,
-    );
     // Fixed-base table of g: exponent all zero vs random.
-    let s = measure(
+    leak_case(
+        "modexp: pow_g (fixed base), zero vs random",
+        ["all-zero exponent", "random exponent"],
         samples * 4,
         rng,
         |c, rng| if c == 0 { vec![0u8; 32] } else { rng.bytes(32) },
         |e| pow_g(group, &e),
     );
-    print(
-        "modexp: pow_g (fixed base), zero vs random",
-        ["all-zero exponent", "random exponent"],
-        &analyse(&s),
-        false,
-    );
     // The client's exponent a + u*x (41 bytes): top 21 bytes zero vs random.
-    let s = measure(
+    leak_case(
+        "modexp: 41-byte exponent, zero top half vs random",
+        ["top 21 bytes zero", "random"],
         samples,
         rng,
         |c, rng| {
@@ -630,24 +630,14 @@ fn modexp_cases(samples: usize, rng: &mut Rng) {
         },
         |(b, e)| pow_mod_ct(group, &b, &e),
     );
-    print(
-        "modexp: 41-byte exponent, zero top half vs random",
-        ["top 21 bytes zero", "random"],
-        &analyse(&s),
-        false,
-    );
     // A/A control.
-    let s = measure(
+    leak_case(
+        "modexp: A/A control, random twice",
+        ["random", "random"],
         samples,
         rng,
         |_, rng| (random_base(rng), rng.bytes(32)),
         |(b, e)| pow_mod_ct(group, &b, &e),
-    );
-    print(
-        "modexp: A/A control, random twice",
-        ["random", "random"],
-        &analyse(&s),
-        false,
     );
 }
 
