@@ -12,7 +12,8 @@
 #   ossl_srp_client        libssl SRP client (see interop/openssl/peers/ossl_srp_client.c)
 #   ossl_handshake_bench   in-memory handshake benchmark (see interop/openssl/bench/)
 #   gnutls_handshake_bench the same with libgnutls (see interop/gnutls/bench/)
-#   venv/                  Python venv with tlslite-ng 0.8.2 (see interop/tlslite/)
+#   venv/                  Python venv with tlslite-ng 0.8.2 (see interop/tlslite/) and
+#                          proxy-protocol 0.11.3 (see interop/proxy/)
 set -eu
 
 ROOT=$(CDPATH= cd -- "$(dirname -- "$0")/.." && pwd)
@@ -22,8 +23,12 @@ FORCE=0
 
 # Packages: the peers need libssl-dev, openssl, curl and gcc (plus libc6-dev, only a
 # Recommends of gcc); gnutls-bin and python3-venv are for the GnuTLS and tlslite-ng work,
-# libgnutls28-dev for the GnuTLS handshake benchmark.
-PKGS="libssl-dev openssl curl gcc libc6-dev gnutls-bin libgnutls28-dev python3-venv"
+# libgnutls28-dev for the GnuTLS handshake benchmark; apache2 (httpd with mod_ssl) is the
+# production OpenSSL SRP server of tests/interop_srp_rsa.rs, run by the test itself (never
+# as a system service); tshark decrypts key-logged sessions in tests/keylog.rs; nginx-light reads `tls-srp serve --proxy-protocol`'s PROXY v2 header and
+# fail2ban checks the sample filter of cli/README.md against serve's failed-login lines
+# (cli/tests/ops.rs).
+PKGS="libssl-dev openssl curl gcc libc6-dev gnutls-bin libgnutls28-dev python3-venv apache2 tshark nginx-light fail2ban"
 
 # One run at a time (several test binaries may call us at once; apt-get and the builds
 # must not overlap).
@@ -42,13 +47,25 @@ if [ -n "$missing" ]; then
         echo "interop/setup.sh: missing packages:$missing (run as root, or: apt-get install$missing)" >&2
         exit 1
     fi
+    # Services in these packages (apache2, nginx, fail2ban) must not start on install
+    # (Apache and nginx would listen on port 80 of every interface): the tests start their
+    # own on 127.0.0.1. A policy-rc.d that forbids starting services (Debian's convention),
+    # for this install only, unless the machine has one (Docker images do).
+    policy=""
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+        chmod 755 /usr/sbin/policy-rc.d
+        policy=/usr/sbin/policy-rc.d
+    fi
     log=$(mktemp)
     if ! { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $missing; } >"$log" 2>&1; then
+        [ -z "$policy" ] || rm -f "$policy"
         cat "$log" >&2
         rm -f "$log"
         echo "interop/setup.sh: apt-get install$missing failed" >&2
         exit 1
     fi
+    [ -z "$policy" ] || rm -f "$policy"
     rm -f "$log"
 fi
 
@@ -87,14 +104,16 @@ build gnutls_handshake_bench "interop/gnutls/bench/gnutls_handshake_bench.c" \
     $CFLAGS interop/gnutls/bench/gnutls_handshake_bench.c -lgnutls
 
 # tlslite-ng 0.8.2 (pure Python) in a venv for the tlslite interop peers
-# (interop/tlslite/); created or repaired only when the import check fails.
+# (interop/tlslite/), and proxy-protocol 0.11.3, whose PROXY v2 reader decodes every TLV
+# (interop/proxy/pp2_backend.py: Debian's nginx 1.22 reads the header but exposes no TLV);
+# created or repaired only when the import check fails.
 VENV="$OUT/venv"
-if ! "$VENV/bin/python" -c 'import tlslite, sys; sys.exit(tlslite.__version__ != "0.8.2")' >/dev/null 2>&1; then
+if ! "$VENV/bin/python" -c 'import tlslite, proxyprotocol.version, sys; sys.exit(tlslite.__version__ != "0.8.2")' >/dev/null 2>&1; then
     log=$(mktemp)
-    if ! { python3 -m venv "$VENV" && "$VENV/bin/pip" install -q --disable-pip-version-check "tlslite-ng==0.8.2"; } >"$log" 2>&1; then
+    if ! { python3 -m venv "$VENV" && "$VENV/bin/pip" install -q --disable-pip-version-check "tlslite-ng==0.8.2" "proxy-protocol==0.11.3"; } >"$log" 2>&1; then
         cat "$log" >&2
         rm -f "$log"
-        echo "interop/setup.sh: creating $VENV with tlslite-ng 0.8.2 failed" >&2
+        echo "interop/setup.sh: creating $VENV with tlslite-ng 0.8.2 and proxy-protocol 0.11.3 failed" >&2
         exit 1
     fi
     rm -f "$log"

@@ -7,7 +7,7 @@
 #     interop/MATRIX.md. Nothing outside the markers is touched.
 #
 #   cargo test --test interop_openssl --test interop_gnutls --test interop_tlslite \
-#       --test interop_exporter --test interop_resumption
+#       --test interop_exporter --test interop_resumption --test interop_srp_rsa
 #   interop/update_readme_matrix.sh
 #
 # Fails (exit 1) if a matrix file is missing or the README has no markers. Idempotent.
@@ -28,6 +28,7 @@ SOURCES = [
     ("tlslite", "tlslite-ng 0.8.2", "interop_tlslite.rs"),
     ("exporter", "Keying material exporters and tls-unique (RFC 5705, RFC 5929, RFC 9266)", "interop_exporter.rs"),
     ("resumption", "Session resumption (session IDs and RFC 5077 tickets), checked on the wire", "interop_resumption.rs"),
+    ("srp_rsa", "SRP-RSA suites (RFC 5054 2.7: the server also proves a certificate)", "interop_srp_rsa.rs"),
 ]
 START, END = "<!-- interop-matrix:start -->", "<!-- interop-matrix:end -->"
 

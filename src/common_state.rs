@@ -147,26 +147,54 @@ impl RecordIo {
         Ok(())
     }
 
-    /// Takes plaintext to send (at most the buffer limit in flight); before the handshake
-    /// completes it is kept until then.
-    pub(crate) fn send_plaintext(&mut self, data: &[u8]) -> Result<usize, Error> {
+    /// Takes plaintext to send (at most the buffer limit in flight; before the handshake
+    /// completes it is kept until then), from several buffers: each record is filled from as
+    /// many of them as fit (up to 2^14 bytes), so small buffers (headers, then a body) do not
+    /// each become a record.
+    pub(crate) fn send_plaintext_vectored(
+        &mut self,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Result<usize, Error> {
         if self.has_sent_close_notify {
             return Err(Error::ConnectionClosed);
         }
         let queued = self.sendable_tls.len() + self.sendable_plaintext.len();
         let room = self.buffer_limit.saturating_sub(queued);
-        let data = &data[..data.len().min(room)];
-        if data.is_empty() {
-            return Ok(0);
+        let total: usize = bufs.iter().map(|b| b.len()).sum();
+        let take = total.min(room);
+        let mut left = take;
+        let mut record = Vec::with_capacity(take.min(MAX_FRAGMENT_LEN));
+        for buf in bufs {
+            let mut buf: &[u8] = buf;
+            while !buf.is_empty() && left > 0 {
+                let n = buf.len().min(left).min(MAX_FRAGMENT_LEN - record.len());
+                record.extend_from_slice(&buf[..n]);
+                buf = &buf[n..];
+                left -= n;
+                if record.len() == MAX_FRAGMENT_LEN {
+                    let full = core::mem::replace(
+                        &mut record,
+                        Vec::with_capacity(left.min(MAX_FRAGMENT_LEN)),
+                    );
+                    self.queue_plaintext(full)?;
+                }
+            }
         }
-        if !self.may_send_application_data {
-            self.sendable_plaintext.append(data.to_vec());
-            return Ok(data.len());
+        if !record.is_empty() {
+            self.queue_plaintext(record)?;
         }
-        for chunk in data.chunks(MAX_FRAGMENT_LEN) {
-            self.send_record(ContentType::ApplicationData, chunk.to_vec())?;
+        Ok(take)
+    }
+
+    /// One record's worth of plaintext: sent now, or kept until the handshake completes.
+    fn queue_plaintext(&mut self, record: Vec<u8>) -> Result<(), Error> {
+        match self.may_send_application_data {
+            true => self.send_record(ContentType::ApplicationData, record),
+            false => {
+                self.sendable_plaintext.append(record);
+                Ok(())
+            }
         }
-        Ok(data.len())
     }
 }
 
@@ -192,4 +220,40 @@ pub enum HandshakeKind {
     /// An abbreviated handshake resuming an earlier session (RFC 5246 7.3): no SRP
     /// arithmetic, keys from the earlier session's master secret and fresh randoms.
     Resumed,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn vectored_plaintext_fills_records_from_several_buffers() {
+        let mut io = RecordIo {
+            may_send_application_data: true,
+            ..RecordIo::default()
+        };
+        let head = [1u8; 100];
+        let body = [2u8; 20_000];
+        let n = io
+            .send_plaintext_vectored(&[std::io::IoSlice::new(&head), std::io::IoSlice::new(&body)])
+            .unwrap();
+        assert_eq!(n, 20_100);
+        // Two records (plaintext here): 16384 bytes from both buffers, then the rest.
+        let mut wire = vec![0u8; io.sendable_tls.len()];
+        io.sendable_tls.read(&mut wire);
+        assert_eq!(wire.len(), 2 * 5 + 20_100);
+        assert_eq!(&wire[..5], &[23, 3, 3, 0x40, 0x00]);
+        assert_eq!(&wire[5..105], &head[..]);
+        assert_eq!(&wire[5 + 16384..5 + 16384 + 5], &[23, 3, 3, 0x0e, 0x84]);
+        // Before the handshake completes, the same records wait.
+        let mut early = RecordIo::default();
+        early
+            .send_plaintext_vectored(&[std::io::IoSlice::new(b"ab"), std::io::IoSlice::new(b"c")])
+            .unwrap();
+        assert!(early.sendable_tls.is_empty());
+        early.start_traffic().unwrap();
+        let mut wire = vec![0u8; early.sendable_tls.len()];
+        early.sendable_tls.read(&mut wire);
+        assert_eq!(wire, [23, 3, 3, 0, 3, b'a', b'b', b'c']);
+    }
 }

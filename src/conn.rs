@@ -658,15 +658,15 @@ impl io::Read for Reader<'_> {
 
 /// Where a [`Writer`] puts plaintext: a connection of either role.
 trait PlaintextSink {
-    fn write_plaintext(&mut self, buf: &[u8]) -> io::Result<usize>;
+    fn write_plaintext(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize>;
 }
 
 impl<Data: SideData> PlaintextSink for ConnectionCommon<Data> {
-    fn write_plaintext(&mut self, buf: &[u8]) -> io::Result<usize> {
+    fn write_plaintext(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
         if let Some(e) = &self.error {
             return Err(e.clone().into());
         }
-        match self.io.send_plaintext(buf) {
+        match self.io.send_plaintext_vectored(bufs) {
             Ok(n) => Ok(n),
             Err(Error::ConnectionClosed) => Err(io::Error::new(
                 io::ErrorKind::BrokenPipe,
@@ -684,7 +684,11 @@ pub struct Writer<'a> {
 
 impl io::Write for Writer<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.sink.write_plaintext(buf)
+        self.sink.write_plaintext(&[io::IoSlice::new(buf)])
+    }
+    /// Fills each record from as many buffers as fit.
+    fn write_vectored(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        self.sink.write_plaintext(bufs)
     }
     fn flush(&mut self) -> io::Result<()> {
         Ok(())

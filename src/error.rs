@@ -42,6 +42,18 @@ pub enum Error {
     FinishedMismatch,
     /// The server does not know this user and is configured to say so (`unknown_psk_identity`).
     UnknownUser,
+    /// Client, SRP-RSA suites: the server's certificate chain or name was refused. `alert`
+    /// is what rustls's verifier makes of the failure (`unknown_ca`, `bad_certificate`,
+    /// `certificate_expired`, ...).
+    InvalidCertificate {
+        /// The alert sent.
+        alert: AlertDescription,
+        /// What the verifier said.
+        reason: String,
+    },
+    /// Client, SRP-RSA suites: the signature of the ServerKeyExchange did not verify with
+    /// the server's certificate (`decrypt_error`).
+    BadSignature,
     /// Server: the rate limiter refused the attempt because the username or the client
     /// address is locked out ([`crate::limits`]). The client sees `bad_record_mac`, exactly
     /// as for a wrong password.
@@ -136,6 +148,9 @@ pub enum PeerMisbehaved {
     TooManyWarningsOrEmptyRecords,
     /// The server resumed our session with a different cipher suite. `illegal_parameter`.
     ResumptionWithDifferentCipherSuite,
+    /// The server signed its ServerKeyExchange with a scheme the client did not offer.
+    /// `illegal_parameter`.
+    SignedWithUnofferedScheme,
 }
 
 /// The peer and we cannot agree. Each variant names the alert it causes in [`Error::alert`].
@@ -202,6 +217,8 @@ impl Error {
                 _ => A::HandshakeFailure,
             },
             Self::DecryptError | Self::LockedOut => A::BadRecordMac,
+            Self::InvalidCertificate { alert, .. } => *alert,
+            Self::BadSignature => A::DecryptError,
             Self::RecordOverflow => A::RecordOverflow,
             Self::FinishedMismatch => A::DecryptError,
             Self::UnknownUser => A::UnknownPskIdentity,
@@ -212,6 +229,217 @@ impl Error {
             | Self::HandshakeTimedOut
             | Self::ServerBusy => return None,
         })
+    }
+}
+
+impl Error {
+    /// Whether this handshake error means the credentials were refused: a wrong password,
+    /// an unknown user (simulated or rejected) or a locked-out user or address, seen from
+    /// either side. Server: [`Error::DecryptError`] (during a handshake it can only be the
+    /// client's Finished, which a wrong password cannot encrypt), [`Error::FinishedMismatch`],
+    /// [`Error::LockedOut`], [`Error::UnknownUser`]. Client: [`Error::FinishedMismatch`]
+    /// (the server's Finished did not verify) and the alerts servers answer refused
+    /// credentials with (`bad_record_mac`, `decrypt_error`, `unknown_psk_identity`).
+    ///
+    /// Meant for errors from a handshake: after it, a `DecryptError` is a damaged record,
+    /// not a password. A server that wants the precise answer for an accept uses
+    /// [`AcceptError::reason`].
+    pub fn is_auth_failure(&self) -> bool {
+        use AlertDescription as A;
+        match self {
+            Self::DecryptError | Self::FinishedMismatch | Self::LockedOut | Self::UnknownUser => {
+                true
+            }
+            Self::AlertReceived(a) => {
+                matches!(a, A::BadRecordMac | A::DecryptError | A::UnknownPskIdentity)
+            }
+            _ => false,
+        }
+    }
+
+    /// The TLS error inside an `io::Error` from this crate's adapters: directly, or inside an
+    /// [`AcceptError`]. `None` for a plain transport error.
+    pub fn from_io(e: &std::io::Error) -> Option<&Error> {
+        let inner = e.get_ref()?;
+        if let Some(tls) = inner.downcast_ref::<Error>() {
+            return Some(tls);
+        }
+        inner.downcast_ref::<AcceptError>()?.tls_error()
+    }
+}
+
+/// Why a server handshake failed, in the classes an administrator acts on (see
+/// [`AcceptError::reason`]).
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FailureReason {
+    /// A wrong password or an unknown user (one class: telling them apart would tell which
+    /// users exist). `bad-credentials`.
+    BadCredentials,
+    /// The username or the client address is locked out by the rate limiter (the client
+    /// saw a wrong password). `locked-out`.
+    LockedOut,
+    /// The client sent something malformed or broke the protocol. `malformed`.
+    Malformed,
+    /// The client cannot speak TLS-SRP with us: no common suite, no SRP extension, no TLS
+    /// 1.2, no common ALPN protocol. `incompatible`.
+    Incompatible,
+    /// A deadline passed (ClientHello, handshake, or waiting for a handshake slot).
+    /// `timeout`.
+    Timeout,
+    /// The client went away or sent an alert before it could be authenticated. `aborted`.
+    Aborted,
+    /// Something on our side (no randomness, a store with a bad record, no slot). `error`.
+    ServerError,
+}
+
+impl FailureReason {
+    /// A short, stable name for logs and metrics (`bad-credentials`, `locked-out`,
+    /// `malformed`, `incompatible`, `timeout`, `aborted`, `error`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::BadCredentials => "bad-credentials",
+            Self::LockedOut => "locked-out",
+            Self::Malformed => "malformed",
+            Self::Incompatible => "incompatible",
+            Self::Timeout => "timeout",
+            Self::Aborted => "aborted",
+            Self::ServerError => "error",
+        }
+    }
+}
+
+impl fmt::Display for FailureReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A failed server handshake, with who tried: the error that the accept returned (inside
+/// an `io::Error` of the same kind from both adapters), the username the client asked for,
+/// its address, and what the rate limiter decided. Get it with
+/// `e.get_ref().and_then(|e| e.downcast_ref::<tls_srp::AcceptError>())`; the TLS error
+/// inside with [`Error::from_io`] or [`Self::tls_error`].
+#[derive(Debug)]
+pub struct AcceptError {
+    source: std::io::Error,
+    username: Option<String>,
+    peer: Option<std::net::IpAddr>,
+    rate_limit: Option<crate::limits::Decision>,
+    failed_guess: bool,
+}
+
+impl AcceptError {
+    pub(crate) fn new(
+        source: std::io::Error,
+        username: Option<String>,
+        peer: Option<std::net::IpAddr>,
+        rate_limit: Option<crate::limits::Decision>,
+        failed_guess: bool,
+    ) -> Self {
+        Self {
+            source,
+            username,
+            peer,
+            rate_limit,
+            failed_guess,
+        }
+    }
+
+    /// Wraps `source` in an `io::Error` of the same kind carrying this error.
+    pub(crate) fn into_io(self) -> std::io::Error {
+        std::io::Error::new(self.source.kind(), self)
+    }
+
+    /// The username the client asked for in its ClientHello (`None` if it sent none, or
+    /// not UTF-8, or the handshake failed before). Attacker-chosen: escape it when logging.
+    pub fn username(&self) -> Option<&str> {
+        self.username.as_deref()
+    }
+
+    /// The client's address, as given to the accept call.
+    pub fn peer(&self) -> Option<std::net::IpAddr> {
+        self.peer
+    }
+
+    /// What the rate limiter decided for this attempt (`None` before a full handshake
+    /// started, or without a limiter). A [`crate::Decision::Delay`] was waited out before the
+    /// first flight.
+    pub fn rate_limit_decision(&self) -> Option<crate::limits::Decision> {
+        self.rate_limit
+    }
+
+    /// The error the handshake failed with (kind `TimedOut` for deadlines, `InvalidData`
+    /// for TLS errors, or the transport's own error).
+    pub fn io_error(&self) -> &std::io::Error {
+        &self.source
+    }
+
+    /// The TLS error, if the failure was one (not a transport error).
+    pub fn tls_error(&self) -> Option<&Error> {
+        self.source.get_ref()?.downcast_ref::<Error>()
+    }
+
+    /// Whether the client's credentials were refused: a password was tested and failed, or
+    /// the user is unknown (rejected, or simulated and failed), or it is locked out.
+    pub fn is_auth_failure(&self) -> bool {
+        matches!(
+            self.reason(),
+            FailureReason::BadCredentials | FailureReason::LockedOut
+        )
+    }
+
+    /// Why the handshake failed.
+    pub fn reason(&self) -> FailureReason {
+        use std::io::ErrorKind as K;
+        let tls = self.tls_error();
+        if matches!(tls, Some(Error::LockedOut)) {
+            return FailureReason::LockedOut;
+        }
+        if self.failed_guess || matches!(tls, Some(Error::UnknownUser)) {
+            return FailureReason::BadCredentials;
+        }
+        match tls {
+            Some(Error::HandshakeTimedOut) => FailureReason::Timeout,
+            Some(Error::AlertReceived(_) | Error::ConnectionClosed) => FailureReason::Aborted,
+            Some(Error::PeerIncompatible(_)) => FailureReason::Incompatible,
+            Some(
+                Error::InvalidMessage(_)
+                | Error::InappropriateMessage { .. }
+                | Error::InappropriateHandshakeMessage { .. }
+                | Error::PeerMisbehaved(_)
+                | Error::DecryptError
+                | Error::FinishedMismatch
+                | Error::RecordOverflow,
+            ) => FailureReason::Malformed,
+            Some(_) => FailureReason::ServerError,
+            None => match self.source.kind() {
+                K::TimedOut | K::WouldBlock => FailureReason::Timeout,
+                K::InvalidData => FailureReason::Malformed,
+                K::UnexpectedEof
+                | K::ConnectionReset
+                | K::ConnectionAborted
+                | K::BrokenPipe
+                | K::NotConnected => FailureReason::Aborted,
+                _ => FailureReason::ServerError,
+            },
+        }
+    }
+}
+
+impl fmt::Display for AcceptError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.source, self.reason())?;
+        if let Some(u) = &self.username {
+            write!(f, ", user {u:?}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for AcceptError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.source)
     }
 }
 
@@ -233,6 +461,8 @@ impl fmt::Display for Error {
             Self::RecordOverflow => write!(f, "record too large"),
             Self::FinishedMismatch => write!(f, "peer's Finished did not verify (wrong password, unknown user or tampering)"),
             Self::UnknownUser => write!(f, "unknown SRP user"),
+            Self::InvalidCertificate { reason, .. } => write!(f, "the server's certificate was refused: {reason}"),
+            Self::BadSignature => write!(f, "the server's ServerKeyExchange signature did not verify"),
             Self::LockedOut => write!(f, "login refused: the user or the client address is locked out after too many failed logins"),
             Self::HandshakeTimedOut => write!(f, "TLS handshake timed out"),
             Self::ServerBusy => write!(f, "no handshake slot free (too many handshakes in progress)"),

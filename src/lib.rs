@@ -12,14 +12,19 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+#[cfg(feature = "rustls")]
+pub mod cert;
 pub mod client;
 mod common_state;
 mod conn;
 mod crypto;
 pub mod error;
 mod hs;
+pub mod keylog;
 pub mod limits;
 mod msgs;
+#[cfg(feature = "rustls")]
+pub mod oneport;
 mod rand;
 mod record_layer;
 pub mod server;
@@ -32,18 +37,35 @@ mod tls12;
 #[cfg(feature = "tokio")]
 pub mod tokio;
 mod vecbuf;
+#[cfg(feature = "vfile")]
+pub mod vfile;
+
+#[cfg(feature = "axum")]
+#[path = "http/axum.rs"]
+pub mod axum;
+#[cfg(feature = "hyper")]
+#[path = "http/hyper.rs"]
+pub mod hyper;
 
 #[cfg(test)]
 mod tests;
 
+/// The rustls this crate is built with (feature `rustls`), for its `ServerConfig`,
+/// `CertifiedKey` and verifier types.
+#[cfg(feature = "rustls")]
+pub use rustls;
+
 pub use client::{ClientConfig, ClientConnection, ClientConnectionData, Resumption};
 pub use common_state::HandshakeKind;
 pub use conn::{ConnectionCommon, IoState, Reader, SideData, Writer};
-pub use error::{Error, InvalidMessage, PeerIncompatible, PeerMisbehaved};
+pub use error::{
+    AcceptError, Error, FailureReason, InvalidMessage, PeerIncompatible, PeerMisbehaved,
+};
+pub use keylog::{KeyLog, KeyLogFile, NoKeyLog};
 pub use limits::{Decision, HandshakeSlots, RateLimitConfig, RateLimiter};
 pub use msgs::enums::{AlertDescription, CipherSuite, ContentType, HandshakeType, ProtocolVersion};
 pub use server::{
-    InMemoryUserStore, ServerConfig, ServerConnection, ServerConnectionData,
+    InMemoryUserStore, RecordShapes, ServerConfig, ServerConnection, ServerConnectionData,
     ServerSessionMemoryCache, StoresServerSessions, Ticketer, UnknownUserPolicy, UserRecord,
     UserStore,
 };

@@ -39,8 +39,10 @@ pub(crate) fn client_binding(username: &str, password: &[u8]) -> [u8; 32] {
     out
 }
 
-/// Encoding version of [`SessionValue`]; bump when the layout changes.
-const SESSION_ENCODING_V1: u8 = 1;
+/// Encoding version of [`SessionValue`]; bump when the layout changes. Version 1 cut the
+/// server name to 255 bytes (a session made under a longer SNI name resumed under its
+/// prefix); version 2 keeps the whole name. Version 1 sessions are not read.
+const SESSION_ENCODING: u8 = 2;
 
 /// What both sides remember of an established session. Zeroized on drop (it holds the
 /// master secret); never printed.
@@ -85,10 +87,11 @@ impl SessionValue {
     }
 
     /// `version(1) suite(2) ems(1) group_bits(4) created(8) master_secret(48)
-    /// verifier_hash(32) username<1..255> server_name<0..255>`.
+    /// verifier_hash(32) username<1..255> server_name<0..2^16-1>` (the SNI host name is
+    /// whole: RFC 6066 allows up to 2^16-1 bytes).
     pub(crate) fn encode(&self) -> Zeroizing<Vec<u8>> {
         let mut out = Zeroizing::new(Vec::with_capacity(97 + self.username.len()));
-        out.push(SESSION_ENCODING_V1);
+        out.push(SESSION_ENCODING);
         self.suite.encode(&mut out);
         out.push(u8::from(self.extended_master_secret));
         out.extend_from_slice(&self.srp_group_bits.to_be_bytes());
@@ -98,16 +101,18 @@ impl SessionValue {
         let name = self.username.as_bytes();
         out.push(name.len().min(255) as u8);
         out.extend_from_slice(&name[..name.len().min(255)]);
+        // The SNI extension's HostName is opaque<1..2^16-1>, so the name always fits.
         let sni = self.server_name.as_bytes();
-        out.push(sni.len().min(255) as u8);
-        out.extend_from_slice(&sni[..sni.len().min(255)]);
+        let sni = &sni[..sni.len().min(usize::from(u16::MAX))];
+        out.extend_from_slice(&(sni.len() as u16).to_be_bytes());
+        out.extend_from_slice(sni);
         out
     }
 
     /// The inverse of [`Self::encode`]; `None` for anything malformed.
     pub(crate) fn decode(bytes: &[u8]) -> Option<Self> {
         let mut r = Reader::init(bytes);
-        if r.take(1)? != [SESSION_ENCODING_V1] {
+        if r.take(1)? != [SESSION_ENCODING] {
             return None;
         }
         let suite = CipherSuite::read(&mut r).ok()?;
@@ -123,7 +128,7 @@ impl SessionValue {
         let verifier_hash: [u8; 32] = r.take(32)?.try_into().ok()?;
         let name_len = usize::from(*r.take(1)?.first()?);
         let username = String::from_utf8(r.take(name_len)?.to_vec()).ok()?;
-        let sni_len = usize::from(*r.take(1)?.first()?);
+        let sni_len = usize::from(u16::from_be_bytes(r.take(2)?.try_into().ok()?));
         let server_name = String::from_utf8(r.take(sni_len)?.to_vec()).ok()?;
         if r.any_left() || username.is_empty() {
             return None;
@@ -397,8 +402,27 @@ mod tests {
         longer.push(0);
         assert!(SessionValue::decode(&longer).is_none());
         let mut bad_version = enc.to_vec();
-        bad_version[0] = 2;
+        bad_version[0] = 1;
         assert!(SessionValue::decode(&bad_version).is_none());
+    }
+
+    /// A session made under an SNI name longer than 255 bytes keeps the whole name (it
+    /// used to be cut to 255 bytes, so it resumed under its prefix); the server compares
+    /// whole names.
+    #[test]
+    fn long_server_names_are_kept_whole() {
+        for len in [255usize, 256, 300, 4000, 65535] {
+            let mut s = sample();
+            s.server_name = "a".repeat(len);
+            let back = SessionValue::decode(&s.encode()).expect("decodes");
+            assert_eq!(back.server_name.len(), len);
+            assert_eq!(back.server_name, s.server_name);
+            let mut prefix = s.clone();
+            prefix.server_name.truncate(255);
+            if len > 255 {
+                assert_ne!(back.server_name, prefix.server_name);
+            }
+        }
     }
 
     #[test]

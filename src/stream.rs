@@ -61,7 +61,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::conn::{sleep_until, ConnectionCommon, SideData, SizedIo};
-use crate::error::Error;
+use crate::error::{AcceptError, Error};
 use crate::server::{ServerConfig, ServerConnection};
 
 /// A borrowed connection `conn` and transport `sock`, together a blocking TLS stream.
@@ -328,10 +328,21 @@ impl Acceptor {
     }
 
     /// Runs the server handshake on `sock` (the client's address is taken from it) and
-    /// gives the stream once the client has logged in. A TLS failure is an `io::Error` of
-    /// kind `InvalidData` carrying the [`Error`] (the alert has been sent); running out of
-    /// time (or of slots) is `TimedOut`.
+    /// gives the stream once the client has logged in. A failure is an `io::Error` carrying
+    /// an [`AcceptError`] (who tried, and why: [`AcceptError::reason`]): of kind
+    /// `InvalidData` for a TLS failure, whose [`Error`] [`Error::from_io`] gives (the alert
+    /// has been sent); `TimedOut` for running out of time (or of slots); the transport's own
+    /// kind otherwise.
     pub fn accept(&self, sock: TcpStream) -> io::Result<StreamOwned<ServerConnection, TcpStream>> {
+        self.accept_prefixed(sock, &[])
+    }
+
+    /// [`Self::accept`] of a connection whose first bytes (`prefix`) were already read.
+    pub(crate) fn accept_prefixed(
+        &self,
+        sock: TcpStream,
+        prefix: &[u8],
+    ) -> io::Result<StreamOwned<ServerConnection, TcpStream>> {
         let peer = sock.peer_addr().ok().map(|a| a.ip());
         let give_up = self
             .config
@@ -344,18 +355,38 @@ impl Acceptor {
                 Err(Error::ServerBusy) => {}
                 Err(e) => return Err(e.into()),
             }
+            let busy = |e: io::Error| AcceptError::new(e, None, peer, None, false).into_io();
             let (Some(slots), Some(seen)) = (&self.config.handshake_slots, seen) else {
-                return Err(Error::ServerBusy.into());
+                return Err(busy(Error::ServerBusy.into()));
             };
             let until = give_up.unwrap_or_else(|| Instant::now() + Duration::from_secs(3600));
             if Instant::now() >= until {
-                return Err(io::Error::new(io::ErrorKind::TimedOut, Error::ServerBusy));
+                return Err(busy(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    Error::ServerBusy,
+                )));
             }
             slots.wait_blocking(seen, until);
         };
         let mut tls = StreamOwned::new(conn, sock);
-        tls.complete_handshake_until(None)?;
-        Ok(tls)
+        // The prefix first, then the rest of the handshake from the socket.
+        let mut rest = prefix;
+        let done = loop {
+            if rest.is_empty() {
+                break tls.complete_handshake_until(None);
+            }
+            if let Err(e) = tls
+                .conn
+                .read_tls(&mut rest)
+                .and_then(|_| tls.as_stream().process())
+            {
+                break Err(e);
+            }
+        };
+        match done {
+            Ok(()) => Ok(tls),
+            Err(e) => Err(tls.conn.accept_error(e).into_io()),
+        }
     }
 }
 

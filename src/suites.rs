@@ -11,8 +11,8 @@ pub enum BulkAlgorithm {
     Aes256Cbc,
 }
 
-/// A cipher suite we implement: SRP key exchange (no signature), HMAC-SHA1, AES-CBC, and
-/// in TLS 1.2 the SHA-256 PRF.
+/// A cipher suite we implement: SRP key exchange (signed with the server's certificate in
+/// the SRP-RSA suites), HMAC-SHA1, AES-CBC, and in TLS 1.2 the SHA-256 PRF.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SupportedCipherSuite {
     /// The code point.
@@ -25,6 +25,8 @@ pub struct SupportedCipherSuite {
     pub mac_key_len: usize,
     /// MAC output length in bytes (HMAC-SHA1: 20).
     pub mac_len: usize,
+    /// Whether the server signs its ServerKeyExchange with its certificate (SRP-RSA).
+    pub signed: bool,
 }
 
 impl SupportedCipherSuite {
@@ -42,6 +44,7 @@ pub static TLS_SRP_SHA_WITH_AES_128_CBC_SHA: SupportedCipherSuite = SupportedCip
     enc_key_len: 16,
     mac_key_len: 20,
     mac_len: 20,
+    signed: false,
 };
 
 /// TLS_SRP_SHA_WITH_AES_256_CBC_SHA (0xC020).
@@ -51,10 +54,31 @@ pub static TLS_SRP_SHA_WITH_AES_256_CBC_SHA: SupportedCipherSuite = SupportedCip
     enc_key_len: 32,
     mac_key_len: 20,
     mac_len: 20,
+    signed: false,
 };
 
-/// All suites, in our default order of preference.
+/// TLS_SRP_SHA_RSA_WITH_AES_128_CBC_SHA (0xC01E): the server also signs with its
+/// certificate (feature `rustls`).
+pub static TLS_SRP_SHA_RSA_WITH_AES_128_CBC_SHA: SupportedCipherSuite = SupportedCipherSuite {
+    suite: CipherSuite::TLS_SRP_SHA_RSA_WITH_AES_128_CBC_SHA,
+    signed: true,
+    ..TLS_SRP_SHA_WITH_AES_128_CBC_SHA
+};
+
+/// TLS_SRP_SHA_RSA_WITH_AES_256_CBC_SHA (0xC021): the server also signs with its
+/// certificate (feature `rustls`).
+pub static TLS_SRP_SHA_RSA_WITH_AES_256_CBC_SHA: SupportedCipherSuite = SupportedCipherSuite {
+    suite: CipherSuite::TLS_SRP_SHA_RSA_WITH_AES_256_CBC_SHA,
+    signed: true,
+    ..TLS_SRP_SHA_WITH_AES_256_CBC_SHA
+};
+
+/// All suites, in our default order of preference: the signed ones first (used only when
+/// the server has a certificate, and offered only by a client that checks one), then plain
+/// SRP; AES-256 before AES-128.
 pub static ALL_CIPHER_SUITES: &[SupportedCipherSuite] = &[
+    TLS_SRP_SHA_RSA_WITH_AES_256_CBC_SHA,
+    TLS_SRP_SHA_RSA_WITH_AES_128_CBC_SHA,
     TLS_SRP_SHA_WITH_AES_256_CBC_SHA,
     TLS_SRP_SHA_WITH_AES_128_CBC_SHA,
 ];

@@ -5,6 +5,7 @@ use zeroize::Zeroizing;
 use crate::crypto::cbc::{new_decrypter, new_encrypter, DirectionKeys};
 use crate::crypto::prf;
 use crate::error::Error;
+use crate::keylog::KeyLog;
 use crate::record_layer::RecordLayer;
 use crate::suites::SupportedCipherSuite;
 
@@ -42,11 +43,26 @@ impl ConnectionSecrets {
         client_random: [u8; 32],
         server_random: [u8; 32],
         session_hash: Option<&[u8; 32]>,
+        key_log: &dyn KeyLog,
     ) -> Self {
         let master_secret = match session_hash {
             Some(h) => prf::extended_master_secret(premaster, h),
             None => prf::master_secret(premaster, &client_random, &server_random),
         };
+        Self::with_master_secret(suite, master_secret, client_random, server_random, key_log)
+    }
+
+    fn with_master_secret(
+        suite: &'static SupportedCipherSuite,
+        master_secret: Zeroizing<[u8; 48]>,
+        client_random: [u8; 32],
+        server_random: [u8; 32],
+        key_log: &dyn KeyLog,
+    ) -> Self {
+        // NSS key log format: the TLS 1.2 master secret by the client random.
+        if key_log.will_log("CLIENT_RANDOM") {
+            key_log.log("CLIENT_RANDOM", &client_random, &master_secret[..]);
+        }
         Self {
             suite,
             master_secret,
@@ -62,14 +78,10 @@ impl ConnectionSecrets {
         master_secret: &[u8; 48],
         client_random: [u8; 32],
         server_random: [u8; 32],
+        key_log: &dyn KeyLog,
     ) -> Self {
-        Self {
-            suite,
-            master_secret: Zeroizing::new(*master_secret),
-            client_random,
-            server_random,
-            first_finished: [0; 12],
-        }
+        let master_secret = Zeroizing::new(*master_secret);
+        Self::with_master_secret(suite, master_secret, client_random, server_random, key_log)
     }
 
     /// The suite these secrets are for.

@@ -64,7 +64,7 @@ fn connect(port: u16) -> TcpStream {
 }
 
 fn tls_error(e: &io::Error) -> Option<&Error> {
-    e.get_ref()?.downcast_ref::<Error>()
+    Error::from_io(e)
 }
 
 /// Bytes that differ by direction and position.

@@ -15,7 +15,7 @@ use tls_srp::internal::msgs::handshake::{
 };
 use tls_srp::{
     suites, AlertDescription, CipherSuite, ClientConnection, Error, InvalidMessage,
-    PeerIncompatible, PeerMisbehaved, ServerConfig, ServerConnection, UnknownUserPolicy,
+    PeerIncompatible, PeerMisbehaved, ServerConfig, ServerConnection, UnknownUserPolicy, UserStore,
 };
 
 /// Asserts that `detector` failed with `err`, sent `alert`, and the other side received it.
@@ -221,6 +221,65 @@ fn unknown_user_is_simulated_like_a_wrong_password() {
         skx_for(&Arc::new(a), "mallory").s,
         skx_for(&Arc::new(b), "mallory").s
     );
+}
+
+/// Unknown users follow the store's records, whatever they are: 16-byte salts in the
+/// 3072-bit group (not the config's 2048 and 20), and in a mixed store each unknown name
+/// gets one of the real shapes, the same on every attempt, drawn in proportion to the
+/// records; a change of the records is followed at once.
+#[test]
+fn simulated_users_follow_the_shapes_of_the_real_records() {
+    let store = Arc::new(tls_srp::InMemoryUserStore::new());
+    let record = |bits: u32, salt_len: usize| tls_srp::UserRecord {
+        group: group(bits),
+        salt: vec![0x5a; salt_len],
+        verifier: vec![2],
+    };
+    store.insert(USER, record(3072, 16));
+    store.insert("bob", record(3072, 16));
+    let scfg = Arc::new(ServerConfig::new(store.clone()).unwrap());
+    assert_eq!(
+        (scfg.simulated_group.bits(), scfg.simulated_salt_len),
+        (2048, 20)
+    );
+    for name in ["mallory", "trudy", "eve"] {
+        let skx = skx_for(&scfg, name);
+        assert_eq!(
+            (skx.n.as_slice(), skx.s.len()),
+            (group(3072).n(), 16),
+            "{name}"
+        );
+    }
+
+    // Mixed: 3 records of (1024, 20) and 1 of (2048, 16).
+    store.remove("bob");
+    store.insert(USER, record(1024, 20));
+    for (i, bits) in [1024, 1024, 2048].into_iter().enumerate() {
+        store.insert(
+            &format!("user{i}"),
+            record(bits, if bits == 2048 { 16 } else { 20 }),
+        );
+    }
+    let shapes = store.record_shapes().unwrap();
+    assert_eq!(
+        shapes.iter().collect::<Vec<_>>(),
+        [((1024, 20), 3), ((2048, 16), 1)]
+    );
+    let mut counts = std::collections::HashMap::new();
+    for i in 0..200 {
+        let name = format!("ghost{i}");
+        let skx = skx_for(&scfg, &name);
+        let shape = (skx.n.len() * 8, skx.s.len());
+        assert!(
+            shape == (1024, 20) || shape == (2048, 16),
+            "{name}: {shape:?}"
+        );
+        assert_eq!(skx_for(&scfg, &name).s, skx.s, "{name}: stable");
+        *counts.entry(shape).or_insert(0) += 1;
+    }
+    // 150 expected of the first shape; 5 standard deviations either way.
+    let small = counts[&(1024, 20)];
+    assert!((120..=180).contains(&small), "{counts:?}");
 }
 
 #[test]

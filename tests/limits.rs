@@ -23,8 +23,8 @@ use tls_srp::internal::msgs::handshake::{HandshakePayload, SrpServerKeyExchange}
 use tls_srp::stream::{Acceptor, StreamOwned};
 use tls_srp::tokio::{TlsAcceptor, TlsConnector};
 use tls_srp::{
-    AlertDescription, ClientConfig, ClientConnection, Decision, Error, HandshakeSlots,
-    RateLimitConfig, RateLimiter, ServerConfig, ServerConnection,
+    AcceptError, AlertDescription, ClientConfig, ClientConnection, Decision, Error, FailureReason,
+    HandshakeSlots, RateLimitConfig, RateLimiter, ServerConfig, ServerConnection,
 };
 
 const LIMIT: Duration = Duration::from_secs(30);
@@ -32,7 +32,7 @@ const BITS: u32 = 1024;
 const LOCALHOST: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 
 fn tls_err(e: &io::Error) -> Option<&Error> {
-    e.get_ref()?.downcast_ref::<Error>()
+    Error::from_io(e)
 }
 
 fn small_client(user: &str, pw: &str) -> ClientConfig {
@@ -91,6 +91,27 @@ async fn next(rx: &mut mpsc::UnboundedReceiver<io::Result<()>>) -> io::Result<()
 async fn next_error(rx: &mut mpsc::UnboundedReceiver<io::Result<()>>) -> Option<Error> {
     let e = next(rx).await.expect_err("a failed handshake");
     tls_err(&e).cloned()
+}
+
+/// Who the next server-side failure names, and why: the accept error carries the requested
+/// username, the client's address and the reason.
+async fn next_attributed(
+    rx: &mut mpsc::UnboundedReceiver<io::Result<()>>,
+) -> (Option<String>, FailureReason, bool) {
+    let e = next(rx).await.expect_err("a failed handshake");
+    let a = attributed(&e);
+    assert_eq!(a.peer(), Some(LOCALHOST));
+    (
+        a.username().map(str::to_owned),
+        a.reason(),
+        a.is_auth_failure(),
+    )
+}
+
+fn attributed(e: &io::Error) -> &AcceptError {
+    e.get_ref()
+        .and_then(|x| x.downcast_ref::<AcceptError>())
+        .unwrap_or_else(|| panic!("not an AcceptError: {e:?}"))
 }
 
 /// A tokio client handshake and echo over `tcp`; the TLS error on failure.
@@ -259,9 +280,12 @@ async fn rate_limiter_locks_out_like_a_wrong_password() {
     assert!(limiter.check(Some(USER), None).must_fail());
 
     // Locked out: the right password fails exactly like a wrong one, after the same group
-    // and salt were shown; the server names it.
+    // and salt were shown; the server names it, and who.
     assert_eq!(login(addr, USER, PASSWORD).await, WRONG);
-    assert_eq!(next_error(&mut rx).await, Some(Error::LockedOut));
+    assert_eq!(
+        next_attributed(&mut rx).await,
+        (Some(USER.to_owned()), FailureReason::LockedOut, true)
+    );
     let (locked_skx, locked_alert) = first_flight_and_alert(addr, USER, PASSWORD).await;
     assert_eq!(next_error(&mut rx).await, Some(Error::LockedOut));
     assert_eq!(locked_alert, wrong_alert);
@@ -274,9 +298,32 @@ async fn rate_limiter_locks_out_like_a_wrong_password() {
     assert_eq!(login(addr, "bob", "bob-password").await, Ok(()));
     next(&mut rx).await.unwrap();
     assert_eq!(login(addr, "mallory", "x").await, WRONG);
-    assert_eq!(next_error(&mut rx).await, Some(Error::DecryptError));
+    assert_eq!(
+        next_attributed(&mut rx).await,
+        (
+            Some("mallory".to_owned()),
+            FailureReason::BadCredentials,
+            true
+        )
+    );
+    // A wrong password is the same class as an unknown user.
+    assert_eq!(login(addr, "bob", "x").await, WRONG);
+    assert_eq!(
+        next_attributed(&mut rx).await,
+        (Some("bob".to_owned()), FailureReason::BadCredentials, true)
+    );
+    // A client that goes away after its ClientHello tested nothing.
+    let mut quitter = TcpStream::connect(addr).await.unwrap();
+    let mut c = ClientConnection::new(Arc::new(small_client("quitter", "x")), None).unwrap();
+    quitter.write_all(&take_tls(&mut c)).await.unwrap();
+    let mut flight = [0u8; 1];
+    quitter.read_exact(&mut flight).await.unwrap();
+    drop(quitter);
+    let (who, why, auth) = next_attributed(&mut rx).await;
+    assert_eq!((who.as_deref(), auth), (Some("quitter"), false));
+    assert_eq!(why, FailureReason::Aborted);
     let (users, ips) = limiter.tracked();
-    assert_eq!((users, ips), (2, 1), "alice and mallory; one address");
+    assert_eq!((users, ips), (3, 1), "alice, mallory and bob; one address");
 }
 
 #[tokio::test]
@@ -522,7 +569,14 @@ fn blocking_acceptor_enforces_rate_limiting() {
                 tls.write_all(&b)?;
                 Ok(tls.conn.peer_addr())
             });
-            tx.send(res.map_err(|e| tls_err(&e).cloned())).unwrap();
+            tx.send(res.map_err(|e| {
+                // Every failure here is a refused login, attributed to its username.
+                let a = attributed(&e);
+                assert_eq!(a.username(), Some(USER));
+                assert!(a.is_auth_failure(), "{a}");
+                tls_err(&e).cloned()
+            }))
+            .unwrap();
         }
     });
     let attempt = |pw: &str| {

@@ -61,7 +61,7 @@ async fn limit<F: Future>(f: F) -> F::Output {
 
 /// The `tls_srp::Error` inside an `io::Error`, if any.
 fn tls_error(e: &io::Error) -> Option<&Error> {
-    e.get_ref()?.downcast_ref::<Error>()
+    Error::from_io(e)
 }
 
 /// `len` bytes that differ per direction (`seed`) and per position, so that a lost,
@@ -424,6 +424,14 @@ async fn lazy_acceptor_unknown_user_fails_at_finished() {
     );
     let err = server.expect_err("server handshake must fail");
     assert_eq!(tls_error(&err), Some(&Error::DecryptError), "{err}");
+    // The accept error says who tried, and that it was refused credentials.
+    let who = err
+        .get_ref()
+        .and_then(|e| e.downcast_ref::<tls_srp::AcceptError>())
+        .expect("an AcceptError");
+    assert_eq!(who.username(), Some(USER));
+    assert_eq!(who.reason(), tls_srp::FailureReason::BadCredentials);
+    assert!(who.is_auth_failure() && tls_error(&err).unwrap().is_auth_failure());
 }
 
 #[tokio::test]

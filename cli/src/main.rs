@@ -3,14 +3,12 @@
 
 #![forbid(unsafe_code)]
 
-mod b64;
 mod bench;
 mod demo;
 mod net;
 mod passwd;
-mod vfile;
+mod proxy_v2;
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -23,13 +21,46 @@ pub struct Fail {
     code: u8,
 }
 
+/// Exit statuses (the table in cli/README.md).
+pub mod exit {
+    /// Authentication failed: wrong password, unknown user, locked out (`connect`); the
+    /// password does not match (`passwd verify`).
+    pub const AUTH: u8 = 1;
+    /// Usage or local error: bad arguments, unreadable or corrupt files, no such user.
+    pub const USAGE: u8 = 2;
+    /// Network error: name resolution, connection refused or reset, timeout.
+    pub const NETWORK: u8 = 3;
+    /// TLS error other than authentication: no common suite or group, protocol violation.
+    pub const TLS: u8 = 4;
+}
+
 impl Fail {
     pub fn new(msg: String) -> Fail {
-        Fail { msg, code: 2 }
+        Fail {
+            msg,
+            code: exit::USAGE,
+        }
     }
-    /// A "no" answer (wrong password in `passwd verify`): exit 1.
+    /// A "no" answer (wrong password in `passwd verify`, login refused in `connect`).
     pub fn no(msg: String) -> Fail {
-        Fail { msg, code: 1 }
+        Fail {
+            msg,
+            code: exit::AUTH,
+        }
+    }
+    /// A network failure.
+    pub fn network(msg: String) -> Fail {
+        Fail {
+            msg,
+            code: exit::NETWORK,
+        }
+    }
+    /// A TLS failure other than authentication.
+    pub fn tls(msg: String) -> Fail {
+        Fail {
+            msg,
+            code: exit::TLS,
+        }
     }
 }
 
@@ -63,7 +94,7 @@ enum Cmd {
     Serve(ServeArgs),
     /// Connect to a TLS-SRP server and bridge stdin/stdout (like `openssl s_client -quiet`).
     #[command(
-        after_help = "Examples:\n  tls-srp connect 127.0.0.1:4433 --user alice\n  echo hello | TLS_SRP_PASSWORD=secret tls-srp connect 127.0.0.1:4433 --user alice\n  tls-srp connect 127.0.0.1:4433 --user alice --reconnect 5   # 1 full handshake, then resumed sessions"
+        after_help = "Examples:\n  tls-srp connect 127.0.0.1:4433 --user alice\n  echo hello | TLS_SRP_PASSWORD=secret tls-srp connect 127.0.0.1:4433 --user alice\n  tls-srp connect 127.0.0.1:4433 --user alice --reconnect 5   # 1 full handshake, then resumed sessions\n\nExit status: 0 done, 1 login refused (wrong user or password, locked out), 2 usage or local\nerror, 3 network error (name, refused, reset, timeout), 4 other TLS failure."
     )]
     Connect(ConnectArgs),
     /// In-memory benchmarks (like `openssl speed`).
@@ -76,9 +107,10 @@ enum Cmd {
 
 #[derive(Args)]
 pub struct ServeArgs {
-    /// Address to listen on, e.g. 127.0.0.1:4433.
-    #[arg(long)]
-    pub listen: SocketAddr,
+    /// Where to listen: IP:PORT, [IPV6]:PORT, HOST:PORT (every address the name resolves
+    /// to) or :PORT (every interface, IPv6 and IPv4).
+    #[arg(long, value_name = "ADDR")]
+    pub listen: String,
     /// Verifier file (OpenSSL srpvfile or GnuTLS tpasswd, detected).
     #[arg(long)]
     pub vfile: PathBuf,
@@ -94,6 +126,19 @@ pub struct ServeArgs {
     /// Forward the decrypted stream to this plain TCP backend.
     #[arg(long, group = "mode", value_name = "HOST:PORT")]
     pub forward: Option<String>,
+    /// With --forward: start each backend connection with a PROXY protocol v2 header
+    /// carrying the client's address and port, the authenticated username (TLV type
+    /// --proxy-username-tlv), the SNI name (PP2_TYPE_AUTHORITY), the ALPN protocol and the
+    /// TLS version and cipher (PP2_TYPE_SSL).
+    #[arg(long, requires = "forward")]
+    pub proxy_protocol: bool,
+    /// The PROXY v2 TLV type of the username: one of the application types 0xE0 to 0xEF.
+    #[arg(long, default_value = "0xE5", value_name = "TYPE", value_parser = parse_custom_tlv, requires = "proxy_protocol")]
+    pub proxy_username_tlv: u8,
+    /// ALPN protocol to accept, in order of preference (repeat the flag); clients that
+    /// offer ALPN but none of these are refused with no_application_protocol.
+    #[arg(long, value_name = "PROTO")]
+    pub alpn: Vec<String>,
     /// Seconds a client has to finish the handshake (counted from its connection).
     #[arg(long, default_value_t = 10)]
     pub handshake_timeout: u64,
@@ -159,10 +204,31 @@ pub struct ServeArgs {
     pub session_lifetime: u64,
 }
 
+/// A PROXY v2 TLV type in the range the protocol leaves to applications (0xE0..=0xEF).
+fn parse_custom_tlv(s: &str) -> Result<u8, String> {
+    let v = match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        Some(hex) => u8::from_str_radix(hex, 16),
+        None => s.parse::<u8>(),
+    }
+    .map_err(|_| format!("{s:?} is not a byte (0xE0 to 0xEF)"))?;
+    match v {
+        0xE0..=0xEF => Ok(v),
+        _ => Err(format!(
+            "{s} is not an application TLV type; use 0xE0 to 0xEF (PP2_TYPE_MIN_CUSTOM..MAX_CUSTOM)"
+        )),
+    }
+}
+
 #[derive(Args)]
 pub struct ConnectArgs {
-    /// Server address, HOST:PORT.
+    /// Server address: HOST:PORT, IP:PORT or [IPV6]:PORT.
     pub addr: String,
+    /// The SNI server name to send (default: HOST, when it is a name).
+    #[arg(long, value_name = "NAME")]
+    pub servername: Option<String>,
+    /// ALPN protocol to offer, in order of preference (repeat the flag).
+    #[arg(long, value_name = "PROTO")]
+    pub alpn: Vec<String>,
     /// SRP username.
     #[arg(long)]
     pub user: String,

@@ -1,56 +1,25 @@
 //! `tls-srp serve` and `tls-srp connect`.
 
-use std::collections::HashMap;
 use std::future::Future;
-use std::path::Path;
+use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
-use tracing::{info, warn};
+use tracing::{error, info, warn};
 
 use tls_srp::tokio::{TlsAcceptor, TlsConnector};
+use tls_srp::vfile::FileUserStore;
 use tls_srp::{
-    ClientConfig, HandshakeKind, HandshakeSlots, RateLimitConfig, RateLimiter, ServerConfig,
-    Ticketer, UnknownUserPolicy, UserRecord, UserStore,
+    AcceptError, ClientConfig, Decision, Error, HandshakeKind, HandshakeSlots, RateLimitConfig,
+    RateLimiter, ServerConfig, Ticketer, UnknownUserPolicy,
 };
 
-use crate::vfile::VFile;
 use crate::{ConnectArgs, Fail, ServeArgs};
-
-/// Users loaded from a verifier file; replaced as a whole on reload.
-struct FileStore {
-    users: RwLock<Arc<HashMap<String, UserRecord>>>,
-}
-
-impl UserStore for FileStore {
-    fn lookup(&self, username: &str) -> Option<UserRecord> {
-        self.users.read().ok()?.get(username).cloned()
-    }
-}
-
-fn load_users(vfile: &Path, conf: Option<&Path>) -> Result<HashMap<String, UserRecord>, Fail> {
-    let vf = VFile::load(vfile, None, conf)?;
-    if !vf.existed {
-        return Err(Fail::new(format!(
-            "{} does not exist; create it with `tls-srp passwd add --file {} USER`",
-            vfile.display(),
-            vfile.display()
-        )));
-    }
-    vf.user_records()
-}
-
-/// What identifies a version of a file: modification time, size and inode.
-fn stamp(p: &Path) -> Option<(SystemTime, u64, u64)> {
-    use std::os::unix::fs::MetadataExt;
-    let m = std::fs::metadata(p).ok()?;
-    Some((m.modified().ok()?, m.len(), m.ino()))
-}
 
 fn init_logging() {
     use std::io::IsTerminal;
@@ -65,13 +34,166 @@ fn init_logging() {
 enum Mode {
     Echo,
     Http,
-    Forward(String),
+    Forward {
+        backend: String,
+        /// The PROXY v2 username TLV type, when the backend gets a PROXY header.
+        proxy: Option<u8>,
+    },
+}
+
+/// `user="..."`: the username as a quoted, escaped string (quotes, backslashes, control and
+/// other non-printable characters escaped, so that a name cannot forge a log line or a
+/// field), or `user=-` when the client sent none (or not UTF-8).
+fn user_field(user: Option<&str>) -> String {
+    match user {
+        Some(u) => format!("user={u:?}"),
+        None => "user=-".to_owned(),
+    }
+}
+
+/// `addr=IP port=PORT`.
+fn addr_field(peer: SocketAddr) -> String {
+    format!("addr={} port={}", peer.ip(), peer.port())
+}
+
+/// The rate limiter's delay, logged when one was applied (a lockout is logged by the
+/// failed-login line, reason=locked-out).
+fn log_delay(decision: Option<Decision>, user: Option<&str>, peer: SocketAddr) {
+    if let Some(Decision::Delay(d)) = decision {
+        warn!(
+            "rate limited: {} {} delay_ms={}",
+            user_field(user),
+            addr_field(peer),
+            d.as_millis()
+        );
+    }
+}
+
+/// One line per failed login (the format documented in cli/README.md, for fail2ban):
+/// `login failed: user="NAME" addr=IP port=PORT reason=REASON`.
+fn log_failure(e: &std::io::Error, peer: SocketAddr) {
+    let Some(a) = e.get_ref().and_then(|x| x.downcast_ref::<AcceptError>()) else {
+        warn!(
+            "login failed: user=- {} reason=error detail={:?}",
+            addr_field(peer),
+            e.to_string()
+        );
+        return;
+    };
+    log_delay(a.rate_limit_decision(), a.username(), peer);
+    warn!(
+        "login failed: {} {} reason={} detail={:?}",
+        user_field(a.username()),
+        addr_field(peer),
+        a.reason(),
+        a.io_error().to_string()
+    );
+}
+
+/// Where `--listen` points: `IP:PORT`, `[IPV6]:PORT`, `HOST:PORT` or `:PORT`.
+async fn listen_addrs(spec: &str) -> Result<Vec<SocketAddr>, Fail> {
+    let usage = || {
+        Fail::new(format!(
+            "--listen {spec:?}: give IP:PORT, [IPV6]:PORT, HOST:PORT or :PORT (e.g. 127.0.0.1:4433, [::]:4433, localhost:4433, :4433)"
+        ))
+    };
+    if let Ok(a) = spec.parse::<SocketAddr>() {
+        return Ok(vec![a]);
+    }
+    let (host, port) = spec.rsplit_once(':').ok_or_else(usage)?;
+    let port: u16 = port.parse().map_err(|_| usage())?;
+    if host.is_empty() {
+        // Every interface: the IPv6 wildcard takes IPv4 too (Linux's default), or IPv4
+        // alone where there is no IPv6.
+        return Ok(vec![
+            SocketAddr::from(([0u16; 8], port)),
+            SocketAddr::from(([0u8; 4], port)),
+        ]);
+    }
+    if host.starts_with('[') || host.contains(':') {
+        return Err(usage());
+    }
+    let found = tokio::time::timeout(
+        Duration::from_secs(10),
+        tokio::net::lookup_host((host, port)),
+    )
+    .await
+    .map_err(|_| Fail::network(format!("--listen: looking up {host:?} timed out")))?
+    .map_err(|e| Fail::network(format!("--listen: cannot resolve {host:?}: {e}")))?;
+    let mut addrs: Vec<SocketAddr> = Vec::new();
+    for a in found {
+        if !addrs.contains(&a) {
+            addrs.push(a);
+        }
+    }
+    if addrs.is_empty() {
+        return Err(Fail::network(format!("--listen: {host:?} has no address")));
+    }
+    Ok(addrs)
+}
+
+/// Binds every address of `--listen`. With port 0, the addresses after the first get the
+/// port the first one got. An address of a family this host lacks (no IPv6, say) is
+/// skipped with a warning while another one binds; anything else is an error.
+async fn bind_all(spec: &str) -> Result<Vec<TcpListener>, Fail> {
+    let addrs = listen_addrs(spec).await?;
+    let wildcard = spec.starts_with(':');
+    let mut listeners: Vec<TcpListener> = Vec::new();
+    let mut skipped = Vec::new();
+    for mut addr in addrs {
+        if let Some(first) = listeners.first() {
+            if addr.port() == 0 {
+                addr.set_port(first.local_addr().map(|a| a.port()).unwrap_or(0));
+            }
+            // `:PORT`: the IPv6 wildcard already took IPv4.
+            if wildcard {
+                break;
+            }
+        }
+        match TcpListener::bind(addr).await {
+            Ok(l) => listeners.push(l),
+            Err(e) if no_such_address(&e) => skipped.push(format!("{addr} ({e})")),
+            Err(e) => {
+                return Err(Fail::new(format!(
+                    "cannot listen on {addr}: {e}; pick another address or port with --listen"
+                )))
+            }
+        }
+    }
+    if listeners.is_empty() {
+        return Err(Fail::new(format!(
+            "cannot listen on {spec}: {}; pick another address with --listen",
+            skipped.join(", ")
+        )));
+    }
+    for s in skipped {
+        warn!("not listening on {s}: this host has no such address");
+    }
+    Ok(listeners)
+}
+
+/// Whether a bind failed because this host has no such address (or address family).
+fn no_such_address(e: &std::io::Error) -> bool {
+    use rustix::io::Errno;
+    let code = e.raw_os_error();
+    code == Some(Errno::ADDRNOTAVAIL.raw_os_error())
+        || code == Some(Errno::AFNOSUPPORT.raw_os_error())
+}
+
+/// What every connection needs.
+struct Ctx {
+    acceptor: TlsAcceptor,
+    mode: Mode,
+    idle: Option<Duration>,
 }
 
 pub fn serve(a: ServeArgs) -> Result<(), Fail> {
     init_logging();
     let mode = match (&a.forward, a.http, a.echo) {
-        (Some(f), _, _) => Mode::Forward(f.clone()),
+        (Some(f), _, _) => Mode::Forward {
+            backend: f.clone(),
+            proxy: a.proxy_protocol.then_some(a.proxy_username_tlv),
+        },
         (None, true, _) => Mode::Http,
         (None, false, true) => Mode::Echo,
         _ => {
@@ -80,20 +202,64 @@ pub fn serve(a: ServeArgs) -> Result<(), Fail> {
             ))
         }
     };
-    let users = load_users(&a.vfile, a.conf.as_deref())?;
+    let (store, report) = FileUserStore::open(&a.vfile, a.conf.as_deref())?;
+    for s in &report.skipped {
+        warn!("{s}");
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| Fail::new(format!("cannot start the runtime: {e}")))?;
-    rt.block_on(serve_async(a, mode, users))
+    rt.block_on(serve_async(a, mode, Arc::new(store)))
 }
 
-async fn serve_async(
-    a: ServeArgs,
-    mode: Mode,
-    users: HashMap<String, UserRecord>,
-) -> Result<(), Fail> {
-    if let Mode::Forward(backend) = &mode {
+/// Reloads the verifier file when it changes (polled every second; a `chmod` or `chown`
+/// counts) or on SIGHUP. A failed reload fails closed: nobody logs in until the file reads
+/// again, and each failed attempt says so.
+fn spawn_reloader(store: Arc<FileUserStore>) {
+    tokio::spawn(async move {
+        let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        let mut last_error: Option<String> = None;
+        loop {
+            let forced = tokio::select! {
+                _ = tick.tick() => false,
+                Some(()) = async { match hup.as_mut() { Some(h) => h.recv().await, None => std::future::pending().await } } => true,
+            };
+            let result = match forced {
+                true => Some(store.reload()),
+                false => store.reload_if_changed(),
+            };
+            match result {
+                None => {}
+                Some(Ok(report)) => {
+                    for s in &report.skipped {
+                        warn!("{s}");
+                    }
+                    info!(
+                        "reloaded {}: {} users",
+                        store.path().display(),
+                        report.users
+                    );
+                    last_error = None;
+                }
+                Some(Err(e)) => {
+                    let msg = e.to_string();
+                    // Retried every second: said again when the reason changes or on SIGHUP.
+                    if forced || last_error.as_deref() != Some(&msg) {
+                        error!(
+                            "reload failed, refusing every login until the file reads again: {msg}"
+                        );
+                    }
+                    last_error = Some(msg);
+                }
+            }
+        }
+    });
+}
+
+async fn serve_async(a: ServeArgs, mode: Mode, store: Arc<FileUserStore>) -> Result<(), Fail> {
+    if let Mode::Forward { backend, .. } = &mode {
         // Fail early, with a clear message, if the backend is not there.
         match tokio::time::timeout(Duration::from_secs(5), TcpStream::connect(backend.as_str()))
             .await
@@ -111,15 +277,12 @@ async fn serve_async(
             }
         }
     }
-    let n_users = users.len();
-    let store = Arc::new(FileStore {
-        users: RwLock::new(Arc::new(users)),
-    });
     let mut config =
         ServerConfig::new(store.clone()).map_err(|e| Fail::new(format!("server config: {e}")))?;
     if a.reject_unknown {
         config.unknown_users = UnknownUserPolicy::Reject;
     }
+    config.alpn_protocols = a.alpn.iter().map(|p| p.as_bytes().to_vec()).collect();
     let secret_path = a.secret_file.clone().unwrap_or_else(|| {
         let mut p = a.vfile.clone().into_os_string();
         p.push(".secret");
@@ -155,112 +318,41 @@ async fn serve_async(
         };
         config.rate_limiter = Some(Arc::new(RateLimiter::new(limits)));
     }
-    let acceptor = TlsAcceptor::from(Arc::new(config));
-    let idle = (a.idle_timeout > 0).then(|| Duration::from_secs(a.idle_timeout));
-    let listener = TcpListener::bind(a.listen).await.map_err(|e| {
-        Fail::new(format!(
-            "cannot listen on {}: {e}; pick another address or port with --listen",
-            a.listen
-        ))
-    })?;
-    let local = listener
-        .local_addr()
-        .map_err(|e| Fail::new(format!("local address: {e}")))?;
-    info!(
-        "listening on {local} with {n_users} users from {}",
-        a.vfile.display()
-    );
-    // On stdout too, for scripts that listen on port 0.
-    println!("listening on {local}");
-    let _ = std::io::Write::flush(&mut std::io::stdout());
-
-    // Reload on change (polled every second) or SIGHUP; a failed reload keeps the old users.
-    {
-        let (store, vfile, conf) = (store.clone(), a.vfile.clone(), a.conf.clone());
-        let conf_path = conf
-            .clone()
-            .unwrap_or_else(|| crate::vfile::default_conf(&vfile));
-        tokio::spawn(async move {
-            let mut hup =
-                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
-            let mut last = (stamp(&vfile), stamp(&conf_path));
-            let mut tick = tokio::time::interval(Duration::from_secs(1));
-            loop {
-                let forced = tokio::select! {
-                    _ = tick.tick() => false,
-                    Some(()) = async { match hup.as_mut() { Some(h) => h.recv().await, None => std::future::pending().await } } => true,
-                };
-                let now = (stamp(&vfile), stamp(&conf_path));
-                if !forced && now == last {
-                    continue;
-                }
-                last = now;
-                match load_users(&vfile, conf.as_deref()) {
-                    Ok(u) => {
-                        let n = u.len();
-                        if let Ok(mut w) = store.users.write() {
-                            *w = Arc::new(u);
-                        }
-                        info!("reloaded {}: {n} users", vfile.display());
-                    }
-                    Err(f) => warn!("reload failed, keeping the old users: {}", f.msg),
-                }
-            }
-        });
+    let ctx = Arc::new(Ctx {
+        acceptor: TlsAcceptor::from(Arc::new(config)),
+        mode,
+        idle: (a.idle_timeout > 0).then(|| Duration::from_secs(a.idle_timeout)),
+    });
+    let listeners = bind_all(&a.listen).await?;
+    for l in &listeners {
+        let local = l
+            .local_addr()
+            .map_err(|e| Fail::new(format!("local address: {e}")))?;
+        info!(
+            "listening on {local} with {} users from {}",
+            store.len(),
+            a.vfile.display()
+        );
+        // On stdout too, for scripts that listen on port 0.
+        println!("listening on {local}");
     }
+    let _ = std::io::Write::flush(&mut std::io::stdout());
+    spawn_reloader(store);
 
     let limit = Arc::new(Semaphore::new(a.max_connections.max(1)));
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .map_err(|e| Fail::new(format!("cannot handle SIGTERM: {e}")))?;
-    loop {
-        let permit = tokio::select! {
-            p = limit.clone().acquire_owned() => match p { Ok(p) => p, Err(_) => break },
-            _ = tokio::signal::ctrl_c() => break,
-            _ = term.recv() => break,
-        };
-        let (tcp, peer) = tokio::select! {
-            r = listener.accept() => match r {
-                Ok(x) => x,
-                Err(e) => { warn!("accept failed: {e}"); continue; }
-            },
-            _ = tokio::signal::ctrl_c() => break,
-            _ = term.recv() => break,
-        };
-        let (acceptor, mode) = (acceptor.clone(), mode.clone());
-        tokio::spawn(async move {
-            let _permit = permit;
-            let start = Instant::now();
-            let tls = match acceptor.accept(tcp, Some(peer.ip())).await {
-                Ok(t) => t,
-                Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
-                    info!(%peer, outcome = "handshake timeout", "connection");
-                    return;
-                }
-                Err(e) => {
-                    info!(%peer, outcome = "handshake failed", error = %e, "connection");
-                    return;
-                }
-            };
-            let conn = tls.get_ref().1;
-            let user = conn.username().unwrap_or("").to_owned();
-            let suite = conn
-                .negotiated_cipher_suite()
-                .map(|s| format!("{s:?}"))
-                .unwrap_or_default();
-            let resumed = conn.handshake_kind() == Some(HandshakeKind::Resumed);
-            let res = handle(IdleLimit::new(tls, idle), &user, mode).await;
-            let ms = start.elapsed().as_millis();
-            match res {
-                Ok((up, down)) => {
-                    info!(%peer, user, suite, resumed, outcome = "ok", bytes_in = up, bytes_out = down, ms, "connection")
-                }
-                Err(e) => {
-                    info!(%peer, user, suite, resumed, outcome = "error", error = %e, ms, "connection")
-                }
-            }
-        });
+    let loops: Vec<_> = listeners
+        .into_iter()
+        .map(|l| tokio::spawn(accept_loop(l, limit.clone(), ctx.clone())))
+        .collect();
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
     }
-    drop(listener); // no new connections while the open ones finish
+    for l in &loops {
+        l.abort(); // drops the listeners: no new connections while the open ones finish
+    }
     info!(
         "shutting down: waiting up to {}s for open connections",
         a.shutdown_grace
@@ -273,6 +365,77 @@ async fn serve_async(
     .await;
     info!("stopped");
     Ok(())
+}
+
+async fn accept_loop(listener: TcpListener, limit: Arc<Semaphore>, ctx: Arc<Ctx>) {
+    loop {
+        let Ok(permit) = limit.clone().acquire_owned().await else {
+            return;
+        };
+        let (tcp, peer) = match listener.accept().await {
+            Ok(x) => x,
+            Err(e) => {
+                warn!("accept failed: {e}");
+                continue;
+            }
+        };
+        let ctx = ctx.clone();
+        tokio::spawn(async move {
+            let _permit = permit;
+            serve_one(tcp, peer, &ctx).await;
+        });
+    }
+}
+
+async fn serve_one(tcp: TcpStream, peer: SocketAddr, ctx: &Ctx) {
+    let start = Instant::now();
+    // An IPv4 client of a dual-stack listener (`--listen :PORT`) arrives as ::ffff:a.b.c.d:
+    // log it, and tell the backend, as the IPv4 address it is.
+    let canonical = |a: SocketAddr| SocketAddr::new(a.ip().to_canonical(), a.port());
+    let peer = canonical(peer);
+    let local = tcp.local_addr().ok().map(canonical);
+    let tls = match ctx.acceptor.accept(tcp, Some(peer.ip())).await {
+        Ok(t) => t,
+        Err(e) => return log_failure(&e, peer),
+    };
+    let conn = tls.get_ref().1;
+    let user = conn.username().unwrap_or("").to_owned();
+    log_delay(conn.rate_limit_decision(), Some(&user), peer);
+    let suite = conn
+        .negotiated_cipher_suite()
+        .map(|s| format!("{s:?}"))
+        .unwrap_or_default();
+    let resumed = conn.handshake_kind() == Some(HandshakeKind::Resumed);
+    let proxy_header = match (&ctx.mode, local) {
+        (
+            Mode::Forward {
+                proxy: Some(tlv), ..
+            },
+            Some(local),
+        ) => Some(crate::proxy_v2::header(
+            peer,
+            local,
+            &crate::proxy_v2::Session::of(conn),
+            *tlv,
+        )),
+        _ => None,
+    };
+    let res = handle(
+        IdleLimit::new(tls, ctx.idle),
+        &user,
+        ctx.mode.clone(),
+        proxy_header,
+    )
+    .await;
+    let ms = start.elapsed().as_millis();
+    match res {
+        Ok((up, down)) => {
+            info!(%peer, user, suite, resumed, outcome = "ok", bytes_in = up, bytes_out = down, ms, "connection")
+        }
+        Err(e) => {
+            info!(%peer, user, suite, resumed, outcome = "error", error = %e, ms, "connection")
+        }
+    }
 }
 
 type ServerTls = IdleLimit<tls_srp::tokio::server::TlsStream<TcpStream>>;
@@ -368,7 +531,12 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for IdleLimit<S> {
     }
 }
 
-async fn handle(mut tls: ServerTls, user: &str, mode: Mode) -> std::io::Result<(u64, u64)> {
+async fn handle(
+    mut tls: ServerTls,
+    user: &str,
+    mode: Mode,
+    proxy_header: Option<Vec<u8>>,
+) -> std::io::Result<(u64, u64)> {
     match mode {
         Mode::Echo => {
             let mut buf = vec![0u8; 16384];
@@ -406,7 +574,7 @@ async fn handle(mut tls: ServerTls, user: &str, mode: Mode) -> std::io::Result<(
             tls.shutdown().await?;
             Ok((req.len() as u64, resp.len() as u64))
         }
-        Mode::Forward(backend) => {
+        Mode::Forward { backend, .. } => {
             let mut tcp = tokio::time::timeout(
                 Duration::from_secs(10),
                 TcpStream::connect(backend.as_str()),
@@ -415,6 +583,9 @@ async fn handle(mut tls: ServerTls, user: &str, mode: Mode) -> std::io::Result<(
             .map_err(|_| {
                 std::io::Error::new(std::io::ErrorKind::TimedOut, "backend timed out")
             })??;
+            if let Some(h) = proxy_header {
+                tcp.write_all(&h).await?;
+            }
             // Half-close: EOF on one side shuts down writing on the other (close_notify
             // towards the client, FIN towards the backend); the other direction goes on.
             tokio::io::copy_bidirectional(&mut tls, &mut tcp).await
@@ -433,83 +604,160 @@ pub fn connect(a: ConnectArgs) -> Result<(), Fail> {
     if a.user.is_empty() || a.user.len() > 255 {
         return Err(Fail::new("the username must be 1 to 255 bytes".into()));
     }
-    let password = match std::env::var("TLS_SRP_PASSWORD") {
-        Ok(p) if !a.password_stdin && !p.is_empty() => zeroize::Zeroizing::new(p),
-        _ => crate::passwd::read_password(a.password_stdin, false)?,
-    };
+    let (host, port) = split_host_port(&a.addr)?;
     if !(1024..=8192).contains(&a.min_group_bits) {
         return Err(Fail::new(
             "--min-group-bits must be between 1024 and 8192".into(),
         ));
     }
+    if a.alpn.iter().any(|p| p.is_empty() || p.len() > 255) {
+        return Err(Fail::new(
+            "an --alpn protocol must be 1 to 255 bytes".into(),
+        ));
+    }
+    let password = match std::env::var("TLS_SRP_PASSWORD") {
+        Ok(p) if !a.password_stdin && !p.is_empty() => zeroize::Zeroizing::new(p),
+        _ => crate::passwd::read_password(a.password_stdin, false)?,
+    };
     let mut cfg = ClientConfig::new(a.user.clone(), password.as_bytes());
     cfg.min_group_bits = a.min_group_bits;
+    cfg.alpn_protocols = a.alpn.iter().map(|p| p.as_bytes().to_vec()).collect();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| Fail::new(format!("cannot start the runtime: {e}")))?;
-    let res = rt.block_on(connect_async(a, cfg));
+    let res = rt.block_on(connect_async(&a, &host, port, cfg));
     // A blocking read of stdin may still be pending: do not wait for it.
     rt.shutdown_background();
     res
 }
 
-async fn connect_async(a: ConnectArgs, cfg: ClientConfig) -> Result<(), Fail> {
+/// `HOST:PORT`, `IP:PORT` or `[IPV6]:PORT`; without a port, a usage error that says so.
+fn split_host_port(addr: &str) -> Result<(String, u16), Fail> {
+    if let Ok(sa) = addr.parse::<SocketAddr>() {
+        return Ok((sa.ip().to_string(), sa.port()));
+    }
+    let no_port = || {
+        let host = addr.trim_end_matches(':');
+        let shown = match host.parse::<std::net::Ipv6Addr>() {
+            Ok(_) => format!("[{host}]"),
+            Err(_) => host.to_owned(),
+        };
+        Fail::new(format!(
+            "{addr:?} has no port; give HOST:PORT, e.g. {shown}:4433 (TLS-SRP has no standard port)"
+        ))
+    };
+    if addr.parse::<IpAddr>().is_ok() || addr.trim_matches(['[', ']']).parse::<IpAddr>().is_ok() {
+        return Err(no_port());
+    }
+    let (host, port) = addr.rsplit_once(':').ok_or_else(no_port)?;
+    if port.is_empty() {
+        return Err(no_port());
+    }
+    let port = port
+        .parse::<u16>()
+        .map_err(|_| Fail::new(format!("{addr:?}: {port:?} is not a port number")))?;
+    if host.is_empty() || host.contains(':') {
+        return Err(Fail::new(format!(
+            "{addr:?}: give HOST:PORT, IP:PORT or [IPV6]:PORT"
+        )));
+    }
+    Ok((host.to_owned(), port))
+}
+
+async fn connect_async(
+    a: &ConnectArgs,
+    host: &str,
+    port: u16,
+    cfg: ClientConfig,
+) -> Result<(), Fail> {
     let limit = Duration::from_secs(a.timeout.max(1));
-    let host = a
-        .addr
-        .rsplit_once(':')
-        .map(|(h, _)| h.trim_matches(['[', ']']))
-        .unwrap_or("");
     // The library sends SNI only for DNS names, and keys stored sessions by this name (IP
     // literals included): with no name at all it would not resume.
-    let sni = (!host.is_empty()).then_some(host);
+    let sni = a.servername.as_deref().unwrap_or(host);
     // One connector for every connection: they share its session store, so reconnections
     // resume the first session (like `openssl s_client -reconnect`).
     let connector = TlsConnector::from(Arc::new(cfg));
+    let target = Target {
+        a,
+        host,
+        port,
+        limit,
+    };
     for _ in 0..a.reconnect {
-        let mut tls = handshake_once(&a, &connector, sni, limit).await?;
+        let mut tls = handshake_once(&target, &connector, sni).await?;
         let _ = tls.shutdown().await;
     }
-    let tls = handshake_once(&a, &connector, sni, limit).await?;
-    bridge(&a, tls).await
+    let tls = handshake_once(&target, &connector, sni).await?;
+    bridge(a, tls).await
+}
+
+struct Target<'a> {
+    a: &'a ConnectArgs,
+    host: &'a str,
+    port: u16,
+    limit: Duration,
+}
+
+/// Resolves the host and connects to its addresses in turn.
+async fn tcp_connect(t: &Target<'_>) -> Result<TcpStream, Fail> {
+    let addr = &t.a.addr;
+    let found = tokio::time::timeout(t.limit, tokio::net::lookup_host((t.host, t.port)))
+        .await
+        .map_err(|_| Fail::network(format!("looking up {:?} timed out", t.host)))?
+        .map_err(|e| {
+            Fail::network(format!(
+                "cannot resolve {:?}: {e}; check the host name",
+                t.host
+            ))
+        })?;
+    let mut last = None;
+    for sa in found {
+        match tokio::time::timeout(t.limit, TcpStream::connect(sa)).await {
+            Ok(Ok(tcp)) => return Ok(tcp),
+            Ok(Err(e)) => {
+                last = Some(format!(
+                    "cannot connect to {addr} ({sa}): {e}; is the server running, on that port?"
+                ))
+            }
+            Err(_) => {
+                last = Some(format!(
+                    "{addr} ({sa}) does not answer; check the address and any firewall"
+                ))
+            }
+        }
+    }
+    Err(Fail::network(
+        last.unwrap_or_else(|| format!("{:?} has no address", t.host)),
+    ))
 }
 
 /// Connects and handshakes once; prints the one-line session summary on stderr.
 async fn handshake_once(
-    a: &ConnectArgs,
+    t: &Target<'_>,
     connector: &TlsConnector,
-    sni: Option<&str>,
-    limit: Duration,
+    sni: &str,
 ) -> Result<tls_srp::tokio::client::TlsStream<TcpStream>, Fail> {
+    let a = t.a;
     let start = Instant::now();
-    let tcp = tokio::time::timeout(limit, TcpStream::connect(a.addr.as_str()))
-        .await
-        .map_err(|_| Fail::new(format!("{} does not answer; check the address", a.addr)))?
-        .map_err(|e| {
-            Fail::new(format!(
-                "cannot connect to {}: {e}; is the server running?",
-                a.addr
-            ))
-        })?;
+    let tcp = tcp_connect(t).await?;
     // Interactive traffic: do not let Nagle hold a short line back.
     let _ = tcp.set_nodelay(true);
-    let tls = tokio::time::timeout(limit, connector.connect(sni, tcp))
+    let tls = tokio::time::timeout(t.limit, connector.connect(Some(sni), tcp))
         .await
-        .map_err(|_| Fail::new(format!("the handshake with {} timed out", a.addr)))?
-        .map_err(|e| {
-            Fail::new(format!(
-                "handshake with {} failed: {e} (wrong user or password?)",
-                a.addr
-            ))
-        })?;
+        .map_err(|_| Fail::network(format!("the handshake with {} timed out", a.addr)))?
+        .map_err(|e| handshake_failure(&a.addr, &e))?;
     let c = tls.get_ref().1;
     let kind = match c.handshake_kind() {
         Some(HandshakeKind::Resumed) => "resumed session",
         _ => "full handshake",
     };
+    let alpn = c
+        .alpn_protocol()
+        .map(|p| format!(", ALPN {:?}", String::from_utf8_lossy(p)))
+        .unwrap_or_default();
     eprintln!(
-        "connected to {} as {:?}: {} {}, SRP group {} bits, EMS {}, EtM {}, {kind} {:.1} ms",
+        "connected to {} as {:?}: {} {}, SRP group {} bits, EMS {}, EtM {}{alpn}, {kind} {:.1} ms",
         a.addr,
         a.user,
         c.protocol_version()
@@ -524,6 +772,23 @@ async fn handshake_once(
         start.elapsed().as_secs_f64() * 1000.0
     );
     Ok(tls)
+}
+
+/// A failed client handshake, by exit status: refused credentials (1), network (3), or
+/// another TLS failure (4).
+fn handshake_failure(addr: &str, e: &std::io::Error) -> Fail {
+    match Error::from_io(e) {
+        Some(tls) if tls.is_auth_failure() => Fail::no(format!(
+            "login to {addr} refused: wrong username or password (or locked out after too many failures) [{tls}]"
+        )),
+        Some(Error::HandshakeTimedOut) => {
+            Fail::network(format!("the handshake with {addr} timed out"))
+        }
+        Some(tls) => Fail::tls(format!("TLS handshake with {addr} failed: {tls}")),
+        None => Fail::network(format!(
+            "connection to {addr} failed during the handshake: {e}"
+        )),
+    }
 }
 
 /// Bridges stdin/stdout to the TLS stream until the server closes.
@@ -549,7 +814,7 @@ async fn bridge(
     let res = down.await;
     up.abort();
     res.map(|_| ())
-        .map_err(|e| Fail::new(format!("connection to {} failed: {e}", a.addr)))
+        .map_err(|e| Fail::network(format!("connection to {} failed: {e}", a.addr)))
 }
 
 /// The server secret for simulated (unknown) users, kept in `path` as 64 hex digits so that

@@ -1,4 +1,5 @@
-//! `tls-srp passwd add|delete|list|verify`.
+//! `tls-srp passwd add|delete|list|verify|convert`, over the library's verifier files
+//! (`tls_srp::vfile`).
 
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
@@ -7,8 +8,33 @@ use clap::{Args, Subcommand};
 use tls_srp::SrpGroup;
 use zeroize::Zeroizing;
 
-use crate::vfile::{bit_len, FileLock, Format, GroupRef, VFile};
+use tls_srp::vfile::{bit_len, FileLock, Format, GroupRef, VFile, VFileError};
+
 use crate::Fail;
+
+impl From<VFileError> for Fail {
+    fn from(e: VFileError) -> Fail {
+        Fail::new(e.to_string())
+    }
+}
+
+/// The two file formats, as command-line values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum FormatArg {
+    /// `openssl srp -srpvfile`: `V|R|I <TAB> verifier <TAB> salt <TAB> user <TAB> group <TAB> info`.
+    Openssl,
+    /// GnuTLS `srptool`: `user:verifier:salt:index` plus `index:N:g` in the conf file.
+    Gnutls,
+}
+
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Format {
+        match f {
+            FormatArg::Openssl => Format::Openssl,
+            FormatArg::Gnutls => Format::Gnutls,
+        }
+    }
+}
 
 #[derive(Subcommand)]
 pub enum PasswdCmd {
@@ -32,8 +58,12 @@ pub enum PasswdCmd {
         /// Replace an existing user's verifier instead of failing.
         #[arg(long)]
         replace: bool,
+        /// No warning for a weak password (for scripts that choose their own).
+        #[arg(long)]
+        quiet: bool,
     },
-    /// Delete a user (OpenSSL files: marked revoked, as `openssl srp -delete` does).
+    /// Delete a user: OpenSSL files mark it revoked (an `R` record, as `openssl srp -delete`
+    /// does; `passwd add` re-activates it), GnuTLS files lose its line.
     #[command(after_help = "Example:\n  tls-srp passwd delete --file users.srpv alice")]
     Delete {
         #[command(flatten)]
@@ -47,12 +77,41 @@ pub enum PasswdCmd {
         file: PathBuf,
         /// File format (detected from an existing file).
         #[arg(long, value_enum)]
-        format: Option<Format>,
+        format: Option<FormatArg>,
         /// GnuTLS tpasswd.conf (default FILE.conf).
         #[arg(long)]
         conf: Option<PathBuf>,
     },
-    /// Check a password against the stored verifier: exit 0 if it matches, 1 if not.
+    /// Convert a verifier file to the other format (or copy it), keeping every verifier:
+    /// every password goes on working. Refuses, writing nothing, users the target format
+    /// cannot hold (revoked users and ':' in names for GnuTLS, salts with a leading zero
+    /// byte for OpenSSL, custom groups).
+    #[command(
+        after_help = "Examples:\n  tls-srp passwd convert --file users.srpv --to tpasswd --format gnutls\n  tls-srp passwd convert --file tpasswd --conf tpasswd.conf --to users.srpv --format openssl"
+    )]
+    Convert {
+        /// The file to read (format detected).
+        #[arg(long)]
+        file: PathBuf,
+        /// Its GnuTLS tpasswd.conf (default FILE.conf).
+        #[arg(long)]
+        conf: Option<PathBuf>,
+        /// The file to write; it must not exist.
+        #[arg(long, value_name = "OUT")]
+        to: PathBuf,
+        /// The format of OUT.
+        #[arg(long, value_enum)]
+        format: FormatArg,
+        /// OUT's GnuTLS tpasswd.conf (default OUT.conf; an existing one is reused and
+        /// completed).
+        #[arg(long, value_name = "CONF")]
+        to_conf: Option<PathBuf>,
+        /// Leave revoked users out (GnuTLS files cannot mark a user revoked).
+        #[arg(long)]
+        skip_revoked: bool,
+    },
+    /// Check a password against the stored verifier: exit 0 if it matches, 1 if not, 2 for
+    /// any other error (no such user, unreadable file, bad arguments).
     #[command(
         after_help = "Example:\n  echo 'long passphrase' | tls-srp passwd verify --file users.srpv --password-stdin alice"
     )]
@@ -73,7 +132,7 @@ pub struct Common {
     /// File format: openssl (srpvfile) or gnutls (tpasswd); detected from an existing file,
     /// a new file defaults to openssl.
     #[arg(long, value_enum)]
-    format: Option<Format>,
+    format: Option<FormatArg>,
     /// GnuTLS tpasswd.conf (default FILE.conf).
     #[arg(long)]
     conf: Option<PathBuf>,
@@ -158,8 +217,27 @@ pub fn read_password(from_stdin: bool, confirm: bool) -> Result<Zeroizing<String
     Ok(pw)
 }
 
-fn load(file: &Path, format: Option<Format>, conf: Option<&Path>) -> Result<VFile, Fail> {
-    VFile::load(file, format, conf)
+fn load(file: &Path, format: Option<FormatArg>, conf: Option<&Path>) -> Result<VFile, Fail> {
+    Ok(VFile::load(file, format.map(Format::from), conf)?)
+}
+
+/// A warning for a password that a strength estimator (zxcvbn, Dropbox's, as a
+/// maintained Rust port) scores below 3 of 4: with the verifier file, guesses are checked
+/// offline at the speed of an exponentiation, so a weak password falls fast.
+fn weak_password_warning(user: &str, pw: &str) -> Option<String> {
+    let estimate = zxcvbn::zxcvbn(pw, &[user]);
+    let score = u8::from(estimate.score());
+    if score >= 3 {
+        return None;
+    }
+    let why = estimate
+        .feedback()
+        .and_then(|f| f.warning())
+        .map(|w| format!(": {w}"))
+        .unwrap_or_default();
+    Some(format!(
+        "warning: weak password for {user:?} (strength {score} of 4{why}); anyone who obtains the verifier file can guess it offline quickly: prefer a long passphrase (--quiet silences this warning)"
+    ))
 }
 
 pub fn run(cmd: PasswdCmd) -> Result<(), Fail> {
@@ -170,6 +248,7 @@ pub fn run(cmd: PasswdCmd) -> Result<(), Fail> {
             allow_weak_group,
             password_stdin,
             replace,
+            quiet,
         } => {
             let grp = SrpGroup::by_bits(group).ok_or_else(|| {
                 Fail::new(format!(
@@ -218,6 +297,12 @@ pub fn run(cmd: PasswdCmd) -> Result<(), Fail> {
                 tls_srp::srp::compute_verifier(grp, &salt, user.as_bytes(), pw.as_bytes());
             vf.add(&user, grp, salt, verifier, replace)?;
             vf.save()?;
+            // After the write: a failure stays one line, and the warning never stops a script.
+            if !quiet {
+                if let Some(w) = weak_password_warning(&user, &pw) {
+                    eprintln!("tls-srp: {w}");
+                }
+            }
             eprintln!(
                 "added {user:?} ({group}-bit group) to {} ({} format)",
                 common.file.display(),
@@ -233,7 +318,13 @@ pub fn run(cmd: PasswdCmd) -> Result<(), Fail> {
             let user = check_user(&common.user, vf.format)?;
             vf.delete(&user)?;
             vf.save()?;
-            eprintln!("deleted {user:?} from {}", common.file.display());
+            match vf.format {
+                Format::Openssl => eprintln!(
+                    "revoked {user:?} in {} (an R record, as `openssl srp -delete` writes; it can no longer log in, and `passwd add` re-activates it)",
+                    common.file.display()
+                ),
+                Format::Gnutls => eprintln!("removed {user:?} from {}", common.file.display()),
+            }
             Ok(())
         }
         PasswdCmd::List { file, format, conf } => {
@@ -259,6 +350,39 @@ pub fn run(cmd: PasswdCmd) -> Result<(), Fail> {
                     e.salt.len()
                 );
             }
+            Ok(())
+        }
+        PasswdCmd::Convert {
+            file,
+            conf,
+            to,
+            format,
+            to_conf,
+            skip_revoked,
+        } => {
+            let src = load(&file, None, conf.as_deref())?;
+            check_exists(&src)?;
+            let _lock = FileLock::acquire(&to)?;
+            if to.exists() {
+                return Err(Fail::new(format!(
+                    "{} exists; convert writes a new file: pick another --to or remove it",
+                    to.display()
+                )));
+            }
+            let mut out = load(&to, Some(format), to_conf.as_deref())?;
+            let n = src.copy_users_into(&mut out, skip_revoked)?;
+            out.save()?;
+            let conf_note = match &out.conf {
+                Some(c) => format!(" and {}", c.path.display()),
+                None => String::new(),
+            };
+            eprintln!(
+                "converted {n} users from {} ({} format) to {}{conf_note} ({} format)",
+                file.display(),
+                src.format.name(),
+                to.display(),
+                out.format.name()
+            );
             Ok(())
         }
         PasswdCmd::Verify {

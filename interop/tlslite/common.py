@@ -10,14 +10,19 @@ SUITES = {"aes128": ["aes128"], "aes256": ["aes256"], "both": ["aes256", "aes128
 GROUPS = (1024, 1536, 2048, 3072, 4096, 6144, 8192)
 
 
-def settings(suite, ems, etm):
-    """TLS 1.2 only, SRP key exchange only, the given AES suite(s), EMS/EtM switches."""
+# Key exchanges: plain SRP (RFC 5054 2.6), SRP-RSA (2.7: the server also signs its
+# ServerKeyExchange with an RSA certificate), or both (tlslite prefers the signed suites).
+KEX = {"srp": ["srp_sha"], "srp_rsa": ["srp_sha_rsa"], "both": ["srp_sha_rsa", "srp_sha"]}
+
+
+def settings(suite, ems, etm, kex="srp"):
+    """TLS 1.2 only, SRP key exchange(s) only, the given AES suite(s), EMS/EtM switches."""
     s = HandshakeSettings()
     s.minVersion = (3, 3)
     s.maxVersion = (3, 3)
     s.cipherNames = list(SUITES[suite])
     s.macNames = ["sha"]
-    s.keyExchangeNames = ["srp_sha"]
+    s.keyExchangeNames = list(KEX[kex])
     s.useExtendedMasterSecret = ems
     s.useEncryptThenMAC = etm
     return s
@@ -59,7 +64,8 @@ def out(line):
 
 
 # OpenSSL's names, as the C peers and our tests print them.
-SUITE_NAMES = {0xC01D: "SRP-AES-128-CBC-SHA", 0xC020: "SRP-AES-256-CBC-SHA"}
+SUITE_NAMES = {0xC01D: "SRP-AES-128-CBC-SHA", 0xC020: "SRP-AES-256-CBC-SHA",
+               0xC01E: "SRP-RSA-AES-128-CBC-SHA", 0xC021: "SRP-RSA-AES-256-CBC-SHA"}
 
 
 def suite_name(code):
@@ -149,3 +155,42 @@ def export_lines(conn, exports):
             ctx_hex = c.hex()
         lines.append("EXPORT label=%s len=%d ctx=%s out=%s" % (label, length, ctx_hex, bytes(outb).hex()))
     return lines
+
+
+# --- SRP-RSA: the signature scheme of the ServerKeyExchange --------------------------------
+
+_skx_seen = []
+
+
+def hook_server_key_exchange():
+    """Records the (hash, signature) algorithm bytes of every signed ServerKeyExchange this
+    process writes or parses (tlslite keeps them on the message object only)."""
+    if getattr(_messages.ServerKeyExchange, "_interop_hooked", False):
+        return
+    write, parse = _messages.ServerKeyExchange.write, _messages.ServerKeyExchange.parse
+
+    def write_hook(self):
+        r = write(self)
+        if self.signAlg:
+            _skx_seen.append((self.hashAlg << 8) | self.signAlg)
+        return r
+
+    def parse_hook(self, p):
+        r = parse(self, p)
+        if self.signAlg:
+            _skx_seen.append((self.hashAlg << 8) | self.signAlg)
+        return r
+
+    _messages.ServerKeyExchange.write = write_hook
+    _messages.ServerKeyExchange.parse = parse_hook
+    _messages.ServerKeyExchange._interop_hooked = True
+
+
+def sigalg_line():
+    """`SIGALG 0x<scheme>` (the format of the C peers) for the last signed
+    ServerKeyExchange since the last call, or None; forgets it."""
+    if not _skx_seen:
+        return None
+    line = "SIGALG 0x%04x" % _skx_seen[-1]
+    del _skx_seen[:]
+    return line

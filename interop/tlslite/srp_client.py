@@ -4,7 +4,7 @@
     srp_client.py --connect 127.0.0.1:PORT (--users FILE | --user U --password P [--count N])
                   [--suite aes128|aes256|both] [--no-ems] [--no-etm] [--timeout SECONDS]
                   [--sni NAME] [--export LABEL,LEN[,CONTEXT]]... [--finished]
-                  [--resume N]
+                  [--resume N] [--kex srp|srp_rsa|both] [--pin-cert CERT.pem]
 
 FILE has `user<TAB>password` lines (UTF-8), one connection per line, in order.
 Per connection: `handshakeClientSRP`, send `hello <user>`, read the reply, check that it is
@@ -19,16 +19,23 @@ Before each CONN ok line: `EXPORT label=L len=N ctx=<hex|-> out=<hex>` per --exp
 Finished of the handshake), and with --resume, `RESUMED <0|1>`.
 --resume N: after each user's connection, N more connections offering its session
 (`handshakeClientSRP(session=...)`: session ID, and the ticket if the server sent one).
+--kex srp_rsa (or both): offer the SRP-RSA suites (RFC 5054 2.7). tlslite checks the
+ServerKeyExchange signature against the server's certificate but has no CA validation; its
+only certificate check is a `Checker` with the end-entity fingerprint: --pin-cert CERT.pem
+accepts only that certificate (a mismatch raises TLSFingerprintError after the handshake,
+and tlslite sends a fatal close_notify alert). Signed handshakes print `SIGALG 0x<scheme>`
+before their CONN ok line.
 """
 
 import argparse
 import socket
 import sys
 
-from tlslite.api import TLSConnection
+from tlslite.api import Checker, TLSConnection, X509
 
-from common import (SUITES, conn_info, describe_error, export_lines, finished_line,
-                    hook_finished, out, parse_export, read_line, reset_finished, settings)
+from common import (KEX, SUITES, conn_info, describe_error, export_lines, finished_line,
+                    hook_finished, hook_server_key_exchange, out, parse_export, read_line,
+                    reset_finished, settings, sigalg_line)
 
 
 def one(host, port, user, password, s, timeout, sni=None, extra=None, session=None):
@@ -39,9 +46,14 @@ def one(host, port, user, password, s, timeout, sni=None, extra=None, session=No
     conn = TLSConnection(sock)
     stage = "handshake"
     reset_finished()
+    sigalg_line()  # forget an earlier connection's
     try:
-        conn.handshakeClientSRP(user, password, settings=s, serverName=sni, session=session)
+        conn.handshakeClientSRP(user, password, settings=s, serverName=sni, session=session,
+                                checker=extra.get("checker"))
         info = conn_info(conn)
+        sig = sigalg_line()
+        if sig:
+            out(sig)
         for l in export_lines(conn, extra.get("exports", [])):
             out(l)
         if extra.get("finished"):
@@ -83,10 +95,19 @@ def main():
                     help="LABEL,LEN[,CONTEXT]: print exported keying material")
     ap.add_argument("--finished", action="store_true", help="print the Finished messages")
     ap.add_argument("--resume", type=int, help="reconnect N times resuming each session")
+    ap.add_argument("--kex", choices=sorted(KEX), default="srp")
+    ap.add_argument("--pin-cert", help="PEM certificate the server must present")
     a = ap.parse_args()
     hook_finished()
+    hook_server_key_exchange()
+    checker = None
+    if a.pin_cert:
+        with open(a.pin_cert, encoding="ascii") as f:
+            pinned = X509()
+            pinned.parse(f.read())
+        checker = Checker(x509Fingerprint=pinned.getFingerprint())
     extra = {"exports": [parse_export(e) for e in a.export], "finished": a.finished,
-             "resume": a.resume}
+             "resume": a.resume, "checker": checker}
     host, _, port = a.connect.rpartition(":")
     if host != "127.0.0.1":
         sys.exit("connect to 127.0.0.1 only")
@@ -97,7 +118,7 @@ def main():
         users = [(a.user, a.password)] * a.count
     else:
         sys.exit("need --users or --user and --password")
-    s = settings(a.suite, not a.no_ems, not a.no_etm)
+    s = settings(a.suite, not a.no_ems, not a.no_etm, a.kex)
     ok = fail = 0
     for user, password in users:
         session = None

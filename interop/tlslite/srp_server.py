@@ -4,6 +4,7 @@
     srp_server.py --users FILE [--port N] [--suite aes128|aes256|both] [--no-ems] [--no-etm]
                   [--max-conns N] [--timeout SECONDS] [--alpn PROTO]...
                   [--export LABEL,LEN[,CONTEXT]]... [--finished] [--session-cache] [--tickets]
+                  [--kex srp|srp_rsa|both] [--cert CHAIN.pem --key KEY.pem]
 
 FILE has `user<TAB>password<TAB>group-bits` lines (UTF-8); the verifiers are made with
 tlslite's own `VerifierDB.makeVerifier` (16-byte random salts) in an in-memory VerifierDB.
@@ -18,6 +19,9 @@ Before each CONN ok line: `EXPORT ...` per --export and `FINISHED ...` with --fi
 formats of srp_client.py), and `RESUMED <0|1>` with --session-cache or --tickets.
 --session-cache: resume by session ID (tlslite `SessionCache`); --tickets: RFC 5077 tickets
 (`HandshakeSettings.ticketKeys`, a random key).
+--kex srp_rsa (or both) with --cert/--key: the SRP-RSA suites (RFC 5054 2.7), signed with
+that chain (PEM, end-entity first) and RSA key; a `SIGALG 0x<scheme>` line (the signature
+scheme of the ServerKeyExchange sent) comes before each CONN ok line of a signed handshake.
 """
 
 import argparse
@@ -25,10 +29,11 @@ import os
 import socket
 import sys
 
-from tlslite.api import SessionCache, TLSConnection, VerifierDB
+from tlslite.api import SessionCache, TLSConnection, VerifierDB, X509CertChain, parsePEMKey
 
-from common import (GROUPS, SUITES, conn_info, describe_error, export_lines, finished_line,
-                    hook_finished, out, parse_export, read_line, reset_finished, settings)
+from common import (GROUPS, KEX, SUITES, conn_info, describe_error, export_lines,
+                    finished_line, hook_finished, hook_server_key_exchange, out, parse_export,
+                    read_line, reset_finished, settings, sigalg_line)
 
 
 def main():
@@ -47,8 +52,21 @@ def main():
     ap.add_argument("--finished", action="store_true", help="print the Finished messages")
     ap.add_argument("--session-cache", action="store_true", help="session-ID resumption")
     ap.add_argument("--tickets", action="store_true", help="RFC 5077 session tickets")
+    ap.add_argument("--kex", choices=sorted(KEX), default="srp")
+    ap.add_argument("--cert", help="PEM certificate chain for the SRP-RSA suites")
+    ap.add_argument("--key", help="PEM RSA private key of --cert")
     a = ap.parse_args()
+    if (a.cert is None) != (a.key is None) or (a.kex != "srp" and a.cert is None):
+        ap.error("--kex srp_rsa/both need --cert and --key")
+    chain = key = None
+    if a.cert:
+        with open(a.cert, encoding="ascii") as f:
+            chain = X509CertChain()
+            chain.parsePemList(f.read())
+        with open(a.key, encoding="ascii") as f:
+            key = parsePEMKey(f.read(), private=True)
     hook_finished()
+    hook_server_key_exchange()
     exports = [parse_export(e) for e in a.export]
     cache = SessionCache() if a.session_cache else None
 
@@ -73,7 +91,7 @@ def main():
     lsock.settimeout(60)
     out("PORT %d" % lsock.getsockname()[1])
 
-    s = settings(a.suite, not a.no_ems, not a.no_etm)
+    s = settings(a.suite, not a.no_ems, not a.no_etm, a.kex)
     if a.tickets:
         s.ticketKeys = [bytearray(os.urandom(32))]
     for _ in range(a.max_conns):
@@ -88,11 +106,18 @@ def main():
         reset_finished()
         try:
             kw = {"verifierDB": db, "settings": s}
+            if chain is not None:
+                kw["certChain"] = chain
+                kw["privateKey"] = key
             if a.alpn:
                 kw["alpn"] = [bytearray(p.encode("ascii")) for p in a.alpn]
             if cache is not None:
                 kw["sessionCache"] = cache
+            sigalg_line()  # forget a failed connection's
             conn.handshakeServer(**kw)
+            sig = sigalg_line()
+            if sig:
+                out(sig)
             for l in export_lines(conn, exports):
                 out(l)
             if a.finished:

@@ -29,10 +29,12 @@ use crate::crypto::prf::Transcript;
 use crate::error::{Error, PeerIncompatible, PeerMisbehaved};
 use crate::hs::{self, require_msg, Context, ExpectCcs, HsInput, State, Traffic};
 use crate::msgs::codec::Codec;
-use crate::msgs::enums::{Compression, ProtocolVersion};
+use crate::msgs::enums::{CipherSuite, Compression, ProtocolVersion};
+#[cfg(feature = "rustls")]
+use crate::msgs::handshake::DigitallySigned;
 use crate::msgs::handshake::{
-    ClientExtension, ClientHelloPayload, HandshakePayload, Random, ServerExtension, SessionId,
-    SrpClientKeyExchange, SrpServerKeyExchange,
+    Asn1Cert, ClientExtension, ClientHelloPayload, HandshakePayload, Random, ServerExtension,
+    SessionId, SrpClientKeyExchange, SrpServerKeyExchange,
 };
 use crate::session::{now_secs, ClientSession, ClientSessionKey, ClientSessionStore, SessionValue};
 use crate::srp::{self, SrpGroup};
@@ -129,6 +131,43 @@ pub(crate) struct ExpectServerHello {
     client_random: [u8; 32],
     sent_sni: bool,
     sessions: Sessions,
+    /// The suites in our ClientHello.
+    offered: Vec<CipherSuite>,
+    /// How to check a certificate, when the signed (SRP-RSA) suites were offered.
+    cert_check: Option<CertCheck>,
+}
+
+/// How the client checks the server's certificate in the SRP-RSA suites: the verifier and
+/// the name to check the certificate against.
+#[cfg(feature = "rustls")]
+pub(crate) struct CertCheck {
+    auth: Arc<crate::cert::ServerAuth>,
+    server_name: String,
+}
+/// Without the `rustls` feature no certificate can be checked, and the signed suites are
+/// never offered.
+#[cfg(not(feature = "rustls"))]
+pub(crate) type CertCheck = core::convert::Infallible;
+
+/// A certificate check if the signed suites can be offered: a verifier, and a name to
+/// check the certificate against.
+fn cert_check(config: &ClientConfig, server_name: Option<&str>) -> Option<CertCheck> {
+    #[cfg(feature = "rustls")]
+    return Some(CertCheck {
+        auth: config.server_auth.clone()?,
+        server_name: server_name.filter(|n| !n.is_empty())?.to_owned(),
+    });
+    #[cfg(not(feature = "rustls"))]
+    {
+        let _ = (config, server_name);
+        None
+    }
+}
+
+/// The server's certificate chain (SRP-RSA suites), checked at once.
+pub(crate) struct ExpectCertificate {
+    kx: ExpectServerKx,
+    check: CertCheck,
 }
 
 pub(crate) struct ExpectServerKx {
@@ -138,9 +177,13 @@ pub(crate) struct ExpectServerKx {
     server_random: [u8; 32],
     suite: &'static SupportedCipherSuite,
     sessions: Sessions,
+    /// SRP-RSA: the check and the server's (already verified) end-entity certificate, which
+    /// must have signed the ServerKeyExchange.
+    signed_by: Option<(CertCheck, Asn1Cert)>,
 }
 
 pub(crate) struct ExpectServerHelloDone {
+    config: Arc<ClientConfig>,
     transcript: Transcript,
     client_random: [u8; 32],
     server_random: [u8; 32],
@@ -248,12 +291,30 @@ pub(crate) fn start(config: Arc<ClientConfig>, server_name: Option<&str>, cx: Cx
     if let Some(t) = ticket_ext {
         extensions.push(ClientExtension::SessionTicket(t));
     }
+    // The signed (SRP-RSA) suites only when we can check a certificate, with the signature
+    // schemes we can check (RFC 5246 7.4.1.4.1).
+    let cert_check = cert_check(&config, server_name);
+    #[cfg(feature = "rustls")]
+    if let Some(check) = &cert_check {
+        extensions.push(ClientExtension::SignatureAlgorithms(check.auth.schemes()));
+    }
+    let offered: Vec<CipherSuite> = config
+        .cipher_suites
+        .iter()
+        .filter(|s| !s.signed || cert_check.is_some())
+        .map(|s| s.suite)
+        .collect();
+    if offered.is_empty() {
+        return Err(Error::ApiMisuse(
+            "no cipher suite to offer (the SRP-RSA suites need ClientConfig::server_auth and a server name)",
+        ));
+    }
 
     let hello = ClientHelloPayload {
         client_version: ProtocolVersion::TLSv1_2,
         random: Random(client_random),
         session_id: SessionId(sessions.offered_id.clone()),
-        cipher_suites: config.cipher_suites.iter().map(|s| s.suite).collect(),
+        cipher_suites: offered.clone(),
         compression_methods: vec![Compression::Null],
         extensions,
     };
@@ -271,6 +332,8 @@ pub(crate) fn start(config: Arc<ClientConfig>, server_name: Option<&str>, cx: Cx
         client_random,
         sent_sni: sni.is_some(),
         sessions,
+        offered,
+        cert_check,
     }))
 }
 
@@ -304,12 +367,9 @@ impl State<ClientConnectionData> for ExpectServerHello {
         if sh.server_version != ProtocolVersion::TLSv1_2 {
             return Err(PeerMisbehaved::SelectedUnofferedVersion.into());
         }
-        let suite = self
-            .config
-            .cipher_suites
-            .iter()
-            .find(|s| s.suite == sh.cipher_suite)
-            .and_then(|s| suites::lookup(s.suite))
+        let suite = Some(sh.cipher_suite)
+            .filter(|s| self.offered.contains(s))
+            .and_then(suites::lookup)
             .ok_or(PeerMisbehaved::SelectedUnofferedCipherSuite)?;
         if sh.compression_method != Compression::Null {
             return Err(PeerMisbehaved::SelectedUnofferedCompression.into());
@@ -370,6 +430,7 @@ impl State<ClientConnectionData> for ExpectServerHello {
                 &offered.value.master_secret,
                 self.client_random,
                 sh.random.0,
+                &*self.config.key_log,
             );
             secrets.install_keys(&mut cx.io.record_layer, Side::Client, etm);
             sessions.group_bits = offered.value.srp_group_bits;
@@ -385,21 +446,94 @@ impl State<ClientConnectionData> for ExpectServerHello {
         }
         sessions.server_session_id = sh.session_id.0.clone();
         cx.facts.handshake_kind = Some(HandshakeKind::Full);
-        Ok(Box::new(ExpectServerKx {
+        let kx = ExpectServerKx {
             config: self.config,
             transcript: self.transcript,
             client_random: self.client_random,
             server_random: sh.random.0,
             suite,
             sessions,
-        }))
+            signed_by: None,
+        };
+        match (suite.signed, self.cert_check) {
+            (false, _) => Ok(Box::new(kx)),
+            (true, Some(check)) => Ok(Box::new(ExpectCertificate { kx, check })),
+            // Not offered, so already refused above.
+            (true, None) => Err(PeerMisbehaved::SelectedUnofferedCipherSuite.into()),
+        }
     }
+}
+
+impl State<ClientConnectionData> for ExpectCertificate {
+    fn handle(self: Box<Self>, _cx: Cx<'_, '_>, input: HsInput) -> Next {
+        let (cert, raw) = require_msg!(input, Certificate);
+        let Self { mut kx, check } = *self;
+        let end_entity = verify_chain(&check, &cert.certs)?;
+        kx.transcript.add(raw);
+        kx.signed_by = Some((check, end_entity));
+        Ok(Box::new(kx))
+    }
+}
+
+/// Checks the server's chain and name; gives its end-entity certificate.
+#[cfg(feature = "rustls")]
+fn verify_chain(check: &CertCheck, chain: &[Asn1Cert]) -> Result<Asn1Cert, Error> {
+    check.auth.verify_chain(chain, &check.server_name)?;
+    chain
+        .first()
+        .cloned()
+        .ok_or(Error::General("empty chain".into()))
+}
+
+#[cfg(not(feature = "rustls"))]
+fn verify_chain(check: &CertCheck, _: &[Asn1Cert]) -> Result<Asn1Cert, Error> {
+    match *check {}
+}
+
+/// Decodes an SRP-RSA ServerKeyExchange (`ServerSRPParams` then a `digitally-signed`
+/// element) and checks its signature over `client_random + server_random + params` with
+/// the server's certificate, in a scheme we offered.
+#[cfg(feature = "rustls")]
+fn verify_signed_kx(
+    (check, end_entity): &(CertCheck, Asn1Cert),
+    body: &[u8],
+    client_random: &[u8; 32],
+    server_random: &[u8; 32],
+) -> Result<SrpServerKeyExchange, Error> {
+    let mut r = crate::msgs::codec::Reader::init(body);
+    let params = SrpServerKeyExchange::read(&mut r)?;
+    let rest = r.rest();
+    let signed_params = &body[..body.len() - rest.len()];
+    let signature = DigitallySigned::read_bytes(rest)?;
+    if !check.auth.schemes().contains(&signature.scheme) {
+        return Err(PeerMisbehaved::SignedWithUnofferedScheme.into());
+    }
+    let message = [&client_random[..], &server_random[..], signed_params].concat();
+    check
+        .auth
+        .verify_signature(end_entity, signature.scheme, &message, &signature.signature)?;
+    Ok(params)
+}
+
+#[cfg(not(feature = "rustls"))]
+fn verify_signed_kx(
+    (check, _): &(CertCheck, Asn1Cert),
+    _: &[u8],
+    _: &[u8; 32],
+    _: &[u8; 32],
+) -> Result<SrpServerKeyExchange, Error> {
+    match *check {}
 }
 
 impl State<ClientConnectionData> for ExpectServerKx {
     fn handle(mut self: Box<Self>, cx: Cx<'_, '_>, input: HsInput) -> Next {
         let (body, raw) = require_msg!(input, ServerKeyExchange);
-        let skx = SrpServerKeyExchange::read_bytes(body)?;
+        let skx = match &self.signed_by {
+            None => SrpServerKeyExchange::read_bytes(body)?,
+            Some(signer) => {
+                verify_signed_kx(signer, body, &self.client_random, &self.server_random)?
+            }
+        };
         // RFC 5054 2.5.3: only groups we know (Appendix A), and none below our minimum.
         let group: &'static SrpGroup =
             SrpGroup::from_params(&skx.n, &skx.g).ok_or(PeerIncompatible::UnknownSrpGroup)?;
@@ -430,6 +564,7 @@ impl State<ClientConnectionData> for ExpectServerKx {
         let mut sessions = self.sessions;
         sessions.group_bits = group.bits();
         Ok(Box::new(ExpectServerHelloDone {
+            config: self.config,
             transcript: self.transcript,
             client_random: self.client_random,
             server_random: self.server_random,
@@ -462,6 +597,7 @@ impl State<ClientConnectionData> for ExpectServerHelloDone {
             self.client_random,
             self.server_random,
             cx.facts.extended_master_secret.then_some(&session_hash),
+            &*self.config.key_log,
         );
         secrets.install_keys(
             &mut cx.io.record_layer,

@@ -8,6 +8,7 @@ use zeroize::Zeroizing;
 
 use crate::conn::{ConnectionCommon, Renegotiation, Role, SideData};
 use crate::error::Error;
+use crate::keylog::{KeyLog, NoKeyLog};
 use crate::msgs::enums::HandshakeType;
 use crate::session::{ClientSessionKey, ClientSessionMemoryCache, ClientSessionStore};
 use crate::suites::{SupportedCipherSuite, ALL_CIPHER_SUITES};
@@ -32,6 +33,14 @@ pub struct ClientConfig {
     /// Session resumption: where sessions are kept and whether tickets are offered.
     /// Default: in memory, 256 sessions, tickets and session IDs both offered.
     pub resumption: Resumption,
+    /// Where each connection's master secret is logged for a debugger (see
+    /// [`crate::keylog`]). Default: nowhere ([`NoKeyLog`]).
+    pub key_log: Arc<dyn KeyLog>,
+    /// How to check the server's certificate in the SRP-RSA suites (see [`crate::cert`]).
+    /// Default `None`: they are not offered (plain SRP: no certificate anywhere). With one,
+    /// and a server name given to [`ClientConnection::new`], they are offered first.
+    #[cfg(feature = "rustls")]
+    pub server_auth: Option<Arc<crate::cert::ServerAuth>>,
 }
 
 /// How a client resumes sessions (RFC 5246 7.3 session IDs, RFC 5077 tickets). Sessions
@@ -99,7 +108,8 @@ impl core::fmt::Debug for ClientConfig {
             .field("alpn_protocols", &self.alpn_protocols)
             .field("enable_sni", &self.enable_sni)
             .field("resumption", &self.resumption)
-            .finish()
+            .field("key_log", &self.key_log)
+            .finish_non_exhaustive()
     }
 }
 
@@ -116,6 +126,9 @@ impl ClientConfig {
             alpn_protocols: Vec::new(),
             enable_sni: true,
             resumption: Resumption::default(),
+            key_log: Arc::new(NoKeyLog),
+            #[cfg(feature = "rustls")]
+            server_auth: None,
         }
     }
     /// The SRP username.

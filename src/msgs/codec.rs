@@ -298,7 +298,7 @@ macro_rules! enum_codec {
 
 use super::enums::{
     AlertDescription, AlertLevel, CipherSuite, Compression, ContentType, ExtensionType,
-    HandshakeType, ProtocolVersion,
+    HandshakeType, ProtocolVersion, SignatureScheme,
 };
 
 enum_codec! {
@@ -310,6 +310,7 @@ enum_codec! {
     CipherSuite: u16,
     Compression: u8,
     ExtensionType: u16,
+    SignatureScheme: u16,
 }
 
 /// The size of a vector's length prefix (RFC 5246 4.3: as many bytes as needed to hold

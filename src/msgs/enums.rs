@@ -190,6 +190,27 @@ wire_enum! {
     }
 }
 
+wire_enum! {
+    /// RFC 5246 7.4.1.4.1 `SignatureAndHashAlgorithm` (hash, signature) as one value, with
+    /// RFC 8446 4.2.3's names (the rsa_pss_rsae schemes are allowed in TLS 1.2 too).
+    #[allow(non_camel_case_types)]
+    pub enum SignatureScheme: u16 {
+        RSA_PKCS1_SHA1 = 0x0201,
+        ECDSA_SHA1_Legacy = 0x0203,
+        RSA_PKCS1_SHA256 = 0x0401,
+        ECDSA_NISTP256_SHA256 = 0x0403,
+        RSA_PKCS1_SHA384 = 0x0501,
+        ECDSA_NISTP384_SHA384 = 0x0503,
+        RSA_PKCS1_SHA512 = 0x0601,
+        ECDSA_NISTP521_SHA512 = 0x0603,
+        RSA_PSS_SHA256 = 0x0804,
+        RSA_PSS_SHA384 = 0x0805,
+        RSA_PSS_SHA512 = 0x0806,
+        ED25519 = 0x0807,
+        ED448 = 0x0808,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -207,5 +228,9 @@ mod tests {
         );
         assert_eq!(CipherSuite::from(0x1301), CipherSuite::Unknown(0x1301));
         assert_eq!(ExtensionType::from(12), ExtensionType::Srp);
+        assert_eq!(
+            SignatureScheme::from(0x0804),
+            SignatureScheme::RSA_PSS_SHA256
+        );
     }
 }

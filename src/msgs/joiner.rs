@@ -84,7 +84,7 @@ fn body_len(buf: &[u8]) -> Option<usize> {
 mod tests {
     use super::*;
     use crate::msgs::enums::HandshakeType;
-    use crate::msgs::handshake::HandshakePayload;
+    use crate::msgs::handshake::{CertificatePayload, HandshakePayload};
 
     fn msg(typ: u8, body: &[u8]) -> Vec<u8> {
         let mut v = vec![typ];
@@ -152,10 +152,7 @@ mod tests {
         assert_eq!(got[1].1, b);
         assert_eq!(
             got[2].0.payload,
-            HandshakePayload::Unknown {
-                typ: HandshakeType::Certificate,
-                payload: vec![0, 0, 0]
-            }
+            HandshakePayload::Certificate(CertificatePayload { certs: Vec::new() })
         );
         assert_eq!(got[2].1, c);
         assert!(!j.is_empty(), "the start of the fourth is kept");

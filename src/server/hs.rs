@@ -36,8 +36,9 @@ use crate::limits::{Decision, Verdict};
 use crate::msgs::codec::Codec;
 use crate::msgs::enums::{CipherSuite, Compression, ProtocolVersion};
 use crate::msgs::handshake::{
-    ClientExtension, ClientHelloPayload, HandshakePayload, NewSessionTicketPayload, Random,
-    ServerExtension, ServerHelloPayload, SessionId, SrpClientKeyExchange, SrpServerKeyExchange,
+    ClientExtension, ClientHelloPayload, DigitallySigned, HandshakePayload,
+    NewSessionTicketPayload, Random, ServerExtension, ServerHelloPayload, SessionId,
+    SrpClientKeyExchange, SrpServerKeyExchange,
 };
 use crate::session::{now_secs, SessionValue};
 use crate::srp::{self, ServerKeyPair, SrpGroup};
@@ -68,6 +69,77 @@ struct AwaitUser {
     resumable: Option<SessionValue>,
     /// The client sent the session_ticket extension and we have a ticketer.
     send_ticket: bool,
+    /// For a signed (SRP-RSA) suite: the certificate's signer, in a scheme the client takes.
+    signer: Option<Signer>,
+}
+
+/// What signs an SRP-RSA ServerKeyExchange (nothing can without the `rustls` feature).
+#[cfg(feature = "rustls")]
+type Signer = Box<dyn rustls::sign::Signer>;
+#[cfg(not(feature = "rustls"))]
+type Signer = core::convert::Infallible;
+
+/// Our preferred suite among those the client offers. A signed (SRP-RSA) one only with a
+/// certificate whose key signs in a scheme the client accepts (RFC 5246 7.4.1.4.1).
+fn choose_suite(
+    config: &ServerConfig,
+    ch: &ClientHelloPayload,
+) -> Result<(&'static SupportedCipherSuite, Option<Signer>), Error> {
+    for ours in &config.cipher_suites {
+        let Some(suite) = crate::suites::lookup(ours.suite) else {
+            continue;
+        };
+        if !ch.cipher_suites.contains(&suite.suite) {
+            continue;
+        }
+        if !suite.signed {
+            return Ok((suite, None));
+        }
+        #[cfg(feature = "rustls")]
+        if let Some(signer) = config
+            .certificate
+            .as_ref()
+            .and_then(|ck| crate::cert::choose_signer(ck, ch.signature_algorithms()))
+        {
+            return Ok((suite, Some(signer)));
+        }
+    }
+    Err(PeerIncompatible::NoCipherSuitesInCommon.into())
+}
+
+/// The server's Certificate message and the signature that ends an SRP-RSA
+/// ServerKeyExchange (over `client_random + server_random + ServerSRPParams`).
+#[cfg(feature = "rustls")]
+fn signed_parts(
+    config: &ServerConfig,
+    signer: &Signer,
+    signed: &[&[u8]],
+) -> Result<(HandshakePayload, DigitallySigned), Error> {
+    use crate::msgs::handshake::{Asn1Cert, CertificatePayload};
+    let chain = config
+        .certificate
+        .as_ref()
+        .map(|ck| ck.cert.iter().map(|c| Asn1Cert(c.to_vec())).collect())
+        .unwrap_or_default();
+    let signature = signer
+        .sign(&signed.concat())
+        .map_err(|e| Error::General(format!("signing the ServerKeyExchange: {e}")))?;
+    Ok((
+        HandshakePayload::Certificate(CertificatePayload { certs: chain }),
+        DigitallySigned {
+            scheme: crate::msgs::enums::SignatureScheme::from(u16::from(signer.scheme())),
+            signature,
+        },
+    ))
+}
+
+#[cfg(not(feature = "rustls"))]
+fn signed_parts(
+    _: &ServerConfig,
+    signer: &Signer,
+    _: &[&[u8]],
+) -> Result<(HandshakePayload, DigitallySigned), Error> {
+    match *signer {}
 }
 
 /// A full handshake ready to send its first flight, not before `not_before` (the rate
@@ -138,14 +210,7 @@ impl State<ServerConnectionData> for ExpectClientHello {
                 .cipher_suites
                 .contains(&CipherSuite::TLS_EMPTY_RENEGOTIATION_INFO_SCSV);
 
-        // Our preference order.
-        let suite = config
-            .cipher_suites
-            .iter()
-            .find(|s| ch.cipher_suites.contains(&s.suite))
-            .ok_or(PeerIncompatible::NoCipherSuitesInCommon)?;
-        let suite: &'static SupportedCipherSuite =
-            crate::suites::lookup(suite.suite).ok_or(PeerIncompatible::NoCipherSuitesInCommon)?;
+        let (suite, signer) = choose_suite(&config, ch)?;
 
         // RFC 5054 2.5.1.2: SRP suites offered without the SRP extension.
         let username = ch
@@ -201,6 +266,7 @@ impl State<ServerConnectionData> for ExpectClientHello {
             client_session_id: ch.session_id.clone(),
             resumable,
             send_ticket,
+            signer,
         });
         let Some(username) = utf8_username else {
             return pending.with_user(cx, None);
@@ -304,17 +370,23 @@ fn check_version(ch: &ClientHelloPayload) -> Result<(), Error> {
 }
 
 /// A record that no password opens, derived from the server's secret and the username, in
-/// `group`: RFC 5054 2.5.1.3's simulated user for an unknown username (the configured group,
-/// a derived salt, the same on every attempt and across restarts when the secret is
-/// persisted), and the decoy verifier for a locked-out one (who keeps the real group and
-/// salt). The verifier is a uniformly distributed value mod N.
+/// `group`: RFC 5054 2.5.1.3's simulated user for an unknown username (a group and salt
+/// length drawn from the store's records, see [`simulated_shape`], a derived salt, the same
+/// on every attempt and across restarts when the secret is persisted), and the decoy
+/// verifier for a locked-out one (who keeps the real group and salt). The verifier is a
+/// uniformly distributed value mod N.
 ///
 /// Every full handshake derives one, whoever the user is, so that known, unknown and
 /// locked-out users all cost the same work (benches/dudect.rs measured ~10 µs of difference
 /// when only unknown users paid for the derivation).
-fn decoy_record(config: &ServerConfig, username: &str, group: &'static SrpGroup) -> UserRecord {
+fn decoy_record(
+    config: &ServerConfig,
+    username: &str,
+    group: &'static SrpGroup,
+    salt_len: usize,
+) -> UserRecord {
     let secret = &config.simulation_secret[..];
-    let salt_len = config.simulated_salt_len.clamp(1, 255);
+    let salt_len = salt_len.clamp(1, 255);
     let mut salt = vec![0u8; salt_len];
     // Real salts never start with 0 (see srp::generate_salt), so neither do simulated ones.
     for counter in 0u8..=255 {
@@ -338,6 +410,20 @@ fn decoy_record(config: &ServerConfig, username: &str, group: &'static SrpGroup)
         salt,
         verifier,
     }
+}
+
+/// The group and salt length of `username`'s simulated record: drawn from the store's
+/// records ([`crate::UserStore::record_shapes`]) by a PRF of the server secret and the
+/// username, so that unknown users look like the real ones and each keeps its shape while
+/// the records do; the config's `simulated_group` and `simulated_salt_len` when the store
+/// describes nothing (or has no records, or there is no store). Drawn on every full
+/// handshake, known user or not.
+fn simulated_shape(config: &ServerConfig, username: &str) -> (&'static SrpGroup, usize) {
+    let shapes = config.user_store.as_ref().and_then(|s| s.record_shapes());
+    shapes
+        .as_deref()
+        .and_then(|s| s.draw(&config.simulation_secret[..], username))
+        .unwrap_or((config.simulated_group, config.simulated_salt_len))
 }
 
 impl AwaitUser {
@@ -366,10 +452,10 @@ impl AwaitUser {
         cx.data.rate_limit = Some(decision);
         // The same allocations and derivations on every path: a store lookup cloned the
         // known user's record, so the unknown user's is cloned too.
-        let group = record
-            .as_ref()
-            .map_or(self.config.simulated_group, |r| r.group);
-        let decoy = core::hint::black_box(decoy_record(&self.config, &self.username, group));
+        let (simulated_group, salt_len) = simulated_shape(&self.config, &self.username);
+        let group = record.as_ref().map_or(simulated_group, |r| r.group);
+        let decoy =
+            core::hint::black_box(decoy_record(&self.config, &self.username, group, salt_len));
         let (record, simulated) = match record {
             Some(r) if !decision.must_fail() => (r, false),
             // Locked out: the real group and salt, a verifier that no password opens.
@@ -440,8 +526,13 @@ impl AwaitUser {
             cx.io
                 .emit(&mut transcript, new_session_ticket(&config, &session));
         }
-        let mut secrets =
-            ConnectionSecrets::resume(suite, &session.master_secret, client_random, server_random);
+        let mut secrets = ConnectionSecrets::resume(
+            suite,
+            &session.master_secret,
+            client_random,
+            server_random,
+            &*config.key_log,
+        );
         secrets.install_keys(
             &mut cx.io.record_layer,
             Side::Server,
@@ -522,19 +613,28 @@ impl SendFlight {
             hello.secure_renegotiation,
             send_ticket,
         );
-        let skx = SrpServerKeyExchange {
+        let params = SrpServerKeyExchange {
             n: group.n().to_vec(),
             g: group.g().to_vec(),
             s: record.salt.clone(),
             b: key_pair.public.clone(),
-        };
-        for payload in [
-            HandshakePayload::ServerHello(sh),
-            HandshakePayload::ServerKeyExchange(skx.get_encoding()),
-            HandshakePayload::ServerHelloDone,
-        ] {
-            cx.io.emit(&mut transcript, payload);
         }
+        .get_encoding();
+        cx.io
+            .emit(&mut transcript, HandshakePayload::ServerHello(sh));
+        // RFC 5054 2.8: an SRP-RSA server sends its certificate, and signs
+        // `ClientHello.random + ServerHello.random + ServerSRPParams`.
+        let mut skx = params;
+        if let Some(signer) = &hello.signer {
+            let signed: [&[u8]; 3] = [&hello.client_random, &server_random, &skx];
+            let (certificate, signature) = signed_parts(&hello.config, signer, &signed)?;
+            cx.io.emit(&mut transcript, certificate);
+            signature.encode(&mut skx);
+        }
+        cx.io
+            .emit(&mut transcript, HandshakePayload::ServerKeyExchange(skx));
+        cx.io
+            .emit(&mut transcript, HandshakePayload::ServerHelloDone);
         cx.io.flush_handshake()?;
         cx.facts.srp_group_bits = Some(group.bits());
         cx.facts.handshake_kind = Some(HandshakeKind::Full);
@@ -619,6 +719,7 @@ impl State<ServerConnectionData> for ExpectClientKx {
             self.client_random,
             self.server_random,
             cx.facts.extended_master_secret.then_some(&session_hash),
+            &*self.new_session.config.key_log,
         );
         secrets.install_keys(
             &mut cx.io.record_layer,

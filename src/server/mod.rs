@@ -1,6 +1,7 @@
 //! The server side: configuration, user stores and the sans-IO server connection.
 
 pub(crate) mod hs;
+mod shapes;
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -12,12 +13,14 @@ use zeroize::Zeroizing;
 use crate::conn::{ConnectionCommon, Renegotiation, Role, SideData};
 use crate::error::Error;
 use crate::hs::Pause;
+use crate::keylog::{KeyLog, NoKeyLog};
 use crate::limits::{Attempt, Decision, HandshakeSlots, RateLimiter, Slot, Verdict};
 use crate::msgs::enums::HandshakeType;
 pub use crate::session::{ServerSessionMemoryCache, StoresServerSessions};
 use crate::srp::SrpGroup;
 use crate::suites::{SupportedCipherSuite, ALL_CIPHER_SUITES};
 pub use crate::ticketer::Ticketer;
+pub use shapes::RecordShapes;
 
 /// What the server knows about one user: the group, the salt and the verifier
 /// `v = g^x % N`. Never the password.
@@ -57,17 +60,36 @@ impl UserRecord {
 pub trait UserStore: Send + Sync {
     /// The record for `username`, or `None` if there is no such user.
     fn lookup(&self, username: &str) -> Option<UserRecord>;
+
+    /// How many records the store has of each shape (group, salt length), kept up to date
+    /// as records change. Unknown users are then simulated with a shape drawn from these
+    /// counts (deterministically per username), so that they look like the real users
+    /// whatever groups and salt lengths the store holds. The default, `None`, makes
+    /// simulated users use [`ServerConfig::simulated_group`] and
+    /// [`ServerConfig::simulated_salt_len`]. Called once per full handshake: return a
+    /// shared snapshot, not a fresh count.
+    fn record_shapes(&self) -> Option<Arc<RecordShapes>> {
+        None
+    }
 }
 
-/// A user store in memory.
+/// A user store in memory. It describes its records ([`UserStore::record_shapes`]).
 #[derive(Default)]
 pub struct InMemoryUserStore {
-    users: RwLock<HashMap<String, UserRecord>>,
+    users: RwLock<Users>,
+}
+
+#[derive(Default)]
+struct Users {
+    map: HashMap<String, UserRecord>,
+    /// The shapes of `map`'s records: counted as they change, shared as a snapshot.
+    shapes: RecordShapes,
+    snapshot: Arc<RecordShapes>,
 }
 
 impl core::fmt::Debug for InMemoryUserStore {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        let n = self.users.read().map(|u| u.len()).unwrap_or(0);
+        let n = self.len();
         f.debug_struct("InMemoryUserStore")
             .field("users", &n)
             .finish()
@@ -93,19 +115,32 @@ impl InMemoryUserStore {
     /// Adds or replaces a prepared record.
     pub fn insert(&self, username: &str, record: UserRecord) {
         if let Ok(mut u) = self.users.write() {
-            u.insert(username.to_owned(), record);
+            let u = &mut *u;
+            u.shapes.add(record.group, record.salt.len());
+            if let Some(old) = u.map.insert(username.to_owned(), record) {
+                u.shapes.remove(old.group, old.salt.len());
+            }
+            u.snapshot = Arc::new(u.shapes.clone());
         }
     }
     /// Removes a user; returns whether it existed.
     pub fn remove(&self, username: &str) -> bool {
-        self.users
-            .write()
-            .map(|mut u| u.remove(username).is_some())
-            .unwrap_or(false)
+        let Ok(mut u) = self.users.write() else {
+            return false;
+        };
+        let u = &mut *u;
+        match u.map.remove(username) {
+            Some(old) => {
+                u.shapes.remove(old.group, old.salt.len());
+                u.snapshot = Arc::new(u.shapes.clone());
+                true
+            }
+            None => false,
+        }
     }
     /// Number of users.
     pub fn len(&self) -> usize {
-        self.users.read().map(|u| u.len()).unwrap_or(0)
+        self.users.read().map(|u| u.map.len()).unwrap_or(0)
     }
     /// Whether there are no users.
     pub fn is_empty(&self) -> bool {
@@ -115,7 +150,11 @@ impl InMemoryUserStore {
 
 impl UserStore for InMemoryUserStore {
     fn lookup(&self, username: &str) -> Option<UserRecord> {
-        self.users.read().ok()?.get(username).cloned()
+        self.users.read().ok()?.map.get(username).cloned()
+    }
+
+    fn record_shapes(&self) -> Option<Arc<RecordShapes>> {
+        Some(self.users.read().ok()?.snapshot.clone())
     }
 }
 
@@ -141,9 +180,12 @@ pub struct ServerConfig {
     pub user_store: Option<Arc<dyn UserStore>>,
     /// What to do with unknown users.
     pub unknown_users: UnknownUserPolicy,
-    /// The group of simulated users (use the group most real users have). Default 2048.
+    /// The group of simulated users when the store does not describe its records
+    /// ([`UserStore::record_shapes`]: the built-in stores do, and then simulated users
+    /// follow the real records' groups and salt lengths) or has none, and with
+    /// [`Self::with_async_lookup`]. Default 2048.
     pub simulated_group: &'static SrpGroup,
-    /// The salt length of simulated users (use the one real users have). Default 20.
+    /// The salt length of simulated users in the same cases. Default 20.
     pub simulated_salt_len: usize,
     pub(crate) simulation_secret: Zeroizing<[u8; 32]>,
     /// Accept extended_master_secret (RFC 7627). Default true.
@@ -178,6 +220,14 @@ pub struct ServerConfig {
     /// How long the whole handshake may take from the start of the connection, the rate
     /// limiter's delay included (default 10 s; `None`: no limit).
     pub handshake_timeout: Option<Duration>,
+    /// Where each connection's master secret is logged for a debugger (see
+    /// [`crate::keylog`]). Default: nowhere ([`NoKeyLog`]).
+    pub key_log: Arc<dyn KeyLog>,
+    /// The certificate (chain and signing key) for the SRP-RSA suites (see
+    /// [`crate::cert`]). Default `None`: plain SRP only. With one, the SRP-RSA suites come
+    /// first in the default `cipher_suites` order.
+    #[cfg(feature = "rustls")]
+    pub certificate: Option<Arc<crate::cert::CertifiedKey>>,
 }
 
 /// Default [`ServerConfig::client_hello_timeout`].
@@ -219,6 +269,8 @@ impl core::fmt::Debug for ServerConfig {
             )
             .field("client_hello_timeout", &self.client_hello_timeout)
             .field("handshake_timeout", &self.handshake_timeout)
+            .field("key_log", &self.key_log)
+            .field("certificate", &self.has_certificate())
             .finish_non_exhaustive()
     }
 }
@@ -292,6 +344,22 @@ impl ServerConnection {
         self.inner.data.rate_limit
     }
 
+    /// The failure `source` of this connection's handshake (an error from
+    /// `process_new_packets` as an `io::Error`, a transport error or a timeout), with who
+    /// tried: the requested username, the client's address, the rate limiter's decision,
+    /// and why ([`crate::AcceptError::reason`]). Both adapters' accept calls fail with this error
+    /// inside the `io::Error` they return; an event loop of your own can do the same.
+    pub fn accept_error(&self, source: std::io::Error) -> crate::AcceptError {
+        let d = &self.inner.data;
+        crate::AcceptError::new(
+            source,
+            d.requested_username.clone(),
+            d.peer,
+            d.rate_limit,
+            d.failed_guess,
+        )
+    }
+
     /// `Some(username)` while the handshake waits for the application to look the user up
     /// (only when the config has no `user_store`). Answer with [`Self::supply_user`].
     pub fn pending_user_lookup(&self) -> Option<&str> {
@@ -334,6 +402,8 @@ pub struct ServerConnectionData {
     /// Finished.
     pub(crate) attempt: Option<Attempt>,
     pub(crate) rate_limit: Option<Decision>,
+    /// The handshake failed at the client's Finished: credentials were tested and refused.
+    failed_guess: bool,
     limiter: Option<Arc<RateLimiter>>,
     /// The handshake slot, given back when the handshake ends.
     slot: Option<Slot>,
@@ -350,6 +420,7 @@ impl ServerConnectionData {
             supplied_user: None,
             attempt: None,
             rate_limit: None,
+            failed_guess: false,
             limiter: None,
             slot: None,
         }
@@ -388,6 +459,9 @@ impl Role for ServerConnectionData {
         self.slot = None;
         self.supplied_user = None;
         let failed_guess = matches!(error, Error::DecryptError | Error::FinishedMismatch);
+        // During the handshake the only record that can fail to decrypt is the client's
+        // Finished (the first one under the new keys): the credentials were refused.
+        self.failed_guess |= failed_guess && !self.authenticated;
         match self.attempt.take() {
             Some(attempt) if failed_guess => match attempt.settle(false) {
                 Verdict::LockedOut => Error::LockedOut,
@@ -442,8 +516,19 @@ impl ServerConfig {
             )),
             client_hello_timeout: Some(DEFAULT_CLIENT_HELLO_TIMEOUT),
             handshake_timeout: Some(DEFAULT_HANDSHAKE_TIMEOUT),
+            key_log: Arc::new(NoKeyLog),
+            #[cfg(feature = "rustls")]
+            certificate: None,
         })
     }
+    /// Whether a certificate for the SRP-RSA suites is configured.
+    pub fn has_certificate(&self) -> bool {
+        #[cfg(feature = "rustls")]
+        return self.certificate.is_some();
+        #[cfg(not(feature = "rustls"))]
+        false
+    }
+
     /// Sets the secret from which simulated users' salts and verifiers are derived.
     pub fn set_simulation_secret(&mut self, secret: [u8; 32]) {
         self.simulation_secret = Zeroizing::new(secret);

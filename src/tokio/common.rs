@@ -29,6 +29,11 @@ const MAX_PLAINTEXT_PER_WRITE: usize = 64 * 1024;
 /// A connection of either role, as the async adapter sees it.
 pub(crate) trait Session: DerefMut<Target = ConnectionCommon<Self::Data>> {
     type Data: SideData;
+
+    /// The error a failed handshake reports (a server's says who tried).
+    fn handshake_error(&self, e: io::Error) -> io::Error {
+        e
+    }
 }
 
 impl Session for ClientConnection {
@@ -37,6 +42,10 @@ impl Session for ClientConnection {
 
 impl Session for ServerConnection {
     type Data = ServerConnectionData;
+
+    fn handshake_error(&self, e: io::Error) -> io::Error {
+        self.accept_error(e).into_io()
+    }
 }
 
 /// Which directions are still open. close_notify is sent when leaving the write side.
@@ -318,7 +327,17 @@ where
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        if buf.is_empty() {
+        self.poll_write_vectored(cx, &[io::IoSlice::new(buf)])
+    }
+
+    /// Writes from several buffers at once: each record is filled from as many of them as
+    /// fit (hyper writes headers and body this way).
+    pub(crate) fn poll_write_vectored(
+        &mut self,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        if bufs.iter().all(|b| b.is_empty()) {
             return Poll::Ready(Ok(0));
         }
         // Back-pressure: take new plaintext only once what earlier calls queued is sent.
@@ -327,9 +346,18 @@ where
                 return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
             }
         }
-        let take = buf.get(..MAX_PLAINTEXT_PER_WRITE).unwrap_or(buf);
-        let n = self.conn.writer().write(take)?;
-        // Start sending now. `buf[..n]` is consumed whatever happens, so errors and
+        let mut budget = MAX_PLAINTEXT_PER_WRITE;
+        let mut take = Vec::with_capacity(bufs.len());
+        for b in bufs {
+            if budget == 0 {
+                break;
+            }
+            let part = b.get(..budget).unwrap_or(b);
+            budget -= part.len();
+            take.push(io::IoSlice::new(part));
+        }
+        let n = self.conn.writer().write_vectored(&take)?;
+        // Start sending now. What was taken is consumed whatever happens, so errors and
         // back-pressure are left for the next call (or flush) to report.
         while self.conn.wants_write() {
             match self.write_io(cx) {
@@ -473,6 +501,18 @@ macro_rules! tls_stream {
                 buf: &[u8],
             ) -> std::task::Poll<std::io::Result<usize>> {
                 self.get_mut().inner.poll_write(cx, buf)
+            }
+
+            fn poll_write_vectored(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                bufs: &[std::io::IoSlice<'_>],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                self.get_mut().inner.poll_write_vectored(cx, bufs)
+            }
+
+            fn is_write_vectored(&self) -> bool {
+                true
             }
 
             fn poll_flush(

@@ -14,7 +14,7 @@ use ::tokio::io::{AsyncRead, AsyncWrite};
 use ::tokio::time::Sleep;
 
 use super::common::{Session, Stream, Until};
-use crate::error::Error;
+use crate::error::{AcceptError, Error};
 use crate::limits::SlotReleased;
 use crate::server::{ServerConfig, ServerConnection};
 
@@ -76,6 +76,7 @@ impl<IO, C> MidHandshake<IO, C> {
                         return Poll::Pending;
                     }
                     Poll::Ready(Err(error)) => {
+                        let error = stream.conn.handshake_error(error);
                         if stream.conn.wants_write() {
                             // The alert did not fit in the transport yet: wait to send it.
                             *self = Self::SendAlert { stream, error };
@@ -149,23 +150,25 @@ impl NewServerConnection {
         loop {
             let slots = self.config.handshake_slots.clone();
             let seen = slots.as_ref().map(|s| s.generation());
+            let peer = self.peer;
+            let failed = |e: io::Error| AcceptError::new(e, None, peer, None, false).into_io();
             match ServerConnection::new(self.config.clone(), self.peer) {
                 Ok(conn) => return Poll::Ready(Ok(conn)),
                 Err(Error::ServerBusy) => {}
-                Err(e) => return Poll::Ready(Err(io::Error::other(e))),
+                Err(e) => return Poll::Ready(Err(failed(io::Error::other(e)))),
             }
             let (Some(slots), Some(seen)) = (slots, seen) else {
-                return Poll::Ready(Err(Error::ServerBusy.into()));
+                return Poll::Ready(Err(failed(Error::ServerBusy.into())));
             };
             if let Some(at) = self.give_up {
                 let timer = self
                     .timer
                     .get_or_insert_with(|| Box::pin(::tokio::time::sleep_until(at.into())));
                 if timer.as_mut().poll(cx).is_ready() || Instant::now() >= at {
-                    return Poll::Ready(Err(io::Error::new(
+                    return Poll::Ready(Err(failed(io::Error::new(
                         io::ErrorKind::TimedOut,
                         Error::ServerBusy,
-                    )));
+                    ))));
                 }
             }
             let released = self.released.insert(slots.released(seen));

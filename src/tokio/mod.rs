@@ -53,8 +53,12 @@
 pub mod client;
 mod common;
 mod handshake;
+#[cfg(feature = "tokio-rustls")]
+pub mod oneport;
 pub mod server;
 
 pub use client::{Connect, FallibleConnect, TlsConnector, DEFAULT_CONNECT_TIMEOUT};
 pub use handshake::HandshakeFailure;
+#[cfg(feature = "tokio-rustls")]
+pub use oneport::{OnePortAcceptor, OnePortStream};
 pub use server::{Accept, FallibleAccept, LazyAcceptor, StartHandshake, TlsAcceptor};

@@ -18,7 +18,7 @@ use std::task::{Context, Poll};
 
 use ::tokio::io::{AsyncRead, AsyncWrite};
 
-use super::common::{tls_error, Stream, Until};
+use super::common::{tls_error, Session, Stream, Until};
 use super::handshake::{HandshakeFailure, MidHandshake, NewServerConnection};
 use crate::error::Error;
 use crate::server::{ServerConfig, ServerConnection, UserRecord};
@@ -68,9 +68,23 @@ impl TlsAcceptor {
     where
         IO: AsyncRead + AsyncWrite + Unpin,
     {
+        self.accept_prefixed(io, peer, Vec::new())
+    }
+
+    /// [`Self::accept`] of a connection whose first bytes (`prefix`) were already read.
+    pub(crate) fn accept_prefixed<IO>(
+        &self,
+        io: IO,
+        peer: Option<IpAddr>,
+        prefix: Vec<u8>,
+    ) -> Accept<IO>
+    where
+        IO: AsyncRead + AsyncWrite + Unpin,
+    {
         Accept(AcceptState::WaitSlot {
             io,
             new: NewServerConnection::new(self.config.clone(), peer),
+            prefix,
         })
     }
 
@@ -85,10 +99,11 @@ impl TlsAcceptor {
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 enum AcceptState<IO> {
-    /// Waiting for a handshake slot.
+    /// Waiting for a handshake slot; `prefix`: bytes of the client already read.
     WaitSlot {
         io: IO,
         new: NewServerConnection,
+        prefix: Vec<u8>,
     },
     Handshake(MidHandshake<IO, ServerConnection>),
 }
@@ -102,13 +117,13 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AcceptState<IO> {
             match self {
                 Self::WaitSlot { new, .. } => {
                     let made = std::task::ready!(new.poll_connection(cx));
-                    let Self::WaitSlot { io, .. } =
+                    let Self::WaitSlot { io, prefix, .. } =
                         mem::replace(self, Self::Handshake(MidHandshake::End))
                     else {
                         unreachable!("matched above")
                     };
                     *self = Self::Handshake(match made {
-                        Ok(conn) => MidHandshake::Handshaking(Stream::new(io, conn)),
+                        Ok(conn) => feed(Stream::new(io, conn), &prefix),
                         Err(error) => MidHandshake::Error { io, error },
                     });
                 }
@@ -122,12 +137,47 @@ impl<IO: AsyncRead + AsyncWrite + Unpin> AcceptState<IO> {
     }
 }
 
+/// A new connection with the bytes already read from its client, processed.
+fn feed<IO>(
+    mut stream: Stream<IO, ServerConnection>,
+    prefix: &[u8],
+) -> MidHandshake<IO, ServerConnection>
+where
+    IO: AsyncRead + AsyncWrite + Unpin,
+{
+    let mut rest = prefix;
+    while !rest.is_empty() {
+        let res = match stream.conn.read_tls(&mut rest) {
+            Ok(_) => stream
+                .conn
+                .process_new_packets()
+                .map(|_| ())
+                .map_err(tls_error),
+            Err(e) => Err(e),
+        };
+        if let Err(error) = res {
+            let error = stream.conn.handshake_error(error);
+            return match stream.conn.wants_write() {
+                true => MidHandshake::SendAlert { stream, error },
+                false => MidHandshake::Error {
+                    io: stream.io,
+                    error,
+                },
+            };
+        }
+    }
+    MidHandshake::Handshaking(stream)
+}
+
 /// The server handshake, from [`TlsAcceptor::accept`] or [`StartHandshake::into_stream`].
 /// Resolves to a [`TlsStream`].
 ///
-/// A TLS failure is an `io::Error` of kind `InvalidData` whose inner error is a
-/// [`crate::Error`] (a wrong password is [`Error::DecryptError`], a locked-out user
-/// [`Error::LockedOut`]); the alert describing it has been sent to the client first.
+/// A failure is an `io::Error` carrying a [`crate::AcceptError`]: who tried (the requested
+/// username, the address), the rate limiter's decision, and why
+/// ([`crate::AcceptError::reason`]). A TLS failure is of kind `InvalidData` and
+/// [`Error::from_io`] gives its [`crate::Error`] (a wrong password is
+/// [`Error::DecryptError`], a locked-out user [`Error::LockedOut`]); the alert describing it
+/// has been sent to the client first.
 #[derive(Debug)]
 pub struct Accept<IO>(AcceptState<IO>);
 
@@ -365,12 +415,12 @@ where
         let hs = match stream.conn.supply_user(user) {
             Ok(()) => MidHandshake::Handshaking(stream),
             Err(err) if stream.conn.wants_write() => MidHandshake::SendAlert {
+                error: stream.conn.handshake_error(tls_error(err)),
                 stream,
-                error: tls_error(err),
             },
             Err(err) => MidHandshake::Error {
+                error: stream.conn.handshake_error(tls_error(err)),
                 io: stream.io,
-                error: tls_error(err),
             },
         };
         Accept(AcceptState::Handshake(hs))

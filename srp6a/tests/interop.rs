@@ -12,15 +12,21 @@ use srp6a::{ClientHandshake, Error, Profile, Registration, ServerChallenge, SrpG
 const USER: &str = "alice@example.org";
 const PASS: &str = "correct horse battery staple";
 
-/// Our client against the peer's server. `peer_b` gives the peer its b (fixed inputs).
+/// Our client against the peer's server. `peer_b` gives the peer its b and `salt` the
+/// record's salt (fixed inputs).
 fn our_client_vs_peer_server(
     peer: &mut Peer,
     p: &Profile,
     a: Option<Vec<u8>>,
     peer_b: Option<Vec<u8>>,
+    salt: Option<&[u8]>,
 ) {
     for (password, right) in [(PASS, true), ("wrong password", false)] {
-        let rec = Registration::new(p, USER, PASS.as_bytes()).expect("record");
+        let rec = match salt {
+            Some(salt) => Registration::with_salt(p, USER, PASS.as_bytes(), salt),
+            None => Registration::new(p, USER, PASS.as_bytes()),
+        }
+        .expect("record");
         let client = match &a {
             Some(a) => ClientHandshake::with_secret(p, a),
             None => ClientHandshake::new(p),
@@ -75,8 +81,24 @@ fn peer_client_vs_our_server(
     start: serde_json::Value,
     extra: serde_json::Value,
 ) {
+    peer_client_vs_our_fixed_server(peer, p, start, extra, None)
+}
+
+/// [`peer_client_vs_our_server`] with the server's salt and secret b given (`fixed`), so
+/// that the whole exchange is determined by the secrets.
+fn peer_client_vs_our_fixed_server(
+    peer: &mut Peer,
+    p: &Profile,
+    start: serde_json::Value,
+    extra: serde_json::Value,
+    fixed: Option<(&[u8], &[u8])>,
+) {
     for (password, right) in [(PASS, true), ("wrong password", false)] {
-        let rec = Registration::new(p, USER, PASS.as_bytes()).expect("record");
+        let rec = match fixed {
+            Some((salt, _)) => Registration::with_salt(p, USER, PASS.as_bytes(), salt),
+            None => Registration::new(p, USER, PASS.as_bytes()),
+        }
+        .expect("record");
         // The peer computes the same verifier from the same salt.
         let v = peer.call(
             json!({"op": "verifier", "username": USER, "password": PASS, "salt": hex(rec.salt())}),
@@ -94,7 +116,11 @@ fn peer_client_vs_our_server(
         start["username"] = json!(USER);
         start["password"] = json!(password);
         let started = peer.ok(start);
-        let server = ServerChallenge::new(p, &rec).expect("server");
+        let server = match fixed {
+            Some((_, b)) => ServerChallenge::with_secret(p, &rec, b),
+            None => ServerChallenge::new(p, &rec),
+        }
+        .expect("server");
         let mut respond = extra.clone();
         respond["op"] = json!("client_respond");
         respond["username"] = json!(USER);
@@ -147,7 +173,7 @@ fn peer_client_vs_our_server(
 fn both_roles(peer: &mut Peer, p: &Profile) {
     peer_client_vs_our_server(peer, p, json!({}), json!({}));
     let client_secret = secret(p.name, 1);
-    our_client_vs_peer_server(peer, p, Some(client_secret), None);
+    our_client_vs_peer_server(peer, p, Some(client_secret), None, None);
 }
 
 #[test]
@@ -263,7 +289,7 @@ fn pysrp_both_roles(p: &Profile, args: &[&str]) {
     let a = secret(p.name, 2);
     peer_client_vs_our_server(&mut peer, p, json!({"secret": hex(&a)}), json!({}));
     peer_client_vs_our_server(&mut peer, p, json!({}), json!({}));
-    our_client_vs_peer_server(&mut peer, p, Some(secret(p.name, 3)), None);
+    our_client_vs_peer_server(&mut peer, p, Some(secret(p.name, 3)), None, None);
 }
 
 #[test]
@@ -311,7 +337,7 @@ fn rfc5054_profiles_srptools_both_roles() {
     ] {
         let mut peer = srptools(&p, h, &[]);
         peer_client_vs_our_server(&mut peer, &p, json!({}), json!({}));
-        our_client_vs_peer_server(&mut peer, &p, Some(secret(p.name, 4)), None);
+        our_client_vs_peer_server(&mut peer, &p, Some(secret(p.name, 4)), None, None);
     }
 }
 
@@ -348,8 +374,21 @@ fn posterity_against_pysrp_and_srptools() {
         if proof.m1().len() < 32 {
             continue;
         }
-        our_client_vs_peer_server(&mut peer, &p, Some(a.clone()), Some(b.clone()));
-        peer_client_vs_our_server(&mut peer, &p, json!({"secret": hex(&a)}), json!({}));
+        our_client_vs_peer_server(
+            &mut peer,
+            &p,
+            Some(a.clone()),
+            Some(b.clone()),
+            Some(&secret("salt", i)[..16]),
+        );
+        // The same salt and secrets, so the same M1 without a leading zero byte.
+        peer_client_vs_our_fixed_server(
+            &mut peer,
+            &p,
+            json!({"secret": hex(&a)}),
+            json!({}),
+            Some((&secret("salt", i)[..16], &b)),
+        );
         checked += 1;
         if checked == 2 {
             break;

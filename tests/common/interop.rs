@@ -14,6 +14,7 @@
 //!   runs our server on 127.0.0.1 in a thread for a fixed number of connections.
 //! - `openssl`, `gnutls`, `tlslite`, `curl`: starting and driving each peer (the resuming
 //!   clients' command lines are checked in `tests/interop_resumption.rs`).
+//! - `apache`: Apache httpd's mod_ssl (`SSLSRPVerifierFile`) run in the foreground.
 //! - `peer_lines`: the `EXPORT`/`FINISHED` lines our C peers and tlslite-ng scripts print.
 //! - `matrix`: the interop matrices; `relay`: a recording TCP relay for resumption tests.
 //!
@@ -22,6 +23,8 @@
 #![allow(dead_code)]
 
 // Paths relative to this file, so that they resolve the same however it is included.
+#[path = "interop/apache.rs"]
+mod apache;
 #[path = "interop/curl.rs"]
 mod curl;
 #[path = "interop/gnutls.rs"]
@@ -44,6 +47,6 @@ mod tlslite;
 // Each test binary uses some of these; the ones it does not use are no warning.
 #[allow(unused_imports)]
 pub use {
-    curl::*, gnutls::*, matrix::*, openssl::*, ours::*, peer_lines::*, relay::*, support::*,
-    tlslite::*,
+    apache::*, curl::*, gnutls::*, matrix::*, openssl::*, ours::*, peer_lines::*, relay::*,
+    support::*, tlslite::*,
 };

@@ -106,7 +106,11 @@ pub fn client_exchange(
 
 /// `tls-srp serve` on 127.0.0.1 port 0; returns the process and its port.
 pub fn serve(args: &[&str]) -> (Proc, u16) {
-    let mut cmd = bin();
+    serve_with(bin(), args)
+}
+
+/// [`serve`] through `cmd` (the binary, or a wrapper that runs it as another user).
+pub fn serve_with(mut cmd: Command, args: &[&str]) -> (Proc, u16) {
     cmd.args(["serve", "--listen", "127.0.0.1:0"]).args(args);
     let mut p = Proc::spawn("tls-srp serve", cmd, Stdio::null());
     let line = p.wait_for_prefix("listening on ", PROC_TIMEOUT);
@@ -128,4 +132,58 @@ pub fn eventually(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
         std::thread::sleep(Duration::from_millis(200));
     }
     false
+}
+
+/// The ServerKeyExchange `serve` on 127.0.0.1:`port` sends for `user` (one ClientHello; the
+/// handshake is then abandoned, which the rate limiter does not count).
+pub fn skx_for(port: u16, user: &str) -> tls_srp::internal::msgs::handshake::SrpServerKeyExchange {
+    use std::io::Read;
+    use tls_srp::internal::msgs::codec::{Codec, Reader};
+    use tls_srp::internal::msgs::handshake::{
+        HandshakeMessagePayload, HandshakePayload, SrpServerKeyExchange,
+    };
+    let mut cfg = tls_srp::ClientConfig::new(user, "irrelevant");
+    cfg.resumption = tls_srp::Resumption::disabled();
+    let mut conn = tls_srp::ClientConnection::new(Arc::new(cfg), None).unwrap();
+    let mut sock = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    sock.set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    while conn.wants_write() {
+        conn.write_tls(&mut sock).unwrap();
+    }
+    let mut wire = Vec::new();
+    let mut hs = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let n = sock.read(&mut buf).unwrap();
+        assert!(n > 0, "server closed before its ServerKeyExchange");
+        wire.extend_from_slice(&buf[..n]);
+        // Reassemble the handshake records received so far.
+        hs.clear();
+        let mut rest = &wire[..];
+        while rest.len() >= 5 {
+            let len = u16::from_be_bytes([rest[3], rest[4]]) as usize;
+            if rest.len() < 5 + len {
+                break;
+            }
+            if rest[0] == 22 {
+                hs.extend_from_slice(&rest[5..5 + len]);
+            }
+            rest = &rest[5 + len..];
+        }
+        let mut r = Reader::init(&hs);
+        while let Ok(m) = HandshakeMessagePayload::read(&mut r) {
+            if let HandshakePayload::ServerKeyExchange(body) = m.payload {
+                return SrpServerKeyExchange::read_bytes(&body).unwrap();
+            }
+        }
+    }
+}
+
+/// Runs `cmd` (a program and its arguments) as uid/gid 65534 (nobody) through `setpriv`,
+/// for tests that need a non-root account (root ignores permission bits).
+pub fn as_nobody(program: &str) -> Command {
+    let mut c = Command::new("setpriv");
+    c.args(["--reuid=65534", "--regid=65534", "--clear-groups", program]);
+    c
 }

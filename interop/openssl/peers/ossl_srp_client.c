@@ -5,6 +5,7 @@
  *                   [--cipher NAME] [--no-ems] [--no-etm] [--strength BITS]
  *                   [--timeout SECS] [--expect-fail] [--sni NAME] [--alpn P1,P2,...]
  *                   [--export LABEL,LEN[,CONTEXT]]... [--finished]
+ *                   [--cafile CA.pem [--verify-host NAME]]
  *
  * --users FILE: one connection per "user<TAB>password" line, in order. Otherwise --count
  * connections (default 1) as U. TLS 1.2 only, SRP suites only (--cipher, default "SRP").
@@ -19,6 +20,13 @@
  * (--finished; see peer_common.h) and, with --sni or --alpn, "INFO alpn=<proto|->".
  * Then "DONE ok=<n> fail=<m>". Exit status 0 when every connection succeeded, or with
  * --expect-fail when every connection failed in the handshake; 1 otherwise.
+ *
+ * --cafile: the SRP-RSA suites' server certificate must chain to a root in CA.pem
+ * (SSL_VERIFY_PEER; a failure aborts the handshake with libssl's alert for it), and with
+ * --verify-host name NAME (SSL_set1_host: DNS name or IP address). Without --cafile
+ * nothing is checked (SSL_VERIFY_NONE, as before). When a ServerKeyExchange is signed, a
+ * "SIGALG 0x<scheme> <name>" line (the scheme on the wire) comes before the CONN line, and
+ * a failed certificate check adds "VERIFY <code> <X509_verify_cert_error_string>".
  *
  * Build: gcc -O2 -Wall -Wno-deprecated-declarations -o ossl_srp_client ossl_srp_client.c -lssl -lcrypto
  */
@@ -35,7 +43,8 @@ static void usage(void)
             "usage: ossl_srp_client --connect 127.0.0.1:PORT (--users FILE | --user U --password P\n"
             "       [--count N]) [--cipher NAME] [--no-ems] [--no-etm] [--strength BITS]\n"
             "       [--timeout SECS] [--expect-fail] [--sni NAME] [--alpn P1,P2,...]\n"
-            "       [--export LABEL,LEN[,CONTEXT]]... [--finished]\n");
+            "       [--export LABEL,LEN[,CONTEXT]]... [--finished]\n"
+            "       [--cafile CA.pem [--verify-host NAME]]\n");
     exit(2);
 }
 
@@ -48,6 +57,7 @@ static void die(const char *what)
 
 static struct sockaddr_in target;
 static const char *sni_name;
+static const char *verify_host;
 static int show_info;
 static int timeout_secs = 10;
 
@@ -84,6 +94,8 @@ static int run_one(SSL_CTX *ctx, const char *user, const char *pass, int *handsh
     SSL_set_fd(ssl, fd);
     if (sni_name != NULL && !SSL_set_tlsext_host_name(ssl, sni_name))
         die("cannot set SNI");
+    if (verify_host != NULL && !SSL_set1_host(ssl, verify_host))
+        die("cannot set the host name to verify");
     stage = "handshake";
     if (SSL_connect(ssl) == 1) {
         const char *cipher = SSL_get_cipher_name(ssl);
@@ -92,6 +104,7 @@ static int run_one(SSL_CTX *ctx, const char *user, const char *pass, int *handsh
         int n = snprintf(msg, sizeof(msg), "hello %s\n", user);
 
         print_exports(ssl, 0);
+        print_sigalg(&w);
         if (show_info) {
             const unsigned char *ap = NULL;
             unsigned int al = 0;
@@ -120,7 +133,12 @@ static int run_one(SSL_CTX *ctx, const char *user, const char *pass, int *handsh
             }
         }
     } else {
+        long vr = SSL_get_verify_result(ssl);
+
         *handshake_failed = 1;
+        print_sigalg(&w);
+        if (vr != X509_V_OK)
+            printf("VERIFY %ld %s\n", vr, X509_verify_cert_error_string(vr));
     }
     if (!ok)
         printf("CONN fail user=%s stage=%s alert_sent=%s alert_received=%s reason=%s\n", user,
@@ -135,7 +153,7 @@ static int run_one(SSL_CTX *ctx, const char *user, const char *pass, int *handsh
 
 int main(int argc, char **argv)
 {
-    const char *alpn = NULL;
+    const char *alpn = NULL, *cafile = NULL;
     const char *connect_to = NULL, *users = NULL, *user = NULL, *pass = NULL, *cipher = "SRP";
     int count = 1, no_ems = 0, no_etm = 0, expect_fail = 0, strength = 0;
     int i, ok = 0, fail = 0, hs_fail = 0, hf;
@@ -164,9 +182,12 @@ int main(int argc, char **argv)
             if (add_export(argv[++i]) < 0)
                 usage();
         } else if (!strcmp(a, "--finished")) print_finished = 1;
+        else if (!strcmp(a, "--cafile") && v) cafile = argv[++i];
+        else if (!strcmp(a, "--verify-host") && v) verify_host = argv[++i];
         else usage();
     }
-    if (connect_to == NULL || (users == NULL) == (user == NULL) || (user != NULL && pass == NULL))
+    if (connect_to == NULL || (users == NULL) == (user == NULL) || (user != NULL && pass == NULL)
+        || (verify_host != NULL && cafile == NULL))
         usage();
     colon = strrchr(connect_to, ':');
     if (colon == NULL || (size_t)(colon - connect_to) >= sizeof(host))
@@ -212,6 +233,11 @@ int main(int argc, char **argv)
         }
         if (SSL_CTX_set_alpn_protos(ctx, wire, (unsigned int)wl) != 0)
             die("cannot set ALPN");
+    }
+    if (cafile != NULL) {
+        if (SSL_CTX_load_verify_locations(ctx, cafile, NULL) != 1)
+            die("cannot load --cafile");
+        SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
     }
     if (strength > 0 && !SSL_CTX_set_srp_strength(ctx, strength))
         die("cannot set SRP strength");

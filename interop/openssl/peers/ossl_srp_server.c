@@ -5,6 +5,7 @@
  *                   [--cipher NAME] [--no-ems] [--no-etm] [--no-tickets]
  *                   [--fake-seed SEED] [--max-conns N] [--timeout SECS]
  *                   [--export LABEL,LEN[,CONTEXT]]... [--finished] [--alpn PROTO] [--info]
+ *                   [--cert CHAIN.pem --key KEY.pem]
  *
  * Listens on 127.0.0.1 (port 0: the kernel picks one) and prints "PORT <n>" first.
  * Users come from a file of "user<TAB>password" lines, whose verifiers we compute here
@@ -22,6 +23,11 @@
  * "FINISHED client=<hex> server=<hex> reused=<0|1>" line (see peer_common.h); with --info
  * or --alpn, "INFO sni=<name|-> alpn=<proto|->" (the SNI the client sent, the protocol
  * selected). --alpn PROTO: select PROTO if the client offers it, else no ALPN (no alert).
+ *
+ * --cert/--key: a certificate chain (end-entity first) and its key, which turns on the
+ * SRP-RSA suites (RFC 5054 2.7) of --cipher (the default "SRP" has them; without a
+ * certificate libssl skips them). When a ServerKeyExchange is signed, a
+ * "SIGALG 0x<scheme> <name>" line (the scheme on the wire) comes before the CONN line.
  *
  * Unknown users: like `openssl s_server`, the username callback returns SSL3_AL_FATAL and
  * libssl sends unknown_psk_identity; with --fake-seed SEED, SRP_VBASE_get1_by_user makes up
@@ -46,7 +52,7 @@ static void usage(void)
             "usage: ossl_srp_server (--users FILE | --vfile FILE) [--port N] [--group BITS]\n"
             "       [--cipher NAME] [--no-ems] [--no-etm] [--no-tickets] [--fake-seed SEED]\n"
             "       [--max-conns N] [--timeout SECS] [--export LABEL,LEN[,CONTEXT]]...\n"
-            "       [--finished] [--alpn PROTO] [--info]\n");
+            "       [--finished] [--alpn PROTO] [--info] [--cert CHAIN.pem --key KEY.pem]\n");
     exit(2);
 }
 
@@ -184,6 +190,7 @@ static void serve_one(SSL_CTX *ctx, int fd)
         if (ems != w.sh_ems)
             fprintf(stderr, "ossl_srp_server: EMS disagreement (extms=%d hello=%d)\n", ems,
                     w.sh_ems);
+        print_sigalg(&w);
         stage = "read";
         if (ssl_read_line(ssl, line, sizeof(line)) >= 0) {
             int n = snprintf(reply, sizeof(reply), "OK %s %s ems=%d etm=%d %s\n", user, cipher,
@@ -212,6 +219,7 @@ static void serve_one(SSL_CTX *ctx, int fd)
 int main(int argc, char **argv)
 {
     const char *users = NULL, *vfile = NULL, *cipher = "SRP", *group = "2048";
+    const char *cert = NULL, *key = NULL;
     char *seed = NULL;
     int port = 0, max_conns = -1, no_ems = 0, no_etm = 0, no_tickets = 0, timeout = 10;
     int i, lfd, one = 1, served = 0;
@@ -241,9 +249,11 @@ int main(int argc, char **argv)
         } else if (!strcmp(a, "--finished")) print_finished = 1;
         else if (!strcmp(a, "--alpn") && v) alpn_proto = argv[++i], show_info = 1;
         else if (!strcmp(a, "--info")) show_info = 1;
+        else if (!strcmp(a, "--cert") && v) cert = argv[++i];
+        else if (!strcmp(a, "--key") && v) key = argv[++i];
         else usage();
     }
-    if ((users == NULL) == (vfile == NULL))
+    if ((users == NULL) == (vfile == NULL) || (cert == NULL) != (key == NULL))
         usage();
     signal(SIGPIPE, SIG_IGN);
     watch_init();
@@ -280,6 +290,11 @@ int main(int argc, char **argv)
         die("cannot limit to TLS 1.2");
     if (!SSL_CTX_set_cipher_list(ctx, cipher))
         die("unknown cipher");
+    if (cert != NULL
+        && (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1
+            || SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1
+            || SSL_CTX_check_private_key(ctx) != 1))
+        die("cannot load --cert/--key");
     if (no_ems)
         SSL_CTX_set_options(ctx, SSL_OP_NO_EXTENDED_MASTER_SECRET);
     if (no_etm)

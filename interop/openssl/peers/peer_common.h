@@ -7,6 +7,11 @@
  * where it is decided: the ServerHello (written by our server, read by our client) carries
  * extension 22 exactly when EtM is in use. extended_master_secret (23) is read the same
  * way and checked against SSL_get_extms_support().
+ *
+ * In the SRP-RSA suites the ServerKeyExchange carries a signature after the SRP params
+ * (RFC 5054 2.8: N, g, s, B, then RFC 5246 digitally-signed): the watch records the
+ * SignatureAndHashAlgorithm of that signature as it crossed the wire, and the peers print
+ * it (`SIGALG 0x0804`) with the name OpenSSL would use.
  */
 #ifndef PEER_COMMON_H
 #define PEER_COMMON_H
@@ -29,6 +34,7 @@ struct conn_watch {
     int sh_seen;         /* a ServerHello was parsed */
     int sh_etm;          /* it had encrypt_then_mac (22) */
     int sh_ems;          /* it had extended_master_secret (23) */
+    int skx_sigalg;      /* SignatureAndHashAlgorithm of a signed SRP ServerKeyExchange, -1 */
 };
 
 static int conn_watch_idx = -1;
@@ -46,7 +52,13 @@ static const char *alert_name(int desc)
     case 30: return "decompression_failure";
     case 40: return "handshake_failure";
     case 42: return "bad_certificate";
+    case 43: return "unsupported_certificate";
+    case 44: return "certificate_revoked";
+    case 45: return "certificate_expired";
+    case 46: return "certificate_unknown";
     case 47: return "illegal_parameter";
+    case 48: return "unknown_ca";
+    case 49: return "access_denied";
     case 50: return "decode_error";
     case 51: return "decrypt_error";
     case 70: return "protocol_version";
@@ -91,6 +103,59 @@ static void parse_server_hello(struct conn_watch *w, const unsigned char *p, siz
     }
 }
 
+/*
+ * A ServerKeyExchange (with its header): skips srp_N<2>, srp_g<2>, srp_s<1>, srp_B<2>;
+ * what follows, if anything, is the signature's scheme (2 bytes) and the signature.
+ */
+static void parse_server_key_exchange(struct conn_watch *w, const unsigned char *p, size_t len)
+{
+    size_t off = 4;
+    int i;
+
+    for (i = 0; i < 4; i++) {
+        size_t l;
+
+        if (i == 2) {
+            if (off + 1 > len)
+                return;
+            l = p[off];
+            off += 1;
+        } else {
+            if (off + 2 > len)
+                return;
+            l = ((size_t)p[off] << 8) | p[off + 1];
+            off += 2;
+        }
+        off += l;
+    }
+    if (off + 2 <= len)
+        w->skx_sigalg = (p[off] << 8) | p[off + 1];
+}
+
+/* The TLS 1.2 name of an RSA SignatureAndHashAlgorithm (RFC 5246, RFC 8446 4.2.3). */
+static const char *sigalg_name(int s)
+{
+    switch (s) {
+    case 0x0201: return "rsa_pkcs1_sha1";
+    case 0x0401: return "rsa_pkcs1_sha256";
+    case 0x0501: return "rsa_pkcs1_sha384";
+    case 0x0601: return "rsa_pkcs1_sha512";
+    case 0x0804: return "rsa_pss_rsae_sha256";
+    case 0x0805: return "rsa_pss_rsae_sha384";
+    case 0x0806: return "rsa_pss_rsae_sha512";
+    default: return "other";
+    }
+}
+
+/* "SIGALG 0x0804 rsa_pss_rsae_sha256" when the ServerKeyExchange was signed. */
+static void print_sigalg(const struct conn_watch *w)
+{
+    if (w->skx_sigalg >= 0) {
+        printf("SIGALG 0x%04x %s\n", w->skx_sigalg, sigalg_name(w->skx_sigalg));
+        fflush(stdout);
+    }
+}
+
 static void watch_cb(int write_p, int version, int content_type, const void *buf, size_t len,
                      SSL *ssl, void *arg)
 {
@@ -112,6 +177,8 @@ static void watch_cb(int write_p, int version, int content_type, const void *buf
         }
     } else if (content_type == SSL3_RT_HANDSHAKE && len >= 4 && p[0] == 2) {
         parse_server_hello(w, p, len);
+    } else if (content_type == SSL3_RT_HANDSHAKE && len >= 4 && p[0] == 12) {
+        parse_server_key_exchange(w, p, len);
     }
 }
 
@@ -126,6 +193,7 @@ static void watch_attach(SSL *ssl, struct conn_watch *w)
     memset(w, 0, sizeof(*w));
     w->alert_sent = -1;
     w->alert_received = -1;
+    w->skx_sigalg = -1;
     SSL_set_ex_data(ssl, conn_watch_idx, w);
     SSL_set_msg_callback(ssl, watch_cb);
 }

@@ -3,7 +3,7 @@
 
 use crate::error::InvalidMessage;
 use crate::msgs::codec::{struct_codec, Bounds, Codec, Opaque, Reader};
-use crate::msgs::enums::{ExtensionType, ProtocolVersion};
+use crate::msgs::enums::{ExtensionType, ProtocolVersion, SignatureScheme};
 
 /// RFC 5246 7.4.1.4: `opaque extension_data<0..2^16-1>;`
 const EXTENSION_DATA: Bounds = Bounds::u16(0, 0xffff, "extension_data");
@@ -22,6 +22,9 @@ const PROTOCOL_NAME: Bounds = Bounds::u8(1, 0xff, "ProtocolName");
 const RENEGOTIATED_CONNECTION: Bounds = Bounds::u8(0, 0xff, "renegotiated_connection");
 /// RFC 8446 4.2.1: `ProtocolVersion versions<2..254>;` (ClientHello form)
 const SUPPORTED_VERSIONS: Bounds = Bounds::u8(2, 254, "supported_versions").unit(2);
+/// RFC 5246 7.4.1.4.1: `SignatureAndHashAlgorithm supported_signature_algorithms<2..2^16-2>;`
+const SIGNATURE_ALGORITHMS: Bounds =
+    Bounds::u16(2, 0xfffe, "supported_signature_algorithms").unit(2);
 
 /// An ALPN protocol name: RFC 7301 3.1 `opaque ProtocolName<1..2^8-1>;`
 struct ProtocolName(Vec<u8>);
@@ -115,6 +118,8 @@ pub enum ClientExtension {
     SessionTicket(Vec<u8>),
     /// RFC 8446 4.2.1: `ProtocolVersion versions<2..254>;` (only read, to notice TLS 1.3 offers).
     SupportedVersions(Vec<ProtocolVersion>),
+    /// RFC 5246 7.4.1.4.1: `SignatureAndHashAlgorithm supported_signature_algorithms<2..2^16-2>;`
+    SignatureAlgorithms(Vec<SignatureScheme>),
     /// Anything else, kept verbatim.
     Unknown {
         /// The extension type.
@@ -136,6 +141,7 @@ impl ClientExtension {
             Self::RenegotiationInfo(_) => ExtensionType::RenegotiationInfo,
             Self::SessionTicket(_) => ExtensionType::SessionTicket,
             Self::SupportedVersions(_) => ExtensionType::SupportedVersions,
+            Self::SignatureAlgorithms(_) => ExtensionType::SignatureAlgorithms,
             Self::Unknown { typ, .. } => *typ,
         }
     }
@@ -156,6 +162,7 @@ impl Codec<'_> for ClientExtension {
             Self::RenegotiationInfo(v) => RENEGOTIATED_CONNECTION.encode_opaque(b, v),
             Self::SessionTicket(t) => b.extend_from_slice(t),
             Self::SupportedVersions(v) => SUPPORTED_VERSIONS.encode_list(b, v),
+            Self::SignatureAlgorithms(v) => SIGNATURE_ALGORITHMS.encode_list(b, v),
             Self::Unknown { payload, .. } => b.extend_from_slice(payload),
         });
     }
@@ -164,6 +171,9 @@ impl Codec<'_> for ClientExtension {
         read_extension(r, |typ, d| {
             Ok(match typ {
                 ExtensionType::Srp => Self::SrpUsername(SRP_I.read_opaque(d)?),
+                ExtensionType::SignatureAlgorithms => {
+                    Self::SignatureAlgorithms(SIGNATURE_ALGORITHMS.read_list(d)?)
+                }
                 ExtensionType::ServerName => {
                     let whole = d.peek_rest();
                     match read_server_name_list(d)? {

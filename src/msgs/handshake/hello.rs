@@ -5,7 +5,9 @@ use super::base::{Random, SessionId};
 use super::extensions::{ClientExtension, ServerExtension};
 use crate::error::InvalidMessage;
 use crate::msgs::codec::{struct_codec, Bounds, Codec, Field, Fixed, List, OwnCodec, Reader};
-use crate::msgs::enums::{CipherSuite, Compression, ExtensionType, ProtocolVersion};
+use crate::msgs::enums::{
+    CipherSuite, Compression, ExtensionType, ProtocolVersion, SignatureScheme,
+};
 
 /// RFC 5246 7.4.1.2: `CipherSuite cipher_suites<2..2^16-2>;`
 const CIPHER_SUITES: Bounds = Bounds::u16(2, 0xfffe, "cipher_suites").unit(2);
@@ -161,6 +163,8 @@ extension_lookups!(ClientHelloPayload: ClientExtension {
     session_ticket(SessionTicket => SessionTicket(t)) -> &[u8] = Some(t);
     /// The supported_versions list, if present.
     supported_versions(SupportedVersions => SupportedVersions(v)) -> &[ProtocolVersion] = Some(v);
+    /// The signature_algorithms list, if present.
+    signature_algorithms(SignatureAlgorithms => SignatureAlgorithms(v)) -> &[SignatureScheme] = Some(v);
 });
 
 impl ClientHelloPayload {

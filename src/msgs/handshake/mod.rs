@@ -22,6 +22,7 @@
 //! key exchange bodies), `ticket` (NewSessionTicket); this file frames them all.
 
 mod base;
+mod cert;
 mod extensions;
 mod hello;
 mod kx;
@@ -30,6 +31,7 @@ mod testing;
 mod ticket;
 
 pub use base::{Random, SessionId};
+pub use cert::{Asn1Cert, CertificatePayload, DigitallySigned};
 pub use extensions::{ClientExtension, ServerExtension};
 pub use hello::{ClientHelloPayload, ServerHelloPayload};
 pub use kx::{SrpClientKeyExchange, SrpServerKeyExchange};
@@ -52,6 +54,8 @@ pub enum HandshakePayload {
     ClientHello(ClientHelloPayload),
     /// ServerHello.
     ServerHello(ServerHelloPayload),
+    /// The server's certificate chain (SRP-RSA suites).
+    Certificate(CertificatePayload),
     /// Raw body; decode with [`SrpServerKeyExchange`] once the suite is known.
     ServerKeyExchange(Vec<u8>),
     /// Empty body.
@@ -78,6 +82,7 @@ impl HandshakePayload {
             Self::HelloRequest => HandshakeType::HelloRequest,
             Self::ClientHello(_) => HandshakeType::ClientHello,
             Self::ServerHello(_) => HandshakeType::ServerHello,
+            Self::Certificate(_) => HandshakeType::Certificate,
             Self::ServerKeyExchange(_) => HandshakeType::ServerKeyExchange,
             Self::ServerHelloDone => HandshakeType::ServerHelloDone,
             Self::ClientKeyExchange(_) => HandshakeType::ClientKeyExchange,
@@ -92,6 +97,7 @@ impl HandshakePayload {
             Self::HelloRequest | Self::ServerHelloDone => {}
             Self::ClientHello(ch) => ch.encode(bytes),
             Self::ServerHello(sh) => sh.encode(bytes),
+            Self::Certificate(c) => c.encode(bytes),
             Self::ServerKeyExchange(b)
             | Self::ClientKeyExchange(b)
             | Self::Finished(b)
@@ -111,6 +117,10 @@ impl HandshakePayload {
             HandshakeType::ServerHello => (
                 Self::ServerHello(ServerHelloPayload::read(r)?),
                 "ServerHello",
+            ),
+            HandshakeType::Certificate => (
+                Self::Certificate(CertificatePayload::read(r)?),
+                "Certificate",
             ),
             HandshakeType::ServerKeyExchange => (
                 Self::ServerKeyExchange(r.rest().to_vec()),
@@ -193,8 +203,11 @@ mod tests {
             HandshakePayload::ServerHelloDone,
             HandshakePayload::ClientKeyExchange(vec![0, 1, 5]),
             HandshakePayload::Finished(vec![0x42; 12]),
+            HandshakePayload::Certificate(CertificatePayload {
+                certs: vec![Asn1Cert(vec![1, 2, 3])],
+            }),
             HandshakePayload::Unknown {
-                typ: HandshakeType::Certificate,
+                typ: HandshakeType::CertificateRequest,
                 payload: vec![0, 0, 0],
             },
             HandshakePayload::Unknown {

@@ -2,7 +2,9 @@
 
 use super::*;
 use crate::msgs::codec::Codec;
-use crate::msgs::enums::{CipherSuite, Compression, ExtensionType, ProtocolVersion};
+use crate::msgs::enums::{
+    CipherSuite, Compression, ExtensionType, ProtocolVersion, SignatureScheme,
+};
 
 /// Every strict prefix of `enc` must fail to decode as `T` (and never panic).
 pub(super) fn assert_truncations_fail<T: for<'a> Codec<'a> + core::fmt::Debug>(enc: &[u8]) {
@@ -48,9 +50,13 @@ pub(super) fn sample_client_hello() -> ClientHelloPayload {
                 ProtocolVersion::TLSv1_3,
                 ProtocolVersion::TLSv1_2,
             ]),
+            ClientExtension::SignatureAlgorithms(vec![
+                SignatureScheme::RSA_PSS_SHA256,
+                SignatureScheme::RSA_PKCS1_SHA256,
+            ]),
             ClientExtension::Unknown {
-                typ: ExtensionType::SignatureAlgorithms,
-                payload: vec![0, 2, 4, 1],
+                typ: ExtensionType::Heartbeat,
+                payload: vec![1],
             },
         ],
     }

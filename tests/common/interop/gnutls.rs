@@ -40,24 +40,29 @@ pub fn gnutls_srp_files(dir: &TempDir, users: &[(String, String)]) -> (PathBuf, 
 /// interface (no option for one); tests connect on 127.0.0.1 only. Stdout is
 /// line-buffered (`stdbuf -oL`) so per-connection reports arrive as they happen.
 pub fn start_gnutls_serv(passwd: &Path, conf: &Path, extra: &[&str]) -> (Proc, u16) {
+    start_gnutls_serv_priority(passwd, conf, "NORMAL:-KX-ALL:+SRP", extra)
+}
+
+/// [`start_gnutls_serv`] with another priority string (e.g. with `+SRP-RSA` and
+/// `--x509certfile`/`--x509keyfile` in `extra`).
+pub fn start_gnutls_serv_priority(
+    passwd: &Path,
+    conf: &Path,
+    priority: &str,
+    extra: &[&str],
+) -> (Proc, u16) {
     require_program("gnutls-serv", "--version");
     for _attempt in 0..5 {
         let port = free_port();
         let mut cmd = Command::new("stdbuf");
-        cmd.args([
-            "-oL",
-            "gnutls-serv",
-            "--echo",
-            "--priority",
-            "NORMAL:-KX-ALL:+SRP",
-        ])
-        .args(extra)
-        .arg("--srppasswd")
-        .arg(passwd)
-        .arg("--srppasswdconf")
-        .arg(conf)
-        .arg("-p")
-        .arg(port.to_string());
+        cmd.args(["-oL", "gnutls-serv", "--echo", "--priority", priority])
+            .args(extra)
+            .arg("--srppasswd")
+            .arg(passwd)
+            .arg("--srppasswdconf")
+            .arg(conf)
+            .arg("-p")
+            .arg(port.to_string());
         let p = Proc::spawn("gnutls-serv", cmd, Stdio::null());
         let ready = format!("IPv4 0.0.0.0 port {port}...done");
         let deadline = Instant::now() + PROC_TIMEOUT;

@@ -12,6 +12,8 @@ pub fn suite_short(suite: CipherSuite) -> &'static str {
     match suite {
         CipherSuite::TLS_SRP_SHA_WITH_AES_128_CBC_SHA => "AES-128",
         CipherSuite::TLS_SRP_SHA_WITH_AES_256_CBC_SHA => "AES-256",
+        CipherSuite::TLS_SRP_SHA_RSA_WITH_AES_128_CBC_SHA => "SRP-RSA AES-128",
+        CipherSuite::TLS_SRP_SHA_RSA_WITH_AES_256_CBC_SHA => "SRP-RSA AES-256",
         other => panic!("not an SRP AES suite: {other:?}"),
     }
 }
@@ -23,7 +25,7 @@ pub struct MatrixRow {
     pub peer: String,
     /// `our client → X` or `X → our server`.
     pub role: String,
-    /// `AES-128`, `AES-256`, or `-`.
+    /// `AES-128`, `AES-256`, `SRP-RSA AES-128`, `SRP-RSA AES-256`, or `-`.
     pub suite: String,
     /// Group bits, or `-`.
     pub group: String,

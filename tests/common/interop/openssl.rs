@@ -13,6 +13,8 @@ pub fn openssl_name(suite: CipherSuite) -> &'static str {
     match suite {
         CipherSuite::TLS_SRP_SHA_WITH_AES_128_CBC_SHA => "SRP-AES-128-CBC-SHA",
         CipherSuite::TLS_SRP_SHA_WITH_AES_256_CBC_SHA => "SRP-AES-256-CBC-SHA",
+        CipherSuite::TLS_SRP_SHA_RSA_WITH_AES_128_CBC_SHA => "SRP-RSA-AES-128-CBC-SHA",
+        CipherSuite::TLS_SRP_SHA_RSA_WITH_AES_256_CBC_SHA => "SRP-RSA-AES-256-CBC-SHA",
         other => panic!("no OpenSSL name for {other:?}"),
     }
 }
@@ -21,19 +23,38 @@ pub fn openssl_name(suite: CipherSuite) -> &'static str {
 /// port, answering HTTP with its `-www` status page. Its stdin is a pipe that stays open
 /// for the life of the [`Proc`] (s_server stops at EOF on stdin). Returns it and the port.
 pub fn start_openssl_s_server(vfile: &Path, extra: &[&str]) -> (Proc, u16) {
+    start_openssl_s_server_with(vfile, &["-nocert", "-cipher", "SRP"], extra)
+}
+
+/// [`start_openssl_s_server`] with a certificate chain and key (`-cert`/`-key`), which
+/// turns on the SRP-RSA suites of `cipher` (an OpenSSL cipher string).
+pub fn start_openssl_s_server_cert(
+    vfile: &Path,
+    chain: &Path,
+    key: &Path,
+    cipher: &str,
+    extra: &[&str],
+) -> (Proc, u16) {
+    let (chain, key) = (
+        chain.to_str().expect("utf-8 path"),
+        key.to_str().expect("utf-8 path"),
+    );
+    start_openssl_s_server_with(
+        vfile,
+        &["-cert", chain, "-key", key, "-cipher", cipher],
+        extra,
+    )
+}
+
+fn start_openssl_s_server_with(vfile: &Path, auth: &[&str], extra: &[&str]) -> (Proc, u16) {
     let p = peers();
     let mut cmd = Command::new("openssl");
     cmd.env("LD_PRELOAD", p.shim())
-        .args(["s_server", "-nocert", "-srpvfile"])
+        .arg("s_server")
+        .args(auth)
+        .arg("-srpvfile")
         .arg(vfile)
-        .args([
-            "-accept",
-            "127.0.0.1:0",
-            "-cipher",
-            "SRP",
-            "-tls1_2",
-            "-www",
-        ])
+        .args(["-accept", "127.0.0.1:0", "-tls1_2", "-www"])
         .args(extra);
     // Piped stdin that we never close: the same as a FIFO opened read-write.
     let mut proc_ = Proc::spawn("openssl s_server", cmd, Stdio::piped());

@@ -37,7 +37,12 @@ impl Peers {
 pub fn peers() -> &'static Peers {
     static PEERS: OnceLock<Result<Peers, String>> = OnceLock::new();
     let res = PEERS.get_or_init(|| {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        // The repository root: this crate's, or the workspace's for a member crate (cli/).
+        let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let root = manifest
+            .ancestors()
+            .find(|d| d.join("interop/setup.sh").exists())
+            .unwrap_or(manifest);
         let script = root.join("interop/setup.sh");
         let out = Command::new("sh")
             .arg(&script)
@@ -198,6 +203,11 @@ impl Proc {
     /// The process id.
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// Whether the process has exited (does not wait).
+    pub fn has_exited(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(Some(_)))
     }
 
     /// Writes to the child's stdin and closes it.

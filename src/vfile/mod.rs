@@ -1,20 +1,75 @@
-//! Verifier files: OpenSSL `srpvfile` and GnuTLS `tpasswd` + `tpasswd.conf` (SPEC.md,
-//! "Verifier files"). Files are kept as lines: the ones we understand are parsed, every other
-//! line is kept byte for byte and written back unchanged.
+//! Verifier files (feature `vfile`): OpenSSL `srpvfile` (`openssl srp`) and GnuTLS
+//! `tpasswd` + `tpasswd.conf` (`srptool`), read, written and served.
+//!
+//! - [`FileUserStore`] serves a file: a [`crate::UserStore`] that reloads it when it changes
+//!   (or on demand) and fails closed when a reload fails (no user logs in until the file
+//!   reads again: a deleted user or an old password never goes on working), and describes
+//!   its records so that unknown users look like the real ones.
+//! - [`VFile`] edits a file: records are kept as lines; the ones we understand are parsed,
+//!   every other line is kept byte for byte and written back unchanged. [`VFile::save`]
+//!   writes atomically (temp file, fsync, rename) and keeps the file's owner, group and
+//!   mode; hold a [`FileLock`] across read-modify-write.
+//!
+//! Both SRP base64 variants (they differ in how lengths that are not a multiple of 3 are
+//! padded) are in [`b64`].
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use tls_srp::vfile::FileUserStore;
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let (store, report) = FileUserStore::open("users.srpv".as_ref(), None)?;
+//! let store = Arc::new(store);
+//! let config = tls_srp::ServerConfig::new(store.clone())?;
+//! // Every second, or on SIGHUP:
+//! if let Some(Err(e)) = store.reload_if_changed() {
+//!     eprintln!("{e}; refusing every login until the file reads again");
+//! }
+//! # Ok(()) }
+//! ```
+
+pub mod b64;
+mod store;
+mod write;
 
 use std::collections::HashMap;
-use std::fs::{self, File, OpenOptions};
-use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
+use std::fs;
 use std::path::{Path, PathBuf};
 
-use tls_srp::{SrpGroup, UserRecord};
+use crate::server::UserRecord;
+use crate::srp::SrpGroup;
 
-use crate::b64;
-use crate::Fail;
+pub use store::{FileUserStore, LoadReport};
+pub use write::FileLock;
+
+/// A verifier-file error: one line that says what went wrong and what to do (a corrupt
+/// line is named by its number; nothing is ever written after an error).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VFileError(String);
+
+impl VFileError {
+    pub(crate) fn new(msg: String) -> Self {
+        Self(msg)
+    }
+
+    /// The message.
+    pub fn message(&self) -> &str {
+        &self.0
+    }
+}
+
+impl core::fmt::Display for VFileError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for VFileError {}
+
+type Fail = VFileError;
 
 /// The two file formats.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
     /// `openssl srp -srpvfile`: `V|R|I <TAB> verifier <TAB> salt <TAB> user <TAB> group <TAB> info`.
     Openssl,
@@ -23,6 +78,7 @@ pub enum Format {
 }
 
 impl Format {
+    /// `openssl` or `gnutls`.
     pub fn name(self) -> &'static str {
         match self {
             Format::Openssl => "openssl",
@@ -34,10 +90,13 @@ impl Format {
 /// One user record as stored.
 #[derive(Clone)]
 pub struct Entry {
+    /// The username.
     pub name: String,
     /// OpenSSL `R` record (revoked by `openssl srp -delete`).
     pub revoked: bool,
+    /// The verifier, big-endian.
     pub verifier: Vec<u8>,
+    /// The salt as stored (see [`VFile::math_salt`] for the one the SRP math uses).
     pub salt: Vec<u8>,
     /// OpenSSL group id ("2048" or an `I` record id) or GnuTLS conf index.
     pub group_id: String,
@@ -93,8 +152,10 @@ enum Line {
 
 /// A GnuTLS `tpasswd.conf`.
 pub struct Conf {
+    /// The conf file.
     pub path: PathBuf,
     lines: Vec<ConfLine>,
+    /// Whether it existed when loaded.
     pub existed: bool,
     dirty: bool,
 }
@@ -111,10 +172,14 @@ enum ConfLine {
 
 /// A verifier file in memory.
 pub struct VFile {
+    /// The verifier file.
     pub path: PathBuf,
+    /// Its format (detected, or as asked for a new file).
     pub format: Format,
     lines: Vec<Line>,
+    /// GnuTLS: the conf file.
     pub conf: Option<Conf>,
+    /// Whether the file existed when loaded.
     pub existed: bool,
 }
 
@@ -277,6 +342,7 @@ impl VFile {
         })
     }
 
+    /// The record of `name`, revoked or not.
     pub fn find(&self, name: &str) -> Option<&Entry> {
         self.entries().find(|e| e.name == name)
     }
@@ -354,7 +420,7 @@ impl VFile {
                 "uses group \"*\" (a custom group from `openssl srp -gn`), which is not an RFC 5054 group".to_owned()
             }
             Ok(GroupRef::Std(_)) => "is servable".to_owned(),
-            Err(f) => f.msg,
+            Err(f) => f.0,
         };
         format!(
             "{at}: user {:?} {what}: not served (TLS-SRP clients accept only the RFC 5054 groups); re-add it with a standard group: tls-srp passwd add --replace --group 2048 --file {} {:?}",
@@ -406,21 +472,22 @@ impl VFile {
         })
     }
 
-    /// Every valid (not revoked) user as a library record. Users whose group is not an
-    /// RFC 5054 group are left out, with one warning each saying where and what to do.
-    pub fn user_records(&self) -> Result<HashMap<String, UserRecord>, Fail> {
+    /// Every valid (not revoked) user as a library record, and one line for each user left
+    /// out because its group is not an RFC 5054 group, saying where and what to do.
+    pub fn user_records(&self) -> Result<(HashMap<String, UserRecord>, Vec<String>), Fail> {
         let mut m = HashMap::new();
+        let mut skipped = Vec::new();
         for e in self.entries().filter(|e| !e.revoked) {
             match self.resolve(e)? {
                 GroupRef::Std(_) => {
                     m.insert(e.name.clone(), self.user_record(e)?);
                 }
                 GroupRef::Custom { .. } | GroupRef::AnyIndex => {
-                    tracing::warn!("{}", self.not_servable(e));
+                    skipped.push(self.not_servable(e));
                 }
             }
         }
-        Ok(m)
+        Ok((m, skipped))
     }
 
     /// Re-activates a revoked OpenSSL user with the verifier it had, as `openssl srp -add`
@@ -439,6 +506,103 @@ impl VFile {
             }
         }
         false
+    }
+
+    /// Copies every user of `self` into `into` (a file of either format, usually new and
+    /// empty), keeping each verifier, salt and group, so that every password still works.
+    /// All or nothing: if any user cannot be held by `into`'s format, nothing is added and
+    /// the error names each such user and why:
+    ///
+    /// - a group that is not an RFC 5054 group (custom `I` records, conf lines, `*`);
+    /// - to GnuTLS: a revoked user (GnuTLS files have no revoked state; pass
+    ///   `skip_revoked` to leave them out), a username with `:`, an OpenSSL info field;
+    /// - to OpenSSL: a username with a TAB, a salt whose first byte is zero (libssl reads
+    ///   salts as numbers and drops it, so the verifier would no longer match: that user
+    ///   must set a new password).
+    ///
+    /// Returns how many users were copied.
+    pub fn copy_users_into(&self, into: &mut VFile, skip_revoked: bool) -> Result<usize, Fail> {
+        let mut problems = Vec::new();
+        let mut copied = Vec::new();
+        for e in self.entries() {
+            let at = format!("{} line {}: user {:?}", self.path.display(), e.line, e.name);
+            let group = match self.resolve(e)? {
+                GroupRef::Std(g) => g,
+                _ => {
+                    problems.push(format!(
+                        "{at} uses a custom group, which TLS-SRP clients refuse; convert copies RFC 5054 groups only"
+                    ));
+                    continue;
+                }
+            };
+            let salt = self.math_salt(e);
+            match into.format {
+                Format::Gnutls => {
+                    if e.revoked && skip_revoked {
+                        continue;
+                    }
+                    if e.revoked {
+                        problems.push(format!(
+                            "{at} is revoked, and GnuTLS files cannot mark a user revoked (pass --skip-revoked to leave such users out)"
+                        ));
+                    }
+                    if e.name.contains(':') {
+                        problems.push(format!("{at}: a GnuTLS username cannot contain ':'"));
+                    }
+                    if !e.info.is_empty() {
+                        problems.push(format!(
+                            "{at} has an info field ({:?}), which GnuTLS files cannot hold",
+                            e.info
+                        ));
+                    }
+                }
+                Format::Openssl => {
+                    if e.name.contains('\t') {
+                        problems.push(format!("{at}: an OpenSSL username cannot contain a TAB"));
+                    }
+                    if salt.first() == Some(&0) {
+                        problems.push(format!(
+                            "{at} has a salt starting with a zero byte, which OpenSSL drops when it reads the file, so the password would stop working; set a new password for that user in the source file first (passwd add --replace)"
+                        ));
+                    }
+                }
+            }
+            if into.find(&e.name).is_some() {
+                problems.push(format!("{at} is already in {}", into.path.display()));
+            }
+            copied.push((e, group, salt));
+        }
+        if !problems.is_empty() {
+            return Err(Fail::new(format!(
+                "cannot convert ({} problem{}; nothing was written): {}",
+                problems.len(),
+                if problems.len() == 1 { "" } else { "s" },
+                problems.join("; ")
+            )));
+        }
+        let n = copied.len();
+        for (e, group, salt) in copied {
+            into.add(&e.name, group, salt, e.verifier.clone(), false)?;
+            if e.revoked {
+                into.set_revoked(&e.name);
+            }
+            if let Some(Line::User(new)) = into.lines.last_mut() {
+                new.info = e.info.clone();
+            }
+        }
+        Ok(n)
+    }
+
+    /// Marks an OpenSSL user revoked (an `R` record).
+    fn set_revoked(&mut self, name: &str) {
+        for l in &mut self.lines {
+            if let Line::User(e) = l {
+                if e.name == name {
+                    e.revoked = true;
+                    e.raw = None;
+                }
+            }
+        }
     }
 
     /// Adds (or, with `replace`, replaces) a user. Fails on a duplicate otherwise.
@@ -547,19 +711,20 @@ impl VFile {
         s
     }
 
-    /// Writes the file (and a changed conf first) atomically, mode 0600. Call it holding
-    /// the [`FileLock`]: it also removes the temp files of writers that died mid-write.
+    /// Writes the file (and a changed conf first) atomically, keeping an existing file's
+    /// owner, group and mode (new files: mode 0600). Call it holding the [`FileLock`]: it
+    /// also removes the temp files of writers that died mid-write.
     pub fn save(&mut self) -> Result<(), Fail> {
-        remove_stale_temps(&self.path);
+        write::remove_stale_temps(&self.path);
         if let Some(conf) = &mut self.conf {
-            remove_stale_temps(&conf.path);
+            write::remove_stale_temps(&conf.path);
             if conf.dirty || !conf.existed {
-                atomic_write(&conf.path, conf.render().as_bytes())?;
+                write::atomic_write(&conf.path, conf.render().as_bytes())?;
                 conf.dirty = false;
                 conf.existed = true;
             }
         }
-        atomic_write(&self.path, self.render().as_bytes())
+        write::atomic_write(&self.path, self.render().as_bytes())
     }
 }
 
@@ -749,101 +914,4 @@ impl Conf {
         }
         s
     }
-}
-
-/// Holds an exclusive `flock` on `FILE.lock` (a stable inode: the file itself is replaced
-/// by rename) for as long as it lives.
-pub struct FileLock {
-    _file: File,
-}
-
-impl FileLock {
-    pub fn acquire(path: &Path) -> Result<FileLock, Fail> {
-        let mut s = path.as_os_str().to_owned();
-        s.push(".lock");
-        let lpath = PathBuf::from(s);
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .mode(0o600)
-            .open(&lpath)
-            .map_err(|e| {
-                Fail::new(format!(
-                    "cannot create lock file {}: {e}; check the directory's permissions",
-                    lpath.display()
-                ))
-            })?;
-        rustix::fs::flock(&file, rustix::fs::FlockOperation::LockExclusive)
-            .map_err(|e| Fail::new(format!("cannot lock {}: {e}", lpath.display())))?;
-        Ok(FileLock { _file: file })
-    }
-}
-
-fn dir_and_name(path: &Path) -> (PathBuf, String) {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    (dir, name)
-}
-
-/// Removes `.NAME.tmp-PID-TAG` files left by writers killed between creating their temp
-/// file and renaming it. Writers make temp files only while holding the lock, so with the
-/// lock held every temp file is stale; as a second guard the ones whose process still
-/// runs are kept (the same file reached through another path takes another lock).
-fn remove_stale_temps(path: &Path) {
-    let (dir, name) = dir_and_name(path);
-    let prefix = format!(".{name}.tmp-");
-    let Ok(rd) = fs::read_dir(&dir) else {
-        return;
-    };
-    let me = std::process::id().to_string();
-    let proc_fs = Path::new("/proc/self").exists();
-    for ent in rd.flatten() {
-        let fname = ent.file_name();
-        let Some(rest) = fname.to_str().and_then(|f| f.strip_prefix(&prefix)) else {
-            continue;
-        };
-        let pid = rest.split('-').next().unwrap_or("");
-        let alive = pid == me || (proc_fs && Path::new("/proc").join(pid).exists());
-        if !alive {
-            let _ = fs::remove_file(ent.path());
-        }
-    }
-}
-
-/// Temp file in the same directory, fsync, rename over `path`, fsync the directory.
-pub fn atomic_write(path: &Path, data: &[u8]) -> Result<(), Fail> {
-    let (dir, name) = dir_and_name(path);
-    let mut rnd = [0u8; 6];
-    getrandom::fill(&mut rnd).map_err(|e| Fail::new(format!("no randomness: {e}")))?;
-    let tag: String = rnd.iter().map(|b| format!("{b:02x}")).collect();
-    let tmp = dir.join(format!(".{name}.tmp-{}-{tag}", std::process::id()));
-    let res = (|| -> std::io::Result<()> {
-        let mut f = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&tmp)?;
-        f.write_all(data)?;
-        f.sync_all()?;
-        drop(f);
-        fs::rename(&tmp, path)?;
-        if let Ok(d) = File::open(&dir) {
-            let _ = d.sync_all();
-        }
-        Ok(())
-    })();
-    res.map_err(|e| {
-        let _ = fs::remove_file(&tmp);
-        Fail::new(format!(
-            "cannot write {}: {e}; check the directory's permissions (nothing was changed)",
-            path.display()
-        ))
-    })
 }
