@@ -22,6 +22,13 @@
 //! - Server handshake, unknown user (simulated) vs known user with a wrong password: the
 //!   server's ClientHello -> first flight, and the client's final flight -> failure; and
 //!   the first flight of a locked-out unknown user vs a locked-out known user (decoy).
+//! - Modular exponentiation with a secret exponent (`srp6a`'s own Montgomery arithmetic),
+//!   2048-bit group: the generic constant-time exponentiation with an all-zero exponent
+//!   vs random ones, and with the base 1 vs random bases (the base of the server's
+//!   `(A * v^u)^b` depends on the verifier); the fixed-base exponentiation of g with an
+//!   all-zero vs a random exponent; and the client's exponent `a + u*x` of 41 bytes whose
+//!   top bytes are zero vs random. Zero exponents and the base 1 are the extremes for
+//!   anything that skips work on zero limbs or zero windows.
 //! - Finished: the server's processing of a correct vs a wrong client Finished (a correct
 //!   one goes on to build the server's own Finished, so that pair is expected to differ: it
 //!   is printed for information, not as a leak test).
@@ -37,8 +44,8 @@ use tls_srp::internal::msgs::enums::{ContentType, ProtocolVersion};
 use tls_srp::internal::msgs::message::OpaqueMessage;
 use tls_srp::suites::TLS_SRP_SHA_WITH_AES_128_CBC_SHA;
 use tls_srp::{
-    ClientConfig, ClientConnection, ConnectionCommon, InMemoryUserStore, RateLimitConfig,
-    RateLimiter, ServerConfig, ServerConnection, SideData, SrpGroup,
+    ClientConfig, ClientConnection, ConnectionCommon, Error, InMemoryUserStore, IoState,
+    RateLimitConfig, RateLimiter, ServerConfig, ServerConnection, SideData, SrpGroup,
 };
 
 // ------------------------------------------------------------------------------------------
@@ -211,6 +218,19 @@ fn measure<I, R>(
         }
     }
     out
+}
+
+/// One leak test: `measure` the two classes and print the verdict.
+fn leak_case<I, R>(
+    name: &str,
+    classes: [&str; 2],
+    samples: usize,
+    rng: &mut Rng,
+    prepare: impl FnMut(usize, &mut Rng) -> I,
+    run: impl FnMut(I) -> R,
+) {
+    let s = measure(samples, rng, prepare, run);
+    print(name, classes, &analyse(&s), false);
 }
 
 // ------------------------------------------------------------------------------------------
@@ -445,7 +465,9 @@ fn first_flight_case(
     samples: usize,
     rng: &mut Rng,
 ) {
-    let s = measure(
+    leak_case(
+        name,
+        classes,
         samples,
         rng,
         |c, _| {
@@ -463,7 +485,6 @@ fn first_flight_case(
             (srv, r.is_ok(), out)
         },
     );
-    print(name, classes, &analyse(&s), false);
 }
 
 /// A server that has sent its first flight and the client's final flight for it.
@@ -495,23 +516,25 @@ fn up_to_final_flight(
     (srv, last)
 }
 
+/// The server processes the client's final flight (the timed step of the final-flight and
+/// Finished cases); the connection and the result are returned, to be dropped untimed.
+fn final_flight(
+    (mut srv, last): (ServerConnection, Vec<u8>),
+) -> (ServerConnection, Result<IoState, Error>) {
+    feed(&mut srv, &last);
+    let r = srv.process_new_packets();
+    (srv, r)
+}
+
 fn handshake_final_flight(samples: usize, rng: &mut Rng) {
     let cfg = server_config(true);
-    let s = measure(
+    leak_case(
+        "server: client final flight -> failure",
+        ["unknown user", "known user, wrong password"],
         samples,
         rng,
         |c, _| up_to_final_flight(&cfg, hello_user(c), "a wrong password", false),
-        |(mut srv, last)| {
-            feed(&mut srv, &last);
-            let r = srv.process_new_packets();
-            (srv, r)
-        },
-    );
-    print(
-        "server: client final flight -> failure",
-        ["unknown user", "known user, wrong password"],
-        &analyse(&s),
-        false,
+        final_flight,
     );
 }
 
@@ -519,26 +542,102 @@ fn finished_check(samples: usize, rng: &mut Rng) {
     let cfg = server_config(false);
     // Sanity: class 0 succeeds, class 1 fails at Finished.
     for (c, want_ok) in [(0, true), (1, false)] {
-        let (mut srv, last) = up_to_final_flight(&cfg, USER, PASSWORD, c == 1);
-        feed(&mut srv, &last);
-        let r = srv.process_new_packets();
+        let (_, r) = final_flight(up_to_final_flight(&cfg, USER, PASSWORD, c == 1));
         assert_eq!(r.is_ok(), want_ok, "Finished class {c}: {r:?}");
     }
     let s = measure(
         samples,
         rng,
         |c, _| up_to_final_flight(&cfg, USER, PASSWORD, c == 1),
-        |(mut srv, last)| {
-            feed(&mut srv, &last);
-            let r = srv.process_new_packets();
-            (srv, r)
-        },
+        final_flight,
     );
     print(
         "server: client Finished check",
         ["correct verify_data", "wrong verify_data"],
         &analyse(&s),
         true,
+    );
+}
+
+// ------------------------------------------------------------------------------------------
+// (iv) Modular exponentiation with secret exponents and bases
+// ------------------------------------------------------------------------------------------
+
+fn modexp_cases(samples: usize, rng: &mut Rng) {
+    // The padded variants: stripping the leading zero bytes of a result (which a result of
+    // 1, from a zero exponent, has many of) takes time by their number, and is not the
+    // arithmetic under test. Bases are given at the full length of N for the same reason.
+    use srp6a::internal::{pow_g_padded as pow_g, pow_mod_ct_padded as pow_mod_ct, precompute};
+    let group = SrpGroup::by_bits(2048).expect("2048-bit group");
+    precompute(group);
+    let n_len = group.byte_len();
+    let random_base = |rng: &mut Rng| {
+        let mut b = rng.bytes(n_len);
+        b[0] &= 0x7f; // below N
+        b
+    };
+    // Generic exponentiation: 256-bit exponent all zero vs random (base random).
+    leak_case(
+        "modexp: pow_ct exponent, zero vs random",
+        ["all-zero exponent", "random exponent"],
+        samples,
+        rng,
+        |c, rng| {
+            let e = if c == 0 { vec![0u8; 32] } else { rng.bytes(32) };
+            (random_base(rng), e)
+        },
+        |(b, e)| pow_mod_ct(group, &b, &e),
+    );
+    // Generic exponentiation: base 1 vs random (exponent random).
+    leak_case(
+        "modexp: pow_ct base, 1 vs random",
+        ["base 1", "random base"],
+        samples,
+        rng,
+        |c, rng| {
+            let b = if c == 0 {
+                let mut one = vec![0u8; n_len];
+                one[n_len - 1] = 1;
+                one
+            } else {
+                random_base(rng)
+            };
+            (b, rng.bytes(32))
+        },
+        |(b, e)| pow_mod_ct(group, &b, &e),
+    );
+    // Fixed-base table of g: exponent all zero vs random.
+    leak_case(
+        "modexp: pow_g (fixed base), zero vs random",
+        ["all-zero exponent", "random exponent"],
+        samples * 4,
+        rng,
+        |c, rng| if c == 0 { vec![0u8; 32] } else { rng.bytes(32) },
+        |e| pow_g(group, &e),
+    );
+    // The client's exponent a + u*x (41 bytes): top 21 bytes zero vs random.
+    leak_case(
+        "modexp: 41-byte exponent, zero top half vs random",
+        ["top 21 bytes zero", "random"],
+        samples,
+        rng,
+        |c, rng| {
+            let mut e = rng.bytes(41);
+            if c == 0 {
+                e[..21].fill(0);
+            }
+            (random_base(rng), e)
+        },
+        |(b, e)| pow_mod_ct(group, &b, &e),
+    );
+    // A/A control.
+    leak_case(
+        "modexp: A/A control, random twice",
+        ["random", "random"],
+        samples,
+        rng,
+        |_, rng| (random_base(rng), rng.bytes(32)),
+        |(b, e)| pow_mod_ct(group, &b, &e),
     );
 }
 
@@ -639,6 +738,9 @@ fn main() {
     }
     if wanted("finished") {
         finished_check(n(2_000.0), &mut rng);
+    }
+    if wanted("modexp") {
+        modexp_cases(n(4_000.0), &mut rng);
     }
     println!("total {:.1} s", start.elapsed().as_secs_f64());
 }

@@ -1,12 +1,21 @@
 //! Full in-memory TLS-SRP handshakes, with the client's and the server's CPU measured
 //! separately (single thread: the time spent inside each side's calls).
 //!
+//! `handshake/*` log in as one user over and over; `handshake_users/*` as 10 000 distinct
+//! users in turn (each with its own salt and verifier in the server's store), so that
+//! anything the server keeps per user (store lookups, rate-limiter entries, caches) shows
+//! for what it costs when users do not repeat.
+//!
 //! `cargo bench --bench handshake`; `benches/compare_openssl.sh` runs OpenSSL's libssl on the
 //! same work in the same session and prints the ratios.
+//!
+//! Times are the thread's CPU time (`CLOCK_THREAD_CPUTIME_ID`), as in the C harnesses they
+//! are compared with: on a shared machine, wall-clock time would also count the moments
+//! the thread waited for a core.
 
 use std::hint::black_box;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use tls_srp::{
@@ -15,8 +24,27 @@ use tls_srp::{
 };
 
 struct Setup {
-    client: Arc<ClientConfig>,
+    /// One client config per user; handshake i uses `clients[i % len]`.
+    clients: Vec<Arc<ClientConfig>>,
+    next: std::cell::Cell<usize>,
     server: Arc<ServerConfig>,
+}
+
+impl Setup {
+    fn client(&self) -> Arc<ClientConfig> {
+        let i = self.next.get();
+        self.next.set((i + 1) % self.clients.len());
+        self.clients[i].clone()
+    }
+}
+
+/// Distinct users of `handshake_users/*`.
+const MANY_USERS: usize = 10_000;
+
+/// The calling thread's CPU time so far.
+fn cpu_now() -> Duration {
+    let t = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
+    Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
 }
 
 /// How the handshakes of a benchmark are made.
@@ -29,30 +57,40 @@ enum Mode {
     ResumedByTicket,
 }
 
-fn setup(bits: u32, mode: Mode) -> Setup {
+fn setup(bits: u32, mode: Mode, users: usize) -> Setup {
     let store = Arc::new(InMemoryUserStore::new());
-    store
-        .add_user("bench", b"bench password", SrpGroup::by_bits(bits).unwrap())
-        .unwrap();
-    let mut c = ClientConfig::new("bench", "bench password");
-    c.min_group_bits = 1024;
-    let mut server = ServerConfig::new(store).unwrap();
-    match mode {
-        Mode::Full => c.resumption = Resumption::disabled(),
-        Mode::ResumedById => c.resumption = Resumption::in_memory_sessions(4).tickets(false),
-        Mode::ResumedByTicket => {
-            server.ticketer = Some(Ticketer::new().unwrap());
-            server.session_storage = None;
+    let group = SrpGroup::by_bits(bits).unwrap();
+    let mut clients = Vec::with_capacity(users);
+    let mut server = ServerConfig::new(store.clone()).unwrap();
+    for i in 0..users {
+        let name = if users == 1 {
+            "bench".to_string()
+        } else {
+            format!("user{i:05}")
+        };
+        store.add_user(&name, b"bench password", group).unwrap();
+        let mut c = ClientConfig::new(&name, "bench password");
+        c.min_group_bits = 1024;
+        match mode {
+            Mode::Full => c.resumption = Resumption::disabled(),
+            Mode::ResumedById => c.resumption = Resumption::in_memory_sessions(4).tickets(false),
+            Mode::ResumedByTicket => {}
         }
+        clients.push(Arc::new(c));
+    }
+    if mode == Mode::ResumedByTicket {
+        server.ticketer = Some(Ticketer::new().unwrap());
+        server.session_storage = None;
     }
     let s = Setup {
-        client: Arc::new(c),
+        clients,
+        next: std::cell::Cell::new(0),
         server: Arc::new(server),
     };
     // Builds the fixed-base tables and (when resuming) the session, outside measurements.
     one_handshake(&s);
     if mode != Mode::Full {
-        let mut client = ClientConnection::new(s.client.clone(), Some("bench.local")).unwrap();
+        let mut client = ClientConnection::new(s.client(), Some("bench.local")).unwrap();
         let mut server = ServerConnection::new(s.server.clone(), None).unwrap();
         run(&mut client, &mut server);
         assert_eq!(client.handshake_kind(), Some(HandshakeKind::Resumed));
@@ -79,24 +117,25 @@ fn pump<D0: SideData, D1: SideData>(
     while from.wants_write() {
         from.write_tls(&mut buf).unwrap();
     }
-    let t = Instant::now();
+    let t = cpu_now();
     let mut rd = &buf[..];
     while !rd.is_empty() {
         to.read_tls(&mut rd).unwrap();
     }
     to.process_new_packets().unwrap();
-    *to_time += t.elapsed();
+    *to_time += cpu_now() - t;
 }
 
 /// One handshake; returns (client time, server time).
 fn one_handshake(s: &Setup) -> (Duration, Duration) {
     let (mut ct, mut st) = (Duration::ZERO, Duration::ZERO);
-    let t = Instant::now();
-    let mut client = ClientConnection::new(s.client.clone(), Some("bench.local")).unwrap();
-    ct += t.elapsed();
-    let t = Instant::now();
+    let config = s.client();
+    let t = cpu_now();
+    let mut client = ClientConnection::new(config, Some("bench.local")).unwrap();
+    ct += cpu_now() - t;
+    let t = cpu_now();
     let mut server = ServerConnection::new(s.server.clone(), None).unwrap();
-    st += t.elapsed();
+    st += cpu_now() - t;
     let (c2, s2) = run(&mut client, &mut server);
     black_box((&client, &server));
     (ct + c2, st + s2)
@@ -106,7 +145,7 @@ fn bench_handshake(c: &mut Criterion) {
     let mut g = c.benchmark_group("handshake");
     g.sample_size(30);
     for bits in [2048u32, 3072] {
-        let s = setup(bits, Mode::Full);
+        let s = setup(bits, Mode::Full, 1);
         g.bench_with_input(BenchmarkId::new("server_cpu", bits), &s, |b, s| {
             b.iter_custom(|iters| (0..iters).map(|_| one_handshake(s).1).sum())
         });
@@ -129,7 +168,7 @@ fn bench_resumed(c: &mut Criterion) {
         ("session_id", Mode::ResumedById),
         ("ticket", Mode::ResumedByTicket),
     ] {
-        let s = setup(2048, mode);
+        let s = setup(2048, mode, 1);
         g.bench_with_input(BenchmarkId::new("server_cpu", name), &s, |b, s| {
             b.iter_custom(|iters| (0..iters).map(|_| one_handshake(s).1).sum())
         });
@@ -140,5 +179,25 @@ fn bench_resumed(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench_handshake, bench_resumed);
+/// Full handshakes of 10 000 distinct users in turn (see the module docs).
+fn bench_many_users(c: &mut Criterion) {
+    let mut g = c.benchmark_group("handshake_users");
+    g.sample_size(30);
+    for bits in [2048u32, 3072] {
+        let s = setup(bits, Mode::Full, MANY_USERS);
+        // One round over every user first, so that what the server keeps per user is there.
+        for _ in 0..MANY_USERS {
+            one_handshake(&s);
+        }
+        g.bench_with_input(BenchmarkId::new("server_cpu", bits), &s, |b, s| {
+            b.iter_custom(|iters| (0..iters).map(|_| one_handshake(s).1).sum())
+        });
+        g.bench_with_input(BenchmarkId::new("client_cpu", bits), &s, |b, s| {
+            b.iter_custom(|iters| (0..iters).map(|_| one_handshake(s).0).sum())
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench_handshake, bench_resumed, bench_many_users);
 criterion_main!(benches);

@@ -11,6 +11,7 @@
 #   ossl_srp_server        libssl SRP server (see interop/openssl/peers/ossl_srp_server.c)
 #   ossl_srp_client        libssl SRP client (see interop/openssl/peers/ossl_srp_client.c)
 #   ossl_handshake_bench   in-memory handshake benchmark (see interop/openssl/bench/)
+#   gnutls_handshake_bench the same with libgnutls (see interop/gnutls/bench/)
 #   venv/                  Python venv with tlslite-ng 0.8.2 (see interop/tlslite/) and
 #                          proxy-protocol 0.11.3 (see interop/proxy/)
 set -eu
@@ -21,15 +22,16 @@ FORCE=0
 [ "${1:-}" = "--force" ] && FORCE=1
 
 # Packages: the peers need libssl-dev, openssl, curl and gcc (plus libc6-dev, only a
-# Recommends of gcc); gnutls-bin and python3-venv are for the GnuTLS and tlslite-ng work;
-# apache2 (httpd with mod_ssl) is the production OpenSSL SRP server of
-# tests/interop_srp_rsa.rs, run by the test itself (never as a system service); tshark
-# decrypts key-logged sessions in tests/keylog.rs; nginx-light reads `tls-srp serve
-# --proxy-protocol`'s PROXY v2 header and fail2ban checks the sample filter of
-# cli/README.md against serve's failed-login lines (cli/tests/ops.rs); postgresql (15 on
-# bookworm) gives the tests throwaway clusters, initdb'd and run by the tests themselves
-# (tests/common/postgres.rs) on 127.0.0.1, for several `tls-srp serve` sharing one store.
-PKGS="libssl-dev openssl curl gcc libc6-dev gnutls-bin python3-venv apache2 tshark nginx-light fail2ban postgresql"
+# Recommends of gcc); gnutls-bin and python3-venv are for the GnuTLS and tlslite-ng work,
+# libgnutls28-dev for the GnuTLS handshake benchmark; apache2 (httpd with mod_ssl) is the
+# production OpenSSL SRP server of tests/interop_srp_rsa.rs, run by the test itself (never
+# as a system service); tshark decrypts key-logged sessions in tests/keylog.rs; nginx-light
+# reads `tls-srp serve --proxy-protocol`'s PROXY v2 header and fail2ban checks the sample
+# filter of cli/README.md against serve's failed-login lines (cli/tests/ops.rs); postgresql
+# (15 on bookworm) gives the tests throwaway clusters, initdb'd and run by the tests
+# themselves (tests/common/postgres.rs) on 127.0.0.1, for several `tls-srp serve` sharing
+# one store.
+PKGS="libssl-dev openssl curl gcc libc6-dev gnutls-bin libgnutls28-dev python3-venv apache2 tshark nginx-light fail2ban postgresql"
 
 # One run at a time (several test binaries may call us at once; apt-get and the builds
 # must not overlap).
@@ -124,6 +126,8 @@ build ossl_srp_client "interop/openssl/peers/ossl_srp_client.c interop/openssl/p
     $CFLAGS $SSLFLAGS interop/openssl/peers/ossl_srp_client.c -lssl -lcrypto
 build ossl_handshake_bench "interop/openssl/bench/ossl_handshake_bench.c" \
     $CFLAGS $SSLFLAGS interop/openssl/bench/ossl_handshake_bench.c -lssl -lcrypto
+build gnutls_handshake_bench "interop/gnutls/bench/gnutls_handshake_bench.c" \
+    $CFLAGS interop/gnutls/bench/gnutls_handshake_bench.c -lgnutls
 
 # tlslite-ng 0.8.2 (pure Python) in a venv for the tlslite interop peers
 # (interop/tlslite/), and proxy-protocol 0.11.3, whose PROXY v2 reader decodes every TLV

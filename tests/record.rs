@@ -374,7 +374,11 @@ fn transcript_is_sha256_of_messages() {
 // ----------------------------------------------------------------------------------------
 
 fn lengths() -> impl Iterator<Item = usize> {
-    (0..=80).chain([255, 256, 257, 1000, 4097, 16383, 16384])
+    // Also around the sealer's interleaving pieces (192 bytes, hashed pieces ending on
+    // SHA-1 block boundaries of header + content: 179, 371, ...).
+    (0..=80).chain([
+        178, 179, 180, 191, 192, 193, 255, 256, 257, 370, 371, 372, 435, 1000, 4097, 16383, 16384,
+    ])
 }
 
 #[test]

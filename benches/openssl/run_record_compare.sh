@@ -16,6 +16,7 @@ out=target/record_compare
 mkdir -p "$out"
 
 cc -O2 -Wall -o "$out/record_bench" benches/openssl/record_bench.c -lcrypto
+cpu=$(benches/cpu.sh)
 
 echo "== OpenSSL (1/2)" >&2
 "$out/record_bench" "$secs" | tee "$out/openssl1.txt" >&2
@@ -24,6 +25,9 @@ cargo bench --bench record -- _16k >&2
 echo "== OpenSSL (2/2)" >&2
 "$out/record_bench" "$secs" | tee "$out/openssl2.txt" >&2
 
+echo
+echo "$cpu"
+echo "(after: $(benches/cpu.sh | sed 's/.*load average/load average/'))"
 python3 - "$out" <<'EOF'
 import json, sys, os, collections
 out = sys.argv[1]

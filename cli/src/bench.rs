@@ -1,4 +1,7 @@
-//! `tls-srp bench handshake|record`: in-memory, like `openssl speed`.
+//! `tls-srp bench handshake|record`: in-memory, like `openssl speed`; `tls-srp bench
+//! load|idle`: a load generator for any TLS-SRP server over TCP (see `bench/load.rs`).
+
+mod load;
 
 use std::io::{Read, Write};
 use std::sync::Arc;
@@ -31,12 +34,16 @@ pub enum BenchCmd {
     },
     /// Record protection throughput (16 KiB records): seal and open MB/s.
     #[command(
-        after_help = "Examples:\n  tls-srp bench record\n  tls-srp bench record --etm --json"
+        after_help = "Examples:\n  tls-srp bench record\n  tls-srp bench record --aes 128 --etm --json"
     )]
     Record {
         /// Use encrypt-then-MAC (RFC 7366) instead of MAC-then-encrypt.
         #[arg(long)]
         etm: bool,
+        /// AES key size of the suite: 128 (TLS_SRP_SHA_WITH_AES_128_CBC_SHA) or 256
+        /// (TLS_SRP_SHA_WITH_AES_256_CBC_SHA).
+        #[arg(long, default_value_t = 256, value_parser = aes_bits)]
+        aes: u32,
         /// Seconds to run each direction.
         #[arg(long, default_value_t = 2.0)]
         seconds: f64,
@@ -44,6 +51,108 @@ pub enum BenchCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Load a TLS-SRP HTTP server over TCP: N clients, each in a loop: connect, handshake,
+    /// one HTTP/1.0 GET, close. Reports handshakes/s, p50/p99 latency and failures.
+    #[command(
+        after_help = "Examples:\n  echo secret | tls-srp bench load --connect 127.0.0.1:4433 --user alice --password-stdin --clients 1000 --seconds 20\n  echo secret | tls-srp bench load --connect 127.0.0.1:4433 --user alice --password-stdin --resume --json\n\nJSON keys: handshakes_per_sec, p50_ms, p99_ms, failures (also completed, resumed, clients,\nseconds, first_error). Only connections started after --warmup and finished within --seconds\ncount towards the rate and the latencies; failures count over the whole run. Against\n`tls-srp serve`, raise --max-handshakes and --max-handshakes-per-address (and turn off the\nrate limiter, which counts logins in flight) or the server's defences do the limiting."
+    )]
+    Load {
+        #[command(flatten)]
+        target: TargetArgs,
+        /// Concurrent clients.
+        #[arg(long, default_value_t = 100)]
+        clients: usize,
+        /// Seconds measured (after the warm-up).
+        #[arg(long, default_value_t = 10.0)]
+        seconds: f64,
+        /// Seconds of load before the measurement starts.
+        #[arg(long, default_value_t = 2.0)]
+        warmup: f64,
+        /// Path of the GET request.
+        #[arg(long, default_value = "/")]
+        path: String,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Open N connections to a TLS-SRP server, complete their handshakes and hold them idle
+    /// (for measuring the server's memory per idle connection from outside).
+    #[command(
+        after_help = "Example:\n  echo secret | tls-srp bench idle --connect 127.0.0.1:4433 --user alice --password-stdin --connections 10000 --seconds 60\n\nPrints one line once every connection is established, then holds them until stdin\ncloses (after the password line) or --seconds pass."
+    )]
+    Idle {
+        #[command(flatten)]
+        target: TargetArgs,
+        /// Connections to open and hold.
+        #[arg(long, default_value_t = 1000)]
+        connections: usize,
+        /// Handshakes in progress at once while opening them.
+        #[arg(long, default_value_t = 100)]
+        parallel: usize,
+        /// Seconds to hold the connections at most.
+        #[arg(long, default_value_t = 60.0)]
+        seconds: f64,
+        /// Print one JSON object when established.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Where `bench load` and `bench idle` connect, and as whom.
+#[derive(clap::Args)]
+pub struct TargetArgs {
+    /// Server address, HOST:PORT.
+    #[arg(long, value_name = "HOST:PORT")]
+    connect: String,
+    /// SRP username.
+    #[arg(long)]
+    user: String,
+    /// Read the password from the first line of stdin (otherwise TLS_SRP_PASSWORD, or a prompt).
+    #[arg(long)]
+    password_stdin: bool,
+    /// Resume sessions: one full handshake first, then every connection resumes.
+    #[arg(long)]
+    resume: bool,
+    /// AES key size of the one suite offered: 128 or 256 (plain SRP, CBC, HMAC-SHA1).
+    #[arg(long, default_value_t = 256, value_parser = aes_bits)]
+    aes: u32,
+    /// Smallest SRP group accepted from the server, in bits.
+    #[arg(long, default_value_t = 2048)]
+    min_group_bits: u32,
+}
+
+impl TargetArgs {
+    fn resolve(self) -> Result<load::Target, Fail> {
+        if self.user.is_empty() || self.user.len() > 255 {
+            return Err(Fail::new("the username must be 1 to 255 bytes".into()));
+        }
+        if !(1024..=8192).contains(&self.min_group_bits) {
+            return Err(Fail::new(
+                "--min-group-bits must be between 1024 and 8192".into(),
+            ));
+        }
+        let password = match std::env::var("TLS_SRP_PASSWORD") {
+            Ok(p) if !self.password_stdin && !p.is_empty() => zeroize::Zeroizing::new(p),
+            _ => crate::passwd::read_password(self.password_stdin, false)?,
+        };
+        Ok(load::Target {
+            connect: self.connect,
+            user: self.user,
+            password,
+            aes: self.aes,
+            min_group_bits: self.min_group_bits,
+            resume: self.resume,
+        })
+    }
+}
+
+/// `--aes`: 128 or 256.
+fn aes_bits(s: &str) -> Result<u32, String> {
+    match s {
+        "128" => Ok(128),
+        "256" => Ok(256),
+        _ => Err("use 128 or 256".into()),
+    }
 }
 
 fn tls_err(e: impl std::fmt::Display) -> Fail {
@@ -116,6 +225,7 @@ const PASSWORD: &str = "bench password";
 fn configs(
     group: &'static SrpGroup,
     etm: bool,
+    aes: u32,
 ) -> Result<(Arc<ClientConfig>, Arc<ServerConfig>), Fail> {
     let store = Arc::new(InMemoryUserStore::new());
     store
@@ -124,6 +234,11 @@ fn configs(
     let mut ccfg = ClientConfig::new(USER, PASSWORD);
     ccfg.min_group_bits = 1024;
     ccfg.enable_encrypt_then_mac = etm;
+    ccfg.cipher_suites = vec![if aes == 128 {
+        tls_srp::suites::TLS_SRP_SHA_WITH_AES_128_CBC_SHA
+    } else {
+        tls_srp::suites::TLS_SRP_SHA_WITH_AES_256_CBC_SHA
+    }];
     // Every measured handshake is a full SRP handshake.
     ccfg.resumption = tls_srp::Resumption::disabled();
     let scfg = ServerConfig::new(store).map_err(tls_err)?;
@@ -132,6 +247,38 @@ fn configs(
 
 pub fn run(cmd: BenchCmd) -> Result<(), Fail> {
     match cmd {
+        BenchCmd::Load {
+            target,
+            clients,
+            seconds,
+            warmup,
+            path,
+            json,
+        } => load::load(
+            target.resolve()?,
+            load::LoadArgs {
+                clients,
+                seconds,
+                warmup,
+                path,
+                json,
+            },
+        ),
+        BenchCmd::Idle {
+            target,
+            connections,
+            parallel,
+            seconds,
+            json,
+        } => load::idle(
+            target.resolve()?,
+            load::IdleArgs {
+                connections,
+                parallel,
+                seconds,
+                json,
+            },
+        ),
         BenchCmd::Handshake {
             group,
             seconds,
@@ -142,7 +289,7 @@ pub fn run(cmd: BenchCmd) -> Result<(), Fail> {
                     "unknown group {group}; use 1024, 1536, 2048, 3072, 4096, 6144 or 8192"
                 ))
             })?;
-            let (ccfg, scfg) = configs(g, true)?;
+            let (ccfg, scfg) = configs(g, true, 256)?;
             let mut buf = Vec::new();
             handshake(&ccfg, &scfg, &mut buf)?; // warm-up (fixed-base tables)
             let (mut cs, mut ss) = (Vec::new(), Vec::new());
@@ -164,9 +311,14 @@ pub fn run(cmd: BenchCmd) -> Result<(), Fail> {
             }
             Ok(())
         }
-        BenchCmd::Record { etm, seconds, json } => {
+        BenchCmd::Record {
+            etm,
+            aes,
+            seconds,
+            json,
+        } => {
             let g = SrpGroup::by_bits(2048).ok_or_else(|| Fail::new("no 2048-bit group".into()))?;
-            let (ccfg, scfg) = configs(g, etm)?;
+            let (ccfg, scfg) = configs(g, etm, aes)?;
             let mut buf = Vec::new();
             let (mut p, _, _) = handshake(&ccfg, &scfg, &mut buf)?;
             let chunk = vec![0x5au8; 16384];

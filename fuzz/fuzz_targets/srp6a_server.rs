@@ -36,8 +36,12 @@ fn chunks(mut data: &[u8]) -> Vec<&[u8]> {
 }
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    let Some((&sel, rest)) = data.split_first() else { return };
-    let Some((&parts, rest)) = rest.split_first() else { return };
+    let Some((&sel, rest)) = data.split_first() else {
+        return;
+    };
+    let Some((&parts, rest)) = rest.split_first() else {
+        return;
+    };
     let all = profiles();
     let p = &all[usize::from(sel) % all.len()];
     let c = chunks(rest);
@@ -62,7 +66,9 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         Err(_) => return,
     };
     let b = [0x42u8; 32];
-    let Ok(mut ch) = ServerChallenge::with_secret(p, &rec, &b) else { return };
+    let Ok(mut ch) = ServerChallenge::with_secret(p, &rec, &b) else {
+        return;
+    };
     if parts & 1 == 1 {
         let _ = ch.receive_a(get(3));
     }

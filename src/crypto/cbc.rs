@@ -235,9 +235,14 @@ fn cbc_continue<C: BlockCipherEncrypt + BlockSizeUser<BlockSize = U16>>(
 
 /// Bytes of CBC encryption done between two pieces of hashing when sealing. CBC encryption
 /// is a serial chain of AES rounds whose latency leaves the CPU idle; alternating it with
-/// independent SHA-1 work in small pieces lets out-of-order execution overlap the two
-/// (about 25% faster for 16 KiB records than doing one after the other).
-const INTERLEAVE: usize = 256;
+/// independent SHA-1 work in small pieces lets out-of-order execution overlap the two.
+/// The hashed pieces end on SHA-1 block boundaries of the MAC input (which starts with the
+/// 13-byte header), so each is whole blocks handed straight to the compression function:
+/// a piece split into a buffered partial block cost an extra compression call per piece
+/// and most of the overlap. Measured on 16 KiB records (AMD EPYC, 2 shared cores): 192
+/// bytes best (AES-128 seal about 860-890 MB/s, AES-256 660-680), 128 and 256 a few
+/// percent behind, 512 10% behind; with unaligned pieces of 256 bytes, 620 and 520.
+const INTERLEAVE: usize = 192;
 
 impl<C> MessageEncrypter for CbcEncrypter<C>
 where
@@ -269,8 +274,14 @@ where
             while done < out.len() {
                 let end = (done + INTERLEAVE).min(out.len());
                 cbc_continue(cipher, &mut out[done..end]);
-                h.update(&out[hashed..done]);
-                hashed = done;
+                // Hash what was encrypted before, up to a SHA-1 block boundary of the MAC
+                // input (13 header bytes come first), so that no piece is split into a
+                // buffered partial block.
+                let to = done.saturating_sub((HEADER_LEN + done) % 64);
+                if to > hashed {
+                    h.update(&out[hashed..to]);
+                    hashed = to;
+                }
                 done = end;
             }
             h.update(&out[hashed..]);
@@ -284,13 +295,19 @@ where
             h.update(&(len as u16).to_be_bytes());
             let whole = IV_LEN + len / BLOCK_LEN * BLOCK_LEN;
             let mut done = IV_LEN;
-            for piece in msg.payload.chunks(INTERLEAVE) {
-                let end = (done + piece.len()).min(whole);
+            // The hashed pieces end on SHA-1 block boundaries of the MAC input (13 header
+            // bytes, then the content), so that no piece is split into a buffered partial
+            // block; the encrypted ones on AES block boundaries.
+            let mut hashed = 0;
+            while hashed < len {
+                let end = (done + INTERLEAVE).min(whole);
                 if done < end {
                     cbc_continue(cipher, &mut out[done..end]);
                     done = end;
                 }
-                h.update(piece);
+                let to = (hashed + INTERLEAVE - (HEADER_LEN + hashed + INTERLEAVE) % 64).min(len);
+                h.update(&msg.payload[hashed..to]);
+                hashed = to;
             }
             let tag = h.finish();
             out.extend_from_slice(&tag);

@@ -12,7 +12,7 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-#[allow(unused_imports)]
+#[allow(unused_imports)] // not every test binary uses every helper
 pub use interop::{random_password, random_username, run, Proc, TempDir, Tls, PROC_TIMEOUT};
 
 /// The repository root.

@@ -3,13 +3,14 @@
  * server measured separately, as a baseline for the Rust crate's benchmarks.
  *
  *   ossl_handshake_bench [--groups 2048,3072] [-n N] [--cipher NAME] [--resume] [--no-full]
+ *                        [--users U]
  *
  * Everything runs in one thread with no sockets: the client and the server SSL objects are
  * joined by a BIO pair, and we alternate SSL_do_handshake calls until both are done. The
  * CPU time of each side is the sum of CLOCK_THREAD_CPUTIME_ID deltas around that side's
  * calls (SSL_new, SSL_set_bio, SSL_do_handshake; not SSL_free). One JSON line per group
  * and mode, with medians in microseconds per handshake:
- *   {"impl":"openssl","mode":"full","group":2048,"cipher":"SRP-AES-128-CBC-SHA",
+ *   {"impl":"openssl","mode":"full","group":2048,"cipher":"SRP-AES-128-CBC-SHA","users":1,
  *    "client_cpu_us":..,"server_cpu_us":..,"client_p10_us":..,"client_p90_us":..,
  *    "server_p10_us":..,"server_p90_us":..,"handshakes":N}
  * --resume adds "mode":"resumed" lines: the client offers the session of a first full
@@ -18,6 +19,9 @@
  *
  * The verifier is computed once per group (a server reads it from its database). The
  * client's x = H(s | H(I ":" P)) is part of every client handshake, as in real use.
+ *
+ * --users U: U distinct users (each with its own salt and verifier, all computed before the
+ * measurements); full handshake i logs in as user i mod U, so a per-user cache would show.
  *
  * Build: gcc -O2 -Wall -Wno-deprecated-declarations -o ossl_handshake_bench ossl_handshake_bench.c -lssl -lcrypto
  */
@@ -32,12 +36,17 @@
 #include <openssl/srp.h>
 #include <openssl/ssl.h>
 
-#define USER "benchuser"
 #define PASS "bench-password"
 
 struct srv_user {
-    const SRP_gN *gn;
+    char name[16];
     BIGNUM *s, *v;
+};
+
+struct srv_db {
+    const SRP_gN *gn;
+    struct srv_user *users;
+    int n_users;
 };
 
 static void die(const char *what)
@@ -55,14 +64,22 @@ static double cpu_us(void)
     return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
 }
 
+/* The user lookup: "u<index>" names an entry of the table. */
 static int srp_user_cb(SSL *ssl, int *ad, void *arg)
 {
-    struct srv_user *u = arg;
+    struct srv_db *db = arg;
     const char *login = SSL_get_srp_username(ssl);
+    struct srv_user *u;
+    char *end;
+    long i;
 
-    if (login == NULL || strcmp(login, USER) != 0)
+    if (login == NULL || login[0] != 'u')
         return SSL3_AL_FATAL;
-    if (SSL_set_srp_server_param(ssl, u->gn->N, u->gn->g, u->s, u->v, NULL) < 0) {
+    i = strtol(login + 1, &end, 10);
+    if (*end != '\0' || i < 0 || i >= db->n_users || strcmp(db->users[i].name, login) != 0)
+        return SSL3_AL_FATAL;
+    u = &db->users[i];
+    if (SSL_set_srp_server_param(ssl, db->gn->N, db->gn->g, u->s, u->v, NULL) < 0) {
         *ad = SSL_AD_INTERNAL_ERROR;
         return SSL3_AL_FATAL;
     }
@@ -85,8 +102,8 @@ static double pct(double *v, int n, int p)
 
 /* One handshake. Adds each side's CPU time to *c_us / *s_us. Returns the client SSL
  * (still alive, for its session) or exits on failure. */
-static SSL *handshake(SSL_CTX *cctx, SSL_CTX *sctx, SSL_SESSION *resume, double *c_us,
-                      double *s_us, int *reused)
+static SSL *handshake(SSL_CTX *cctx, SSL_CTX *sctx, const char *user, SSL_SESSION *resume,
+                      double *c_us, double *s_us, int *reused)
 {
     SSL *c, *s;
     BIO *cb, *sb;
@@ -96,6 +113,9 @@ static SSL *handshake(SSL_CTX *cctx, SSL_CTX *sctx, SSL_SESSION *resume, double 
     if (!BIO_new_bio_pair(&cb, 0, &sb, 0))
         die("BIO_new_bio_pair failed");
     t = cpu_us();
+    /* SSL_new copies the context's SRP username into the connection. */
+    if (!SSL_CTX_set_srp_username(cctx, (char *)user))
+        die("cannot set the SRP username");
     c = SSL_new(cctx);
     if (c == NULL)
         die("SSL_new (client) failed");
@@ -146,24 +166,31 @@ static SSL *handshake(SSL_CTX *cctx, SSL_CTX *sctx, SSL_SESSION *resume, double 
     return c;
 }
 
-static void run(int bits, int n, const char *cipher, int full, int resume)
+static void run(int bits, int n, const char *cipher, int full, int resume, int n_users)
 {
     char id[16];
-    struct srv_user u;
+    struct srv_db db;
     SSL_CTX *cctx, *sctx;
     double *cv, *sv;
     int i, mode;
 
     snprintf(id, sizeof(id), "%d", bits);
-    u.gn = SRP_get_default_gN(id);
-    if (u.gn == NULL || strcmp(u.gn->id, id) != 0) {
+    db.gn = SRP_get_default_gN(id);
+    if (db.gn == NULL || strcmp(db.gn->id, id) != 0) {
         fprintf(stderr, "ossl_handshake_bench: no %d-bit group\n", bits);
         exit(2);
     }
-    u.s = NULL;
-    u.v = NULL;
-    if (!SRP_create_verifier_BN(USER, PASS, &u.s, &u.v, u.gn->N, u.gn->g))
-        die("SRP_create_verifier_BN failed");
+    db.n_users = n_users;
+    db.users = calloc((size_t)n_users, sizeof(*db.users));
+    if (db.users == NULL)
+        die("out of memory");
+    for (i = 0; i < n_users; i++) {
+        struct srv_user *u = &db.users[i];
+
+        snprintf(u->name, sizeof(u->name), "u%d", i);
+        if (!SRP_create_verifier_BN(u->name, PASS, &u->s, &u->v, db.gn->N, db.gn->g))
+            die("SRP_create_verifier_BN failed");
+    }
 
     sctx = SSL_CTX_new(TLS_server_method());
     cctx = SSL_CTX_new(TLS_client_method());
@@ -176,8 +203,8 @@ static void run(int bits, int n, const char *cipher, int full, int resume)
     if (!SSL_CTX_set_cipher_list(sctx, cipher) || !SSL_CTX_set_cipher_list(cctx, cipher))
         die("unknown cipher");
     SSL_CTX_set_srp_username_callback(sctx, srp_user_cb);
-    SSL_CTX_set_srp_cb_arg(sctx, &u);
-    if (!SSL_CTX_set_srp_username(cctx, USER) || !SSL_CTX_set_srp_password(cctx, PASS))
+    SSL_CTX_set_srp_cb_arg(sctx, &db);
+    if (!SSL_CTX_set_srp_password(cctx, PASS))
         die("cannot set SRP credentials");
     /* Accept every RFC 5054 group, as the Rust bench may go down to 1024 bits. */
     SSL_CTX_set_srp_strength(cctx, 1024);
@@ -196,7 +223,7 @@ static void run(int bits, int n, const char *cipher, int full, int resume)
         if (mode == 1) {
             double dc = 0, ds = 0;
             int reused;
-            SSL *c = handshake(cctx, sctx, NULL, &dc, &ds, &reused);
+            SSL *c = handshake(cctx, sctx, db.users[0].name, NULL, &dc, &ds, &reused);
 
             sess = SSL_get1_session(c);
             SSL_free(c);
@@ -208,12 +235,14 @@ static void run(int bits, int n, const char *cipher, int full, int resume)
             double dc = 0, ds = 0;
             int reused;
 
-            SSL_free(handshake(cctx, sctx, sess, &dc, &ds, &reused));
+            SSL_free(handshake(cctx, sctx, db.users[i % n_users].name, sess, &dc, &ds,
+                               &reused));
         }
         for (i = 0; i < n; i++) {
             double dc = 0, ds = 0;
             int reused;
-            SSL *c = handshake(cctx, sctx, sess, &dc, &ds, &reused);
+            const char *user = db.users[mode ? 0 : i % n_users].name;
+            SSL *c = handshake(cctx, sctx, user, sess, &dc, &ds, &reused);
 
             if (reused != (mode == 1))
                 die(mode ? "session was not resumed" : "unexpected resumption");
@@ -225,10 +254,10 @@ static void run(int bits, int n, const char *cipher, int full, int resume)
         qsort(cv, (size_t)n, sizeof(double), cmp_double);
         qsort(sv, (size_t)n, sizeof(double), cmp_double);
         printf("{\"impl\":\"openssl\",\"mode\":\"%s\",\"group\":%d,\"cipher\":\"%s\","
-               "\"client_cpu_us\":%.1f,\"server_cpu_us\":%.1f,"
+               "\"users\":%d,\"client_cpu_us\":%.1f,\"server_cpu_us\":%.1f,"
                "\"client_p10_us\":%.1f,\"client_p90_us\":%.1f,"
                "\"server_p10_us\":%.1f,\"server_p90_us\":%.1f,\"handshakes\":%d}\n",
-               name, bits, cipher, pct(cv, n, 50), pct(sv, n, 50), pct(cv, n, 10),
+               name, bits, cipher, mode ? 1 : n_users, pct(cv, n, 50), pct(sv, n, 50), pct(cv, n, 10),
                pct(cv, n, 90), pct(sv, n, 10), pct(sv, n, 90), n);
         fflush(stdout);
     }
@@ -236,32 +265,38 @@ static void run(int bits, int n, const char *cipher, int full, int resume)
     free(sv);
     SSL_CTX_free(cctx);
     SSL_CTX_free(sctx);
-    BN_free(u.s);
-    BN_clear_free(u.v);
+    for (i = 0; i < n_users; i++) {
+        BN_free(db.users[i].s);
+        BN_clear_free(db.users[i].v);
+    }
+    free(db.users);
 }
 
 int main(int argc, char **argv)
 {
     const char *groups = "2048,3072", *cipher = "SRP-AES-128-CBC-SHA";
-    int n = 200, resume = 0, full = 1, i;
+    int n = 200, resume = 0, full = 1, users = 1, i;
     char buf[128], *tok, *save;
 
     for (i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--groups") && i + 1 < argc) groups = argv[++i];
         else if (!strcmp(argv[i], "-n") && i + 1 < argc) n = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--cipher") && i + 1 < argc) cipher = argv[++i];
+        else if (!strcmp(argv[i], "--users") && i + 1 < argc) users = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--resume")) resume = 1;
         else if (!strcmp(argv[i], "--no-full")) full = 0;
         else {
             fprintf(stderr, "usage: ossl_handshake_bench [--groups 1024,2048,3072,4096] [-n N]"
-                            " [--cipher NAME] [--resume] [--no-full]\n");
+                            " [--cipher NAME] [--resume] [--no-full] [--users U]\n");
             return 2;
         }
     }
     if (n < 1)
         n = 1;
+    if (users < 1)
+        users = 1;
     snprintf(buf, sizeof(buf), "%s", groups);
     for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
-        run(atoi(tok), n, cipher, full, resume);
+        run(atoi(tok), n, cipher, full, resume, users);
     return 0;
 }
