@@ -258,15 +258,29 @@ impl<Data: SideData> ConnectionCommon<Data> {
     /// the thread until it is answered and goes on (`Ok(true)`); `Ok(false)` if it waits for
     /// none. A store that cannot answer fails the connection (its alert is then queued).
     pub(crate) fn wait_for_deferred_lookup(&mut self) -> Result<bool, Error> {
-        if !matches!(self.pause(), Some(Pause::Application)) {
-            return Ok(false);
-        }
-        let Some(fut) = self.data.take_deferred_lookup() else {
+        let Some(fut) = self.take_deferred_lookup() else {
             return Ok(false);
         };
-        let answer = block_on(fut);
+        self.answer_deferred_lookup(block_on(fut)).map(|()| true)
+    }
+
+    /// A store's deferred user lookup that the paused handshake waits for, once (every
+    /// adapter awaits it its own way, then calls [`Self::answer_deferred_lookup`]).
+    pub(crate) fn take_deferred_lookup(&mut self) -> Option<crate::server::LookupFuture> {
+        if !matches!(self.pause(), Some(Pause::Application)) {
+            return None;
+        }
+        self.data.take_deferred_lookup()
+    }
+
+    /// Goes on with the deferred lookup's answer; a store that could not answer fails the
+    /// connection (its alert is then queued).
+    pub(crate) fn answer_deferred_lookup(
+        &mut self,
+        answer: Result<Option<crate::server::UserRecord>, String>,
+    ) -> Result<(), Error> {
         match self.data.answer_deferred_lookup(answer) {
-            Ok(()) => self.resume().map(|()| true),
+            Ok(()) => self.resume(),
             Err(e) => Err(self.fail(e)),
         }
     }

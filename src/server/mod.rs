@@ -442,8 +442,7 @@ impl ServerConnection {
     /// once: poll it to its end, then answer with [`Self::supply_user`] (`Ok`) or
     /// [`Self::fail_user_lookup`] (`Err`). The tokio and blocking adapters do this.
     pub fn take_user_lookup(&mut self) -> Option<LookupFuture> {
-        self.pending_user_lookup()?;
-        self.inner.data.take_deferred_lookup()
+        self.inner.take_deferred_lookup()
     }
 
     /// Ends a handshake whose user lookup could not be answered (the store's database is
@@ -451,7 +450,6 @@ impl ServerConnection {
     /// alike. `why` goes to the error ([`Error::UserStoreUnavailable`]), not to the client.
     /// Then call `write_tls` to send the alert.
     pub fn fail_user_lookup(&mut self, why: String) -> Error {
-        self.inner.data.lookup = None;
         self.inner.fail(Error::UserStoreUnavailable(why))
     }
 }

@@ -20,7 +20,7 @@ use crate::client::{ClientConnection, ClientConnectionData};
 use crate::conn::{ConnectionCommon, SideData};
 use crate::error::Error;
 use crate::hs::Pause;
-use crate::server::{HeldLookup, LookupFuture, ServerConnection, ServerConnectionData, UserRecord};
+use crate::server::{HeldLookup, ServerConnection, ServerConnectionData};
 
 /// Most plaintext one `poll_write` takes. Together with draining the queued TLS bytes before
 /// taking more, this bounds what a slow peer makes us buffer.
@@ -34,19 +34,6 @@ pub(crate) trait Session: DerefMut<Target = ConnectionCommon<Self::Data>> {
     fn handshake_error(&self, e: io::Error) -> io::Error {
         e
     }
-
-    /// A server's deferred user lookup, to await ([`crate::Lookup::Later`]).
-    fn take_user_lookup(&mut self) -> Option<LookupFuture> {
-        None
-    }
-
-    /// Gives the handshake the lookup's answer.
-    fn answer_user_lookup(
-        &mut self,
-        _answer: Result<Option<UserRecord>, String>,
-    ) -> Result<(), Error> {
-        Ok(())
-    }
 }
 
 impl Session for ClientConnection {
@@ -58,20 +45,6 @@ impl Session for ServerConnection {
 
     fn handshake_error(&self, e: io::Error) -> io::Error {
         self.accept_error(e).into_io()
-    }
-
-    fn take_user_lookup(&mut self) -> Option<LookupFuture> {
-        ServerConnection::take_user_lookup(self)
-    }
-
-    fn answer_user_lookup(
-        &mut self,
-        answer: Result<Option<UserRecord>, String>,
-    ) -> Result<(), Error> {
-        match answer {
-            Ok(record) => self.supply_user(record),
-            Err(why) => Err(self.fail_user_lookup(why)),
-        }
     }
 }
 
@@ -205,7 +178,7 @@ where
     /// A store that cannot answer fails the handshake closed (`internal_error`, sent now).
     fn await_user_lookup(&mut self, cx: &mut Context<'_>) -> io::Result<bool> {
         if self.lookup.is_none() {
-            self.lookup = self.conn.take_user_lookup().map(HeldLookup::new);
+            self.lookup = self.conn.take_deferred_lookup().map(HeldLookup::new);
         }
         let Some(held) = self.lookup.as_mut() else {
             return Ok(false);
@@ -214,7 +187,7 @@ where
             return Ok(false);
         };
         self.lookup = None;
-        if let Err(err) = self.conn.answer_user_lookup(answer) {
+        if let Err(err) = self.conn.answer_deferred_lookup(answer) {
             self.last_gasp(cx);
             return Err(tls_error(err));
         }
