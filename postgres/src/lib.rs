@@ -323,38 +323,40 @@ impl PgStore {
         Ok(out)
     }
 
-    /// Adds `username` with `record` (or replaces it, with `replace`; a revoked user is
-    /// re-activated only then). Returns whether the user existed.
+    /// Adds `username` with `record`, or replaces it (and re-activates a revoked user) with
+    /// `replace`; without `replace`, an existing user is an error and is left as it is (one
+    /// statement: two servers adding the same name cannot both succeed).
     pub async fn put_user(
         &self,
         username: &str,
         record: &UserRecord,
         replace: bool,
-    ) -> Result<bool, PgError> {
+    ) -> Result<(), PgError> {
         let client = self.inner.client().await?;
         let bits = i32::try_from(record.group.bits()).unwrap_or(0);
-        let existed = client
-            .query_opt(
-                "SELECT 1 FROM tls_srp_users WHERE username = $1",
-                &[&username],
+        let written = client
+            .execute(
+                match replace {
+                    true => {
+                        "INSERT INTO tls_srp_users (username, group_bits, salt, verifier, revoked) \
+                         VALUES ($1, $2, $3, $4, false) \
+                         ON CONFLICT (username) DO UPDATE SET group_bits = $2, salt = $3, \
+                         verifier = $4, revoked = false, updated_at = now()"
+                    }
+                    false => {
+                        "INSERT INTO tls_srp_users (username, group_bits, salt, verifier, revoked) \
+                         VALUES ($1, $2, $3, $4, false) ON CONFLICT (username) DO NOTHING"
+                    }
+                },
+                &[&username, &bits, &record.salt, &record.verifier],
             )
-            .await?
-            .is_some();
-        if existed && !replace {
+            .await?;
+        if written == 0 {
             return Err(PgError(format!(
                 "user {username:?} exists; pass --replace to set a new password"
             )));
         }
-        client
-            .execute(
-                "INSERT INTO tls_srp_users (username, group_bits, salt, verifier, revoked) \
-                 VALUES ($1, $2, $3, $4, false) \
-                 ON CONFLICT (username) DO UPDATE SET group_bits = $2, salt = $3, \
-                 verifier = $4, revoked = false, updated_at = now()",
-                &[&username, &bits, &record.salt, &record.verifier],
-            )
-            .await?;
-        Ok(existed)
+        Ok(())
     }
 
     /// Adds many users in one transaction (an import): all or nothing. `revoked` users are
