@@ -427,10 +427,10 @@ async fn serve_async(a: ServeArgs, mode: Mode, users: Users) -> Result<(), Fail>
         config.rate_limiter = Some(limiter);
     }
     let keylog = open_keylog(a.keylog.as_deref())?;
-    if let Some(k) = &keylog {
+    if let (Some(k), Some(path)) = (&keylog, &a.keylog) {
         warn!(
             "--keylog: writing every session's master secret to {}; whoever reads it can decrypt them",
-            a.keylog.as_deref().unwrap_or(std::path::Path::new("")).display()
+            path.display()
         );
         config.key_log = k.clone();
     }
