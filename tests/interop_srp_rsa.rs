@@ -594,40 +594,46 @@ fn c_server_cell(m: &Mix, users: &[(String, String)]) -> Cell {
     cell
 }
 
-#[test]
-fn libssl_client_to_our_server() {
-    let peer = openssl_peer();
-    let mut rows = Vec::new();
-    for m in mixes() {
-        let cell = c_client_cell(&m, &random_users(PAIR / 2));
-        rows.push(cell_row(
-            &peer,
-            ROLE_C_CLIENT,
-            format!("{} (random users)", m.label("libssl")),
-            m.suite.suite,
-            &cell,
-        ));
-    }
-    record_matrix(TAG, &format!("{peer}: {ROLE_C_CLIENT}"), &rows);
+/// One table of the matrix: a cell per mix (`cell`), described by `options`, recorded as
+/// "PEER: ROLE", then checked.
+fn matrix_table(
+    peer: &str,
+    role: &str,
+    mixes: Vec<Mix>,
+    options: impl Fn(&Mix) -> String,
+    mut cell: impl FnMut(&Mix) -> Cell,
+) {
+    let rows: Vec<MatrixRow> = mixes
+        .iter()
+        .map(|m| {
+            let c = cell(m);
+            cell_row(peer, role, options(m), m.suite.suite, &c)
+        })
+        .collect();
+    record_matrix(TAG, &format!("{peer}: {role}"), &rows);
     check_cells(&rows);
 }
 
 #[test]
+fn libssl_client_to_our_server() {
+    matrix_table(
+        &openssl_peer(),
+        ROLE_C_CLIENT,
+        mixes(),
+        |m| format!("{} (random users)", m.label("libssl")),
+        |m| c_client_cell(m, &random_users(PAIR / 2)),
+    );
+}
+
+#[test]
 fn our_client_to_libssl_server() {
-    let peer = openssl_peer();
-    let mut rows = Vec::new();
-    for m in mixes() {
-        let cell = c_server_cell(&m, &random_users(PAIR / 2));
-        rows.push(cell_row(
-            &peer,
-            ROLE_C_SERVER,
-            format!("{} (random users)", m.label("libssl")),
-            m.suite.suite,
-            &cell,
-        ));
-    }
-    record_matrix(TAG, &format!("{peer}: {ROLE_C_SERVER}"), &rows);
-    check_cells(&rows);
+    matrix_table(
+        &openssl_peer(),
+        ROLE_C_SERVER,
+        mixes(),
+        |m| format!("{} (random users)", m.label("libssl")),
+        |m| c_server_cell(m, &random_users(PAIR / 2)),
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -957,23 +963,18 @@ fn gnutls_cli_cell(m: &Mix, users: &[(String, String)]) -> Cell {
 fn gnutls_cli_to_our_server() {
     peers();
     require_program("gnutls-cli", "--version");
-    let peer = gnutls_peer();
-    let mut rows = Vec::new();
-    for m in mixes() {
-        let cell = gnutls_cli_cell(&m, &random_users(PAIR / 2));
-        rows.push(cell_row(
-            &peer,
-            ROLE_GNUTLS_CLI,
+    matrix_table(
+        &gnutls_peer(),
+        ROLE_GNUTLS_CLI,
+        mixes(),
+        |m| {
             format!(
                 "{} (random users); gnutls-cli reports SRP-RSA and \"The certificate is trusted.\"",
                 m.label("gnutls")
-            ),
-            m.suite.suite,
-            &cell,
-        ));
-    }
-    record_matrix(TAG, &format!("{peer}: {ROLE_GNUTLS_CLI}"), &rows);
-    check_cells(&rows);
+            )
+        },
+        |m| gnutls_cli_cell(m, &random_users(PAIR / 2)),
+    );
 }
 
 /// gnutls-serv's report of one connection.
@@ -1128,27 +1129,22 @@ fn gnutls_serv_cell(m: &Mix, users: &[(String, String)], passwd: &Path, conf: &P
 #[test]
 fn our_client_to_gnutls_serv() {
     peers();
-    let peer = gnutls_peer();
     let dir = TempDir::new("rsa-gnutls-serv");
     // srptool makes the verifiers (2048-bit group, index 3); the same users in every cell.
     let users = random_users(PAIR / 2);
     let (passwd, conf) = gnutls_srp_files(&dir, &users);
-    let mut rows = Vec::new();
-    for m in mixes() {
-        let cell = gnutls_serv_cell(&m, &users, &passwd, &conf);
-        rows.push(cell_row(
-            &peer,
-            ROLE_GNUTLS_SERV,
+    matrix_table(
+        &gnutls_peer(),
+        ROLE_GNUTLS_SERV,
+        mixes(),
+        |m| {
             format!(
                 "{}; verifiers by srptool; gnutls-serv reports SRP-RSA",
                 m.label("gnutls")
-            ),
-            m.suite.suite,
-            &cell,
-        ));
-    }
-    record_matrix(TAG, &format!("{peer}: {ROLE_GNUTLS_SERV}"), &rows);
-    check_cells(&rows);
+            )
+        },
+        |m| gnutls_serv_cell(m, &users, &passwd, &conf),
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1293,37 +1289,25 @@ fn tlslite_server_cell(m: &Mix, users: &[(String, String)]) -> Cell {
 #[test]
 fn tlslite_client_to_our_server() {
     peers();
-    let mut rows = Vec::new();
-    for m in mixes() {
-        let cell = tlslite_client_cell(&m, &random_users(PAIR / 2));
-        rows.push(cell_row(
-            TLSLITE,
-            ROLE_TLSLITE_CLIENT,
-            format!("{} (random users)", m.label("tlslite")),
-            m.suite.suite,
-            &cell,
-        ));
-    }
-    record_matrix(TAG, &format!("{TLSLITE}: {ROLE_TLSLITE_CLIENT}"), &rows);
-    check_cells(&rows);
+    matrix_table(
+        TLSLITE,
+        ROLE_TLSLITE_CLIENT,
+        mixes(),
+        |m| format!("{} (random users)", m.label("tlslite")),
+        |m| tlslite_client_cell(m, &random_users(PAIR / 2)),
+    );
 }
 
 #[test]
 fn our_client_to_tlslite_server() {
     peers();
-    let mut rows = Vec::new();
-    for m in mixes() {
-        let cell = tlslite_server_cell(&m, &random_users(PAIR / 2));
-        rows.push(cell_row(
-            TLSLITE,
-            ROLE_TLSLITE_SERVER,
-            format!("{} (random users)", m.label("tlslite")),
-            m.suite.suite,
-            &cell,
-        ));
-    }
-    record_matrix(TAG, &format!("{TLSLITE}: {ROLE_TLSLITE_SERVER}"), &rows);
-    check_cells(&rows);
+    matrix_table(
+        TLSLITE,
+        ROLE_TLSLITE_SERVER,
+        mixes(),
+        |m| format!("{} (random users)", m.label("tlslite")),
+        |m| tlslite_server_cell(m, &random_users(PAIR / 2)),
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1422,23 +1406,18 @@ fn curl_cell(m: &Mix, n: usize) -> Cell {
 #[test]
 fn curl_to_our_server() {
     peers();
-    let peer = curl_peer();
-    let mut rows = Vec::new();
-    for m in mixes_ours_only() {
-        let cell = curl_cell(&m, PAIR / 2);
-        rows.push(cell_row(
-            &peer,
-            ROLE_CURL,
+    matrix_table(
+        &curl_peer(),
+        ROLE_CURL,
+        mixes_ours_only(),
+        |m| {
             format!(
                 "{}; HTTPS GETs in one curl run, --no-sessionid; curl reports the cipher and \"SSL certificate verify ok.\"",
                 m.label("curl")
-            ),
-            m.suite.suite,
-            &cell,
-        ));
-    }
-    record_matrix(TAG, &format!("{peer}: {ROLE_CURL}"), &rows);
-    check_cells(&rows);
+            )
+        },
+        |m| curl_cell(m, PAIR / 2),
+    );
 }
 
 // ---------------------------------------------------------------------------------------
