@@ -44,6 +44,11 @@ pub(crate) struct RecordIo {
     pub(crate) sent_fatal_alert: bool,
     warnings_in_a_row: u32,
     pub(crate) buffer_limit: usize,
+    /// The handshake is TLS 1.3 (PAKE): ChangeCipherSpec is a compatibility no-op, alerts
+    /// may come in plaintext until the peer has keys, messages are TLS 1.3's.
+    pub(crate) tls13: bool,
+    /// A TLS 1.3 compatibility ChangeCipherSpec was received (at most one is allowed).
+    pub(crate) tls13_ccs_seen: bool,
 }
 
 impl Default for RecordIo {
@@ -63,6 +68,8 @@ impl Default for RecordIo {
             sent_fatal_alert: false,
             warnings_in_a_row: 0,
             buffer_limit: DEFAULT_BUFFER_LIMIT,
+            tls13: false,
+            tls13_ccs_seen: false,
         }
     }
 }
@@ -95,6 +102,20 @@ impl RecordIo {
         self.flush_handshake()?;
         self.send_record(ContentType::ChangeCipherSpec, vec![1])?;
         self.record_layer.start_encrypting()
+    }
+
+    /// TLS 1.3 middlebox compatibility (RFC 8446 D.4): the flight so far, then an
+    /// unprotected ChangeCipherSpec record, whatever keys are in use.
+    pub(crate) fn send_plain_ccs(&mut self) -> Result<(), Error> {
+        self.flush_handshake()?;
+        let ccs = PlainMessage {
+            typ: ContentType::ChangeCipherSpec,
+            version: ProtocolVersion::TLSv1_2,
+            payload: vec![1],
+        };
+        self.sendable_tls
+            .append(ccs.into_unencrypted_opaque().encode());
+        Ok(())
     }
 
     fn send_record(&mut self, typ: ContentType, payload: Vec<u8>) -> Result<(), Error> {
@@ -210,6 +231,10 @@ pub(crate) struct Negotiated {
     pub(crate) secrets: Option<ConnectionSecrets>,
     /// Full or abbreviated, once the ServerHello is sent or received.
     pub(crate) handshake_kind: Option<HandshakeKind>,
+    /// TLS 1.3 (PAKE): the suite, once chosen.
+    pub(crate) tls13_suite: Option<crate::tls13::Tls13CipherSuite>,
+    /// TLS 1.3 (PAKE): the exporter master secret, once the handshake is done.
+    pub(crate) exporter13: Option<crate::tls13::key_schedule::Exporter>,
 }
 
 /// Which kind of handshake a connection made.

@@ -29,7 +29,7 @@ use crate::msgs::deframer::MessageDeframer;
 use crate::msgs::enums::{AlertDescription, AlertLevel, CipherSuite, ContentType, ProtocolVersion};
 use crate::msgs::handshake::HandshakeMessagePayload;
 use crate::msgs::joiner::HandshakeJoiner;
-use crate::msgs::message::{PlainMessage, MAX_FRAGMENT_LEN};
+use crate::msgs::message::{OpaqueMessage, PlainMessage, MAX_FRAGMENT_LEN};
 
 /// What [`ConnectionCommon::process_new_packets`] left for the caller to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,6 +124,13 @@ macro_rules! deref_to_common {
     };
 }
 pub(crate) use deref_to_common;
+
+/// What [`ConnectionCommon::tls13_unprotected`] makes of a TLS 1.3 record.
+enum Unprotected {
+    Drop,
+    Plain(PlainMessage),
+    Protected(OpaqueMessage),
+}
 
 /// The part of a connection that both roles share. [`crate::ClientConnection`] and
 /// [`crate::ServerConnection`] dereference to it.
@@ -311,13 +318,45 @@ impl<Data: SideData> ConnectionCommon<Data> {
             let Some(opaque) = self.deframer.pop()? else {
                 break;
             };
-            let plain = self.io.record_layer.decrypt_incoming(opaque)?;
+            let plain = match self.io.tls13 {
+                true => match self.tls13_unprotected(opaque)? {
+                    Unprotected::Drop => continue,
+                    Unprotected::Plain(plain) => plain,
+                    Unprotected::Protected(opaque) => {
+                        self.io.record_layer.decrypt_incoming(opaque)?
+                    }
+                },
+                false => self.io.record_layer.decrypt_incoming(opaque)?,
+            };
             if plain.payload.len() > MAX_FRAGMENT_LEN {
                 return Err(Error::RecordOverflow);
             }
             self.dispatch(plain)?;
         }
         Ok(())
+    }
+
+    /// TLS 1.3 records that are not protected although keys may be in use (RFC 8446 5):
+    /// one compatibility ChangeCipherSpec (`01`) before the peer's Finished, dropped; and an
+    /// alert before the peer can have keys (a client that refuses our ServerHello alerts
+    /// in plaintext), taken as it is. Everything else goes to the record layer.
+    fn tls13_unprotected(&mut self, opaque: OpaqueMessage) -> Result<Unprotected, Error> {
+        match opaque.typ {
+            ContentType::ChangeCipherSpec => {
+                if opaque.payload != [1] {
+                    return Err(InvalidMessage::InvalidCcs.into());
+                }
+                if !self.is_handshaking() || self.io.tls13_ccs_seen {
+                    return Err(PeerMisbehaved::UnexpectedChangeCipherSpec.into());
+                }
+                self.io.tls13_ccs_seen = true;
+                Ok(Unprotected::Drop)
+            }
+            ContentType::Alert if self.is_handshaking() && opaque.payload.len() == 2 => {
+                Ok(Unprotected::Plain(opaque.into_plain_message()))
+            }
+            _ => Ok(Unprotected::Protected(opaque)),
+        }
     }
 
     fn dispatch(&mut self, msg: PlainMessage) -> Result<(), Error> {
@@ -360,6 +399,7 @@ impl<Data: SideData> ConnectionCommon<Data> {
     }
 
     fn drain_joiner(&mut self) -> Result<(), Error> {
+        self.joiner.tls13 = self.io.tls13;
         while !self.is_paused() {
             let Some((msg, raw)) = self.joiner.pop()? else {
                 break;
@@ -374,7 +414,13 @@ impl<Data: SideData> ConnectionCommon<Data> {
         msg: HandshakeMessagePayload,
         raw: Vec<u8>,
     ) -> Result<(), Error> {
-        match Data::renegotiation(msg.typ, self.is_handshaking()) {
+        // TLS 1.3 has no renegotiation: every message goes to the state (KeyUpdate and
+        // NewSessionTicket are the only ones after the handshake).
+        let renegotiation = match self.io.tls13 {
+            true => Renegotiation::NotARequest,
+            false => Data::renegotiation(msg.typ, self.is_handshaking()),
+        };
+        match renegotiation {
             Renegotiation::NotARequest => {
                 self.step(|state, cx| state.handle(cx, HsInput::Handshake(msg, raw)))
             }
@@ -508,7 +554,10 @@ impl<Data: SideData> ConnectionCommon<Data> {
 
     /// The negotiated suite, once known.
     pub fn negotiated_cipher_suite(&self) -> Option<CipherSuite> {
-        self.facts.suite.map(|s| s.suite)
+        match self.facts.tls13_suite {
+            Some(s) => Some(s.suite()),
+            None => self.facts.suite.map(|s| s.suite),
+        }
     }
 
     /// Whether extended_master_secret (RFC 7627) was negotiated.
@@ -538,9 +587,30 @@ impl<Data: SideData> ConnectionCommon<Data> {
         self.facts.srp_group_bits
     }
 
-    /// The protocol version: always TLS 1.2 once a ServerHello has been sent or received.
+    /// The protocol version once a ServerHello has been sent or received: TLS 1.2
+    /// (TLS-SRP) or TLS 1.3 (PAKE).
     pub fn protocol_version(&self) -> Option<ProtocolVersion> {
-        self.facts.suite.map(|_| ProtocolVersion::TLSv1_2)
+        match self.facts.tls13_suite {
+            Some(_) => Some(ProtocolVersion::TLSv1_3),
+            None => self.facts.suite.map(|_| ProtocolVersion::TLSv1_2),
+        }
+    }
+
+    /// TLS 1.3: sends a KeyUpdate that also asks the peer for one (RFC 8446 4.6.3): from
+    /// then on both directions use new keys. An error on a TLS 1.2 connection or during the
+    /// handshake.
+    pub fn send_key_update(&mut self) -> Result<(), Error> {
+        if !self.io.tls13 || self.is_handshaking() {
+            return Err(Error::ApiMisuse(
+                "KeyUpdate needs an established TLS 1.3 connection",
+            ));
+        }
+        self.step(|state, cx| state.handle(cx, HsInput::LocalKeyUpdate))
+    }
+
+    /// Whether this is a TLS 1.3 PAKE connection (SPAKE2+, draft-ietf-tls-pake).
+    pub fn is_pake(&self) -> bool {
+        self.facts.tls13_suite.is_some()
     }
 
     /// Sets how much plaintext is buffered in each direction before back-pressure
@@ -549,8 +619,9 @@ impl<Data: SideData> ConnectionCommon<Data> {
         self.io.buffer_limit = limit.max(MAX_FRAGMENT_LEN);
     }
 
-    /// RFC 5705 keying material exporter: fills `output` with
-    /// `PRF(master_secret, label, client_random + server_random [+ context_len + context])`.
+    /// Keying material exporter: TLS 1.2, RFC 5705: fills `output` with
+    /// `PRF(master_secret, label, client_random + server_random [+ context_len + context])`;
+    /// TLS 1.3 (PAKE), RFC 8446 7.5 (no context and an empty one are the same there).
     /// Available once the handshake is complete.
     pub fn export_keying_material(
         &self,
@@ -558,6 +629,10 @@ impl<Data: SideData> ConnectionCommon<Data> {
         label: &[u8],
         context: Option<&[u8]>,
     ) -> Result<(), Error> {
+        if let (Some(e), false) = (&self.facts.exporter13, self.is_handshaking()) {
+            e.export(output, label, context);
+            return Ok(());
+        }
         match (&self.facts.secrets, self.is_handshaking()) {
             (Some(s), false) => s.export_keying_material(output, label, context),
             _ => Err(Error::ApiMisuse(

@@ -40,6 +40,10 @@ pub enum Error {
     /// The peer's Finished did not verify. On a client this is how a wrong password or an
     /// unknown user shows up (`decrypt_error`).
     FinishedMismatch,
+    /// TLS 1.3 PAKE, client: the server's SPAKE2+ confirmation did not verify: a wrong
+    /// password, an unknown user, or a record for another identity. Alert
+    /// `decrypt_error` (a handshake cryptographic check failed, RFC 8446 6.2).
+    PakeConfirmationMismatch,
     /// The server does not know this user and is configured to say so (`unknown_psk_identity`).
     UnknownUser,
     /// Client, SRP-RSA suites: the server's certificate chain or name was refused. `alert`
@@ -155,6 +159,26 @@ pub enum PeerMisbehaved {
     /// The server signed its ServerKeyExchange with a scheme the client did not offer.
     /// `illegal_parameter`.
     SignedWithUnofferedScheme,
+    /// TLS 1.3 PAKE: the client's PAKEShares were not in strictly increasing order of
+    /// NamedPAKE (so one appeared twice). `illegal_parameter`.
+    PakeSharesNotInOrder,
+    /// TLS 1.3 PAKE: a SPAKE2+ share is not a valid P-256 point, or the server's
+    /// pake_message is not shareV || confirmV. `illegal_parameter`.
+    InvalidPakeShare,
+    /// TLS 1.3 PAKE: the server answered without the PAKE the client offered, chose
+    /// another, or added key_share or pre_shared_key. `illegal_parameter`.
+    PakeNotNegotiated,
+    /// TLS 1.3: a HelloRetryRequest the client cannot act on (a second one, one asking for
+    /// a key share it never offers, or one that changes nothing). `illegal_parameter`.
+    BadHelloRetryRequest,
+    /// TLS 1.3: the ServerHello's legacy fields (version, session ID echo, compression)
+    /// are wrong. `illegal_parameter`.
+    BadServerHello,
+    /// TLS 1.3: a KeyUpdate's request_update is neither 0 nor 1. `illegal_parameter`.
+    BadKeyUpdate,
+    /// TLS 1.3: a ChangeCipherSpec record after the handshake, or more than one.
+    /// `unexpected_message`.
+    UnexpectedChangeCipherSpec,
 }
 
 /// The peer and we cannot agree. Each variant names the alert it causes in [`Error::alert`].
@@ -182,6 +206,12 @@ pub enum PeerIncompatible {
     ExtendedMasterSecretRequired,
     /// The server did not confirm the secure renegotiation extension. `handshake_failure`.
     SecureRenegotiationRequired,
+    /// TLS 1.3 PAKE: the client asked for a server identity other than ours, or offered no
+    /// PAKE we run. `handshake_failure`.
+    PakeIdentityMismatch,
+    /// TLS 1.3 PAKE offered without TLS 1.3 in supported_versions, or the server chose a
+    /// version other than TLS 1.3. `protocol_version`.
+    Tls13NotOffered,
 }
 
 impl Error {
@@ -208,12 +238,15 @@ impl Error {
                 PeerMisbehaved::MessageInterleavedWithCcs
                 | PeerMisbehaved::KeyEpochWithPendingFragment
                 | PeerMisbehaved::ApplicationDataBeforeFinished
-                | PeerMisbehaved::TooManyWarningsOrEmptyRecords => A::UnexpectedMessage,
+                | PeerMisbehaved::TooManyWarningsOrEmptyRecords
+                | PeerMisbehaved::UnexpectedChangeCipherSpec => A::UnexpectedMessage,
                 _ => A::IllegalParameter,
             },
             Self::PeerIncompatible(p) => match p {
                 PeerIncompatible::MissingSrpExtension => A::UnknownPskIdentity,
-                PeerIncompatible::Tls12NotOffered => A::ProtocolVersion,
+                PeerIncompatible::Tls12NotOffered | PeerIncompatible::Tls13NotOffered => {
+                    A::ProtocolVersion
+                }
                 PeerIncompatible::UnknownSrpGroup | PeerIncompatible::SrpGroupTooSmall { .. } => {
                     A::InsufficientSecurity
                 }
@@ -224,7 +257,7 @@ impl Error {
             Self::InvalidCertificate { alert, .. } => *alert,
             Self::BadSignature => A::DecryptError,
             Self::RecordOverflow => A::RecordOverflow,
-            Self::FinishedMismatch => A::DecryptError,
+            Self::FinishedMismatch | Self::PakeConfirmationMismatch => A::DecryptError,
             Self::UnknownUser => A::UnknownPskIdentity,
             Self::FailedToGetRandomBytes | Self::General(_) | Self::UserStoreUnavailable(_) => {
                 A::InternalError
@@ -253,9 +286,11 @@ impl Error {
     pub fn is_auth_failure(&self) -> bool {
         use AlertDescription as A;
         match self {
-            Self::DecryptError | Self::FinishedMismatch | Self::LockedOut | Self::UnknownUser => {
-                true
-            }
+            Self::DecryptError
+            | Self::FinishedMismatch
+            | Self::LockedOut
+            | Self::UnknownUser
+            | Self::PakeConfirmationMismatch => true,
             Self::AlertReceived(a) => {
                 matches!(a, A::BadRecordMac | A::DecryptError | A::UnknownPskIdentity)
             }
@@ -515,6 +550,7 @@ impl fmt::Display for Error {
             Self::PeerIncompatible(p) => write!(f, "peer is incompatible: {p:?}"),
             Self::DecryptError => write!(f, "cannot decrypt peer's message (bad_record_mac; with SRP, often a wrong password)"),
             Self::RecordOverflow => write!(f, "record too large"),
+            Self::PakeConfirmationMismatch => write!(f, "the server's PAKE confirmation did not verify (decrypt_error; a wrong password, an unknown user or another server identity)"),
             Self::FinishedMismatch => write!(f, "peer's Finished did not verify (wrong password, unknown user or tampering)"),
             Self::UnknownUser => write!(f, "unknown SRP user"),
             Self::InvalidCertificate { reason, .. } => write!(f, "the server's certificate was refused: {reason}"),

@@ -23,6 +23,8 @@ pub(crate) enum HsInput {
     Handshake(HandshakeMessagePayload, Vec<u8>),
     /// A ChangeCipherSpec record.
     ChangeCipherSpec,
+    /// TLS 1.3: the application asks for new keys ([`crate::ConnectionCommon::send_key_update`]).
+    LocalKeyUpdate,
 }
 
 /// What a state may change: the record layer and queues, the negotiated facts, the role's
@@ -112,6 +114,7 @@ pub(crate) fn unexpected(input: &HsInput, expect: &[HandshakeType]) -> Error {
             expect_types: vec![ContentType::Handshake],
             got_type: ContentType::ChangeCipherSpec,
         },
+        HsInput::LocalKeyUpdate => Error::ApiMisuse("KeyUpdate outside a TLS 1.3 connection"),
     }
 }
 

@@ -25,6 +25,7 @@ pub mod limits;
 mod msgs;
 #[cfg(feature = "rustls")]
 pub mod oneport;
+pub mod pake;
 mod rand;
 mod record_layer;
 pub mod server;
@@ -34,6 +35,7 @@ pub mod stream;
 pub mod suites;
 mod ticketer;
 mod tls12;
+pub mod tls13;
 #[cfg(feature = "tokio")]
 pub mod tokio;
 mod vecbuf;
@@ -64,6 +66,7 @@ pub use error::{
 pub use keylog::{KeyLog, KeyLogFile, NoKeyLog};
 pub use limits::{Decision, HandshakeSlots, RateLimitConfig, RateLimiter};
 pub use msgs::enums::{AlertDescription, CipherSuite, ContentType, HandshakeType, ProtocolVersion};
+pub use pake::{PakeClientParams, PakeServerParams};
 pub use server::{
     InMemoryUserStore, Lookup, LookupFuture, RecordShapes, ServerConfig, ServerConnection,
     ServerConnectionData, ServerSessionMemoryCache, StoresServerSessions, TicketKeyMaterial,
@@ -72,6 +75,7 @@ pub use server::{
 pub use session::{ClientSessionKey, ClientSessionMemoryCache, ClientSessionStore};
 pub use srp::SrpGroup;
 pub use suites::{SupportedCipherSuite, ALL_CIPHER_SUITES};
+pub use tls13::Tls13CipherSuite;
 
 /// Not part of the public API: no stability promise of any kind, any release may change
 /// it. The wire codec, record protection and key schedule, reachable for this crate's own

@@ -453,6 +453,7 @@ impl RateLimiter {
             user,
             ip,
             open: true,
+            count_if_abandoned: false,
         };
         (decision, attempt)
     }
@@ -584,6 +585,9 @@ pub(crate) struct Attempt {
     user: Option<String>,
     ip: Option<IpAddr>,
     open: bool,
+    /// Dropped or failed unsettled, the attempt counts as a failed guess (TLS 1.3 PAKE:
+    /// the server's confirmation lets the client test its guess without a Finished).
+    count_if_abandoned: bool,
 }
 
 impl Attempt {
@@ -594,13 +598,28 @@ impl Attempt {
         let limiter = self.limiter.clone();
         limiter.settle(&mut self, verified)
     }
+
+    /// From now on an attempt that ends without [`Self::settle`] is a failed guess.
+    pub(crate) fn count_if_abandoned(&mut self) {
+        self.count_if_abandoned = true;
+    }
+
+    /// Whether an unsettled end counts as a failed guess.
+    pub(crate) fn counts_if_abandoned(&self) -> bool {
+        self.count_if_abandoned
+    }
 }
 
 impl Drop for Attempt {
     fn drop(&mut self) {
         if self.open {
             let limiter = self.limiter.clone();
-            limiter.abandon(self);
+            match self.count_if_abandoned {
+                true => {
+                    limiter.settle(self, false);
+                }
+                false => limiter.abandon(self),
+            }
         }
     }
 }

@@ -214,6 +214,9 @@ fn is_dns_name(name: &str) -> bool {
 
 /// Builds and queues the ClientHello; returns the first state.
 pub(crate) fn start(config: Arc<ClientConfig>, server_name: Option<&str>, cx: Cx<'_, '_>) -> Next {
+    if config.pake.is_some() {
+        return crate::tls13::client::start(config, server_name, cx);
+    }
     let username = config.username().as_bytes();
     if username.is_empty() || username.len() > 255 {
         return Err(Error::ApiMisuse("SRP username must be 1 to 255 bytes"));

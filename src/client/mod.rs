@@ -41,6 +41,9 @@ pub struct ClientConfig {
     /// and a server name given to [`ClientConnection::new`], they are offered first.
     #[cfg(feature = "rustls")]
     pub server_auth: Option<Arc<crate::cert::ServerAuth>>,
+    /// TLS 1.3 PAKE instead of TLS-SRP (see [`Self::pake`]). The username is the client
+    /// identity; the password is not kept.
+    pub pake: Option<Arc<crate::pake::PakeClientParams>>,
 }
 
 /// How a client resumes sessions (RFC 5246 7.3 session IDs, RFC 5077 tickets). Sessions
@@ -129,7 +132,36 @@ impl ClientConfig {
             key_log: Arc::new(NoKeyLog),
             #[cfg(feature = "rustls")]
             server_auth: None,
+            pake: None,
         }
+    }
+
+    /// A TLS 1.3 PAKE client (draft-ietf-tls-pake, SPAKE2+ over P-256; experimental
+    /// codepoints) for `username` at the server that calls itself `server_identity`:
+    /// derives w0 and w1 from the password now (scrypt, about 100 ms) and keeps only those.
+    pub fn pake(
+        username: impl Into<String>,
+        password: impl AsRef<[u8]>,
+        server_identity: impl Into<Vec<u8>>,
+    ) -> Self {
+        let username = username.into();
+        let server_identity = server_identity.into();
+        let (keys, _) =
+            crate::pake::register(password.as_ref(), username.as_bytes(), &server_identity);
+        Self::pake_with_params(
+            username,
+            crate::pake::PakeClientParams::new(server_identity, keys),
+        )
+    }
+
+    /// A TLS 1.3 PAKE client with w0 and w1 already derived.
+    pub fn pake_with_params(
+        username: impl Into<String>,
+        params: crate::pake::PakeClientParams,
+    ) -> Self {
+        let mut config = Self::new(username, []);
+        config.pake = Some(Arc::new(params));
+        config
     }
     /// The SRP username.
     pub fn username(&self) -> &str {

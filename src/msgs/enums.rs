@@ -74,6 +74,8 @@ wire_enum! {
         ClientHello = 1,
         ServerHello = 2,
         NewSessionTicket = 4,
+        /// RFC 8446 4.3.1.
+        EncryptedExtensions = 8,
         Certificate = 11,
         ServerKeyExchange = 12,
         CertificateRequest = 13,
@@ -81,6 +83,8 @@ wire_enum! {
         CertificateVerify = 15,
         ClientKeyExchange = 16,
         Finished = 20,
+        /// RFC 8446 4.6.3.
+        KeyUpdate = 24,
     }
 }
 
@@ -151,6 +155,12 @@ wire_enum! {
         TLS_EMPTY_RENEGOTIATION_INFO_SCSV = 0x00FF,
         /// RFC 7507: the downgrade signalling cipher suite value.
         TLS_FALLBACK_SCSV = 0x5600,
+        /// RFC 8446 B.4 (the TLS 1.3 PAKE handshake's suites).
+        TLS13_AES_128_GCM_SHA256 = 0x1301,
+        /// RFC 8446 B.4.
+        TLS13_AES_256_GCM_SHA384 = 0x1302,
+        /// RFC 8446 B.4.
+        TLS13_CHACHA20_POLY1305_SHA256 = 0x1303,
     }
 }
 
@@ -183,10 +193,15 @@ wire_enum! {
         RecordSizeLimit = 28,
         SessionTicket = 35,
         SupportedVersions = 43,
+        PreSharedKey = 41,
+        EarlyData = 42,
+        Cookie = 44,
         PskKeyExchangeModes = 45,
         KeyShare = 51,
         /// RFC 5746
         RenegotiationInfo = 0xff01,
+        /// draft-ietf-tls-pake as BoringSSL sends it (experimental, not IANA-assigned).
+        Pake = 0x8a3b,
     }
 }
 
@@ -226,7 +241,11 @@ mod tests {
             CipherSuite::from(0xC01D),
             CipherSuite::TLS_SRP_SHA_WITH_AES_128_CBC_SHA
         );
-        assert_eq!(CipherSuite::from(0x1301), CipherSuite::Unknown(0x1301));
+        assert_eq!(
+            CipherSuite::from(0x1301),
+            CipherSuite::TLS13_AES_128_GCM_SHA256
+        );
+        assert_eq!(CipherSuite::from(0x1304), CipherSuite::Unknown(0x1304));
         assert_eq!(ExtensionType::from(12), ExtensionType::Srp);
         assert_eq!(
             SignatureScheme::from(0x0804),

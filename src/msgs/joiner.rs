@@ -14,6 +14,9 @@ const HANDSHAKE_HEADER_SIZE: usize = 4;
 #[derive(Debug, Default)]
 pub struct HandshakeJoiner {
     buf: Vec<u8>,
+    /// TLS 1.3: messages whose TLS 1.2 body format differs (NewSessionTicket) are kept as
+    /// `Unknown` for the TLS 1.3 states to read.
+    pub(crate) tls13: bool,
 }
 
 impl HandshakeJoiner {
@@ -61,7 +64,16 @@ impl HandshakeJoiner {
             // established connection would otherwise hold its largest flight's size).
             self.buf = Vec::new();
         }
-        let msg = HandshakeMessagePayload::read_bytes(&bytes)?;
+        let msg = match (self.tls13, bytes[0]) {
+            (true, 4) => HandshakeMessagePayload {
+                typ: super::enums::HandshakeType::NewSessionTicket,
+                payload: super::handshake::HandshakePayload::Unknown {
+                    typ: super::enums::HandshakeType::NewSessionTicket,
+                    payload: bytes[HANDSHAKE_HEADER_SIZE..].to_vec(),
+                },
+            },
+            _ => HandshakeMessagePayload::read_bytes(&bytes)?,
+        };
         Ok(Some((msg, bytes)))
     }
 

@@ -193,13 +193,17 @@ impl State<ServerConnectionData> for ExpectClientHello {
         let config = self.config;
         // The hello is in: from now on the whole handshake's deadline applies.
         *cx.deadline = config.handshake_timeout.map(|t| cx.data.started + t);
-        check_version(ch)?;
         if ch.has_duplicate_extension() {
             return Err(PeerMisbehaved::DuplicateExtension.into());
         }
         if !ch.compression_methods.contains(&Compression::Null) {
             return Err(PeerMisbehaved::MissingNullCompression.into());
         }
+        // TLS 1.3 and a SPAKE2+ share, and we run PAKE: the TLS 1.3 handshake instead.
+        if crate::tls13::server::wants_pake(&config, ch) {
+            return crate::tls13::server::start(config, ch, raw, cx);
+        }
+        check_version(ch)?;
         // RFC 5746 3.6: on an initial handshake renegotiation_info must be empty.
         let reneg_ext = ch.renegotiation_info();
         if reneg_ext.is_some_and(|v| !v.is_empty()) {

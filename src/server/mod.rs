@@ -123,6 +123,17 @@ pub trait UserStore: Send + Sync {
     fn record_shapes(&self) -> Option<Arc<RecordShapes>> {
         None
     }
+
+    /// TLS 1.3 PAKE: the SPAKE2+ record of `username` registered for `server_identity`, or
+    /// `None` (the default: a store without PAKE records). Answered now: PAKE lookups are
+    /// not deferred.
+    fn lookup_pake(
+        &self,
+        _username: &str,
+        _server_identity: &[u8],
+    ) -> Option<crate::pake::VerifierRecord> {
+        None
+    }
 }
 
 /// A user store in memory. It describes its records ([`UserStore::record_shapes`]).
@@ -134,6 +145,8 @@ pub struct InMemoryUserStore {
 #[derive(Default)]
 struct Users {
     map: HashMap<String, UserRecord>,
+    /// TLS 1.3 PAKE records by (username, server identity).
+    pake: HashMap<(String, Vec<u8>), crate::pake::VerifierRecord>,
     /// The shapes of `map`'s records: counted as they change, shared as a snapshot.
     shapes: RecordShapes,
     snapshot: Arc<RecordShapes>,
@@ -190,6 +203,24 @@ impl InMemoryUserStore {
             None => false,
         }
     }
+    /// Adds or replaces a TLS 1.3 PAKE (SPAKE2+) record of `username` for
+    /// `server_identity`.
+    pub fn insert_pake(
+        &self,
+        username: &str,
+        server_identity: &[u8],
+        record: crate::pake::VerifierRecord,
+    ) {
+        if let Ok(mut u) = self.users.write() {
+            u.pake
+                .insert((username.to_owned(), server_identity.to_vec()), record);
+        }
+    }
+    /// Registers `password` for TLS 1.3 PAKE (scrypt: about 100 ms) and adds the record.
+    pub fn add_pake_user(&self, username: &str, password: &[u8], server_identity: &[u8]) {
+        let (_, record) = crate::pake::register(password, username.as_bytes(), server_identity);
+        self.insert_pake(username, server_identity, record);
+    }
     /// Number of users.
     pub fn len(&self) -> usize {
         self.users.read().map(|u| u.map.len()).unwrap_or(0)
@@ -207,6 +238,17 @@ impl UserStore for InMemoryUserStore {
 
     fn record_shapes(&self) -> Option<Arc<RecordShapes>> {
         Some(self.users.read().ok()?.snapshot.clone())
+    }
+
+    fn lookup_pake(
+        &self,
+        username: &str,
+        server_identity: &[u8],
+    ) -> Option<crate::pake::VerifierRecord> {
+        let u = self.users.read().ok()?;
+        u.pake
+            .get(&(username.to_owned(), server_identity.to_vec()))
+            .cloned()
     }
 }
 
@@ -280,6 +322,11 @@ pub struct ServerConfig {
     /// first in the default `cipher_suites` order.
     #[cfg(feature = "rustls")]
     pub certificate: Option<Arc<crate::cert::CertifiedKey>>,
+    /// TLS 1.3 PAKE (draft-ietf-tls-pake, SPAKE2+; experimental codepoints): with
+    /// parameters, a client that offers TLS 1.3 and a SPAKE2+ share gets a TLS 1.3 PAKE
+    /// handshake against [`UserStore::lookup_pake`]'s records, on the same port as TLS-SRP
+    /// clients (the ClientHello decides). Default `None`: TLS-SRP only.
+    pub pake: Option<crate::pake::PakeServerParams>,
 }
 
 /// Default [`ServerConfig::client_hello_timeout`].
@@ -457,7 +504,7 @@ impl ServerConnection {
 /// What only a server connection keeps: who the client is and what the defences know of
 /// this attempt. Read it through [`ServerConnection`]'s methods.
 pub struct ServerConnectionData {
-    peer: Option<IpAddr>,
+    pub(crate) peer: Option<IpAddr>,
     /// When the connection was made: its deadlines count from here.
     pub(crate) started: Instant,
     /// The username once authenticated (or, before that, as requested).
@@ -545,7 +592,14 @@ impl Role for ServerConnectionData {
         self.slot = None;
         self.supplied_user = None;
         self.lookup = None;
-        let failed_guess = matches!(error, Error::DecryptError | Error::FinishedMismatch);
+        // TLS 1.3 PAKE: once the attempt counts if abandoned, any failure is a failed guess
+        // (the client could test its password against our confirmation).
+        let pake_guess = self
+            .attempt
+            .as_ref()
+            .is_some_and(|a| a.counts_if_abandoned());
+        let failed_guess =
+            pake_guess || matches!(error, Error::DecryptError | Error::FinishedMismatch);
         // During the handshake the only record that can fail to decrypt is the client's
         // Finished (the first one under the new keys): the credentials were refused.
         self.failed_guess |= failed_guess && !self.authenticated;
@@ -606,6 +660,7 @@ impl ServerConfig {
             key_log: Arc::new(NoKeyLog),
             #[cfg(feature = "rustls")]
             certificate: None,
+            pake: None,
         })
     }
     /// Whether a certificate for the SRP-RSA suites is configured.
