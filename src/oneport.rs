@@ -35,7 +35,9 @@ pub const MAX_HELLO_BYTES: usize = 32 * 1024;
 /// Where a connection goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Route {
-    /// To tls-srp: the ClientHello offers an SRP suite and has the SRP extension.
+    /// To tls-srp: the ClientHello offers an SRP suite and has the SRP extension, or offers
+    /// TLS 1.3 with a PAKE share (draft-ietf-tls-pake; served when the config has
+    /// [`ServerConfig::pake`], refused with `protocol_version` otherwise).
     Srp,
     /// To rustls: anything else.
     Certificate,
@@ -76,7 +78,8 @@ pub fn route(bytes: &[u8]) -> Option<Route> {
             continue;
         };
         let srp = ClientHelloPayload::read_bytes(body).is_ok_and(|ch| {
-            ch.srp_username().is_some() && ch.cipher_suites.iter().copied().any(is_srp_suite)
+            (ch.srp_username().is_some() && ch.cipher_suites.iter().copied().any(is_srp_suite))
+                || crate::tls13::server::offers_pake(&ch)
         });
         return Some(match srp {
             true => Route::Srp,
@@ -350,6 +353,29 @@ mod tests {
         }
     }
 
+    /// A TLS 1.3 PAKE ClientHello (the shape of ours and BoringSSL's).
+    fn pake_hello(tls13: bool) -> ClientHelloPayload {
+        use crate::msgs::enums::{ExtensionType, ProtocolVersion};
+        let mut ch = hello(&[0x1301], false);
+        let version = match tls13 {
+            true => ProtocolVersion::TLSv1_3,
+            false => ProtocolVersion::TLSv1_2,
+        };
+        ch.extensions = vec![
+            ClientExtension::SupportedVersions(vec![version]),
+            ClientExtension::Unknown {
+                typ: ExtensionType::Pake,
+                payload: crate::tls13::PakeClientHello {
+                    client_identity: b"alice".to_vec(),
+                    server_identity: b"srv".to_vec(),
+                    shares: vec![(crate::tls13::SPAKE2PLUS_V1, vec![4; 65])],
+                }
+                .encode(),
+            },
+        ];
+        ch
+    }
+
     #[test]
     fn routes_by_suite_and_extension_at_any_fragmentation() {
         let cases = [
@@ -358,6 +384,9 @@ mod tests {
             (hello(&[0x1301, 0xC02F], true), Route::Certificate),
             (hello(&[0xC020], false), Route::Certificate),
             (hello(&[0x1301, 0x1302], false), Route::Certificate),
+            (pake_hello(true), Route::Srp),
+            // A PAKE extension without TLS 1.3 offered is nobody's: rustls refuses it.
+            (pake_hello(false), Route::Certificate),
         ];
         for (ch, want) in cases {
             for fragment in [1, 7, 100, 16384] {

@@ -34,10 +34,17 @@ fn rustls_server_config() -> Arc<rustls::ServerConfig> {
     Arc::new(cfg)
 }
 
+/// The server identity of the TLS 1.3 PAKE users.
+const SID: &str = "oneport.example";
+
 fn srp_server_config() -> Arc<tls_srp::ServerConfig> {
     let c = certs::certs();
-    let mut cfg = server_config(2048);
+    // The SRP user, and the same user registered for TLS 1.3 PAKE.
+    let store = store_with(USER, PASSWORD, 2048);
+    store.add_pake_user(USER, PASSWORD.as_bytes(), SID.as_bytes());
+    let mut cfg = tls_srp::ServerConfig::new(store).unwrap();
     cfg.certificate = Some(certified_key_from_pem_files(&c.chain, &c.key).unwrap());
+    cfg.pake = Some(tls_srp::PakeServerParams::new(SID));
     Arc::new(cfg)
 }
 
@@ -161,6 +168,36 @@ async fn srp_and_certificate_clients_on_one_listener() {
             }
         );
     }
+
+    // Our TLS 1.3 PAKE client on the same port (the ClientHello decides).
+    let tcp = TcpStream::connect(addr).await.unwrap();
+    let tls = TlsConnector::from(Arc::new(ClientConfig::pake(USER, PASSWORD, SID)))
+        .connect(Some("localhost"), tcp)
+        .await
+        .unwrap();
+    assert_eq!(
+        tls.get_ref().1.protocol_version(),
+        Some(tls_srp::ProtocolVersion::TLSv1_3)
+    );
+    assert!(tls.get_ref().1.is_pake());
+    assert_eq!(read_line(tls).await, format!("srp {USER}\n"));
+    assert_eq!(
+        next(&mut rx).await.unwrap(),
+        Peer::Srp {
+            username: USER.into()
+        }
+    );
+    // A wrong PAKE password fails on the client, at the server's confirmation.
+    let tcp = TcpStream::connect(addr).await.unwrap();
+    let err = TlsConnector::from(Arc::new(ClientConfig::pake(USER, "wrong", SID)))
+        .connect(Some("localhost"), tcp)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        tls_srp::Error::from_io(&err),
+        Some(&tls_srp::Error::PakeConfirmationMismatch)
+    );
+    assert!(next(&mut rx).await.is_err());
 
     // A wrong password is refused by the SRP side, as anywhere.
     let tcp = TcpStream::connect(addr).await.unwrap();

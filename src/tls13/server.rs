@@ -48,13 +48,17 @@ pub(crate) fn unknown_extension(ch: &ClientHelloPayload, typ: ExtensionType) -> 
     }
 }
 
-/// Whether this ClientHello asks for TLS 1.3 PAKE and this server runs it.
-pub(crate) fn wants_pake(config: &ServerConfig, ch: &ClientHelloPayload) -> bool {
-    config.pake.is_some()
-        && unknown_extension(ch, ExtensionType::Pake).is_some()
+/// Whether this ClientHello offers TLS 1.3 with a PAKE extension.
+pub(crate) fn offers_pake(ch: &ClientHelloPayload) -> bool {
+    unknown_extension(ch, ExtensionType::Pake).is_some()
         && ch
             .supported_versions()
             .is_some_and(|v| v.contains(&ProtocolVersion::TLSv1_3))
+}
+
+/// Whether this ClientHello asks for TLS 1.3 PAKE and this server runs it.
+pub(crate) fn wants_pake(config: &ServerConfig, ch: &ClientHelloPayload) -> bool {
+    config.pake.is_some() && offers_pake(ch)
 }
 
 fn params(config: &ServerConfig) -> &PakeServerParams {
