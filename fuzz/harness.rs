@@ -14,7 +14,8 @@
 //! rest: the byte stream
 //! ```
 //!
-//! No dependency beyond `tls_srp` and std, so that the root crate's tests can include this
+//! No dependency beyond `tls_srp`, std and `p256` (one of `tls_srp`'s own dependencies, for the
+//! special points of the `tls13_pake` target), so that the root crate's tests can include this
 //! file with `#[path]`.
 
 #![allow(dead_code)]
@@ -788,4 +789,409 @@ pub const RECORD_HEADER_SIZE: usize = HEADER_SIZE;
 /// Handshake type of a raw handshake message, for corpus tools.
 pub fn handshake_type(raw: &[u8]) -> Option<HandshakeType> {
     raw.first().map(|&b| HandshakeType::from(b))
+}
+
+// ---------------------------------------------------------------------------------------
+// tls13_pake: TLS 1.3 PAKE (draft-ietf-tls-pake, SPAKE2+), both sides
+
+/// The server identity of the PAKE targets.
+pub const PAKE_SERVER_ID: &[u8] = b"fuzz.server";
+
+/// `alice`'s PAKE keys and the server's record of them: one registration (scrypt, about
+/// 100 ms) per process.
+fn pake_registration() -> &'static (tls_srp::pake::ProverKeys, tls_srp::pake::VerifierRecord) {
+    static REG: OnceLock<(tls_srp::pake::ProverKeys, tls_srp::pake::VerifierRecord)> =
+        OnceLock::new();
+    REG.get_or_init(|| {
+        tls_srp::pake::register(PASSWORD.as_bytes(), USER.as_bytes(), PAKE_SERVER_ID)
+    })
+}
+
+/// A PAKE server that knows `alice` (and, like the SRP targets' servers, never delays or locks
+/// out, and has no deadlines, so that every input behaves the same whatever came before it).
+/// `cookie`: answer the first ClientHello with a HelloRetryRequest.
+fn pake_server_config(cookie: bool) -> Arc<ServerConfig> {
+    static CONFIGS: OnceLock<[Arc<ServerConfig>; 2]> = OnceLock::new();
+    let configs = CONFIGS.get_or_init(|| {
+        let store = Arc::new(InMemoryUserStore::new());
+        store.insert_pake(USER, PAKE_SERVER_ID, pake_registration().1.clone());
+        [false, true].map(|cookie| {
+            let mut cfg = ServerConfig::new(store.clone()).expect("config");
+            let mut pake = tls_srp::PakeServerParams::new(PAKE_SERVER_ID);
+            pake.require_cookie = cookie;
+            cfg.pake = Some(pake);
+            cfg.set_simulation_secret([7; 32]);
+            cfg.rate_limiter = Some(Arc::new(tls_srp::RateLimiter::new(
+                tls_srp::RateLimitConfig {
+                    user_free_failures: u32::MAX,
+                    user_lockout_failures: u32::MAX,
+                    ip_free_failures: u32::MAX,
+                    ip_lockout_failures: u32::MAX,
+                    ..Default::default()
+                },
+            )));
+            cfg.client_hello_timeout = None;
+            cfg.handshake_timeout = None;
+            Arc::new(cfg)
+        })
+    });
+    configs[usize::from(cookie)].clone()
+}
+
+/// `alice`'s PAKE client (all three TLS 1.3 suites).
+fn pake_client_config() -> Arc<ClientConfig> {
+    static CFG: OnceLock<Arc<ClientConfig>> = OnceLock::new();
+    CFG.get_or_init(|| {
+        let params = tls_srp::PakeClientParams::new(PAKE_SERVER_ID, pake_registration().0.clone());
+        Arc::new(ClientConfig::pake_with_params(USER, params))
+    })
+    .clone()
+}
+
+/// Shares a peer may send that are not random points: SEC1 encodings of the generator
+/// (uncompressed, compressed), of `w0*M` and `w0*N` (which unmask to the identity on the
+/// server and on the client side), of `M` and `N`, of `-G`, the identity's one-byte encoding,
+/// and 65 bytes of zeros. Computed once.
+fn special_shares() -> &'static [Vec<u8>] {
+    use p256::elliptic_curve::ff::PrimeField;
+    use p256::elliptic_curve::sec1::{FromSec1Point, ToSec1Point};
+    use p256::{AffinePoint, FieldBytes, ProjectivePoint, Scalar, Sec1Point};
+    static SHARES: OnceLock<Vec<Vec<u8>>> = OnceLock::new();
+    SHARES.get_or_init(|| {
+        // RFC 9383 appendix B, P-256, uncompressed.
+        let hex = |s: &str| -> Vec<u8> {
+            (0..s.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
+                .collect()
+        };
+        let m = hex("04886e2f97ace46e55ba9dd7242579f2993b64e16ef3dcab95afd497333d8fa12f5ff355163e43ce224e0b0e65ff02ac8e5c7be09419c785e0ca547d55a12e2d20");
+        let n = hex("04d8bbd6c639c62937b04d997f38c3770719c629d7014d49a24b4f98baa1292b4907d60aa6bfade45008a636337f5168c64d9bd36034808cd564490b1e656edbe7");
+        let point = |b: &[u8]| -> ProjectivePoint {
+            let p: Option<AffinePoint> =
+                AffinePoint::from_sec1_point(&Sec1Point::from_bytes(b).expect("SEC1")).into();
+            p.expect("on the curve").into()
+        };
+        let w0: Option<Scalar> =
+            Scalar::from_repr(FieldBytes::from(pake_registration().0.w0)).into();
+        let w0 = w0.expect("w0 below the order");
+        let enc = |p: ProjectivePoint, compress: bool| -> Vec<u8> {
+            p.to_affine().to_sec1_point(compress).as_bytes().to_vec()
+        };
+        let g = ProjectivePoint::GENERATOR;
+        vec![
+            enc(g, false),
+            enc(g, true),
+            enc(point(&m) * w0, false),
+            enc(point(&n) * w0, false),
+            m.clone(),
+            n.clone(),
+            enc(-g, false),
+            vec![0x00],
+            vec![0; 65],
+        ]
+    })
+}
+
+/// Edits `body` as the input says, three bytes an edit: `(op, pos, val)`; op % 8: 0 overwrite
+/// the byte at pos, 1 truncate to pos, 2 insert val at pos, 3 xor the byte at pos with val
+/// (never zero), 4 replace the 65 bytes at pos by special share number val (see
+/// `special_shares`), 5 append val, others: nothing. Positions wrap around the body's length.
+fn edit(body: &mut Vec<u8>, mut input: &[u8]) {
+    while input.len() >= 3 {
+        let (op, pos, val) = (input[0], usize::from(input[1]), input[2]);
+        input = &input[3..];
+        let len = body.len();
+        match op % 8 {
+            0 if len > 0 => body[pos % len] = val,
+            1 => body.truncate(pos % (len + 1)),
+            2 => body.insert(pos % (len + 1), val),
+            3 if len > 0 => body[pos % len] ^= val | 1,
+            4 => {
+                let shares = special_shares();
+                let share = &shares[usize::from(val) % shares.len()];
+                let at = pos % (len + 1);
+                let end = (at + 65).min(len);
+                body.splice(at..end, share.iter().copied());
+            }
+            5 => body.push(val),
+            _ => {}
+        }
+        // Keep the hello within one record and the extension within its u16 length.
+        body.truncate(4096);
+    }
+}
+
+/// In `record` (one plaintext handshake record holding a ClientHello or a ServerHello and
+/// possibly more messages), the extension `typ` of the first message: the offsets of its
+/// body, and of the length fields that enclose it (record, message, extensions block).
+struct HelloExt {
+    body: core::ops::Range<usize>,
+    block_len_at: usize,
+}
+
+fn find_hello_ext(record: &[u8], typ: u16) -> Option<HelloExt> {
+    let u16_at = |i: usize| -> Option<usize> {
+        Some(usize::from(u16::from_be_bytes([
+            *record.get(i)?,
+            *record.get(i + 1)?,
+        ])))
+    };
+    let msg_type = *record.get(5)?;
+    // version (2), random (32), session_id<0..32>
+    let mut i = 9 + 2 + 32;
+    i += 1 + usize::from(*record.get(i)?);
+    if msg_type == 1 {
+        i += 2 + u16_at(i)?; // cipher_suites
+        i += 1 + usize::from(*record.get(i)?); // compression_methods
+    } else {
+        i += 2 + 1; // cipher_suite, compression_method
+    }
+    let block_len_at = i;
+    let end = i + 2 + u16_at(i)?;
+    i += 2;
+    while i + 4 <= end {
+        let (t, len) = (u16_at(i)?, u16_at(i + 2)?);
+        if t == usize::from(typ) {
+            return Some(HelloExt {
+                body: i + 4..i + 4 + len,
+                block_len_at,
+            });
+        }
+        i += 4 + len;
+    }
+    None
+}
+
+/// `record` with the body of extension `ext` replaced by `new_body`, every enclosing length
+/// adjusted (record, handshake message, extensions block, extension).
+fn replace_hello_ext(record: &[u8], ext: &HelloExt, new_body: &[u8]) -> Vec<u8> {
+    let delta = new_body.len() as isize - ext.body.len() as isize;
+    let mut out = record[..ext.body.start].to_vec();
+    out.extend_from_slice(new_body);
+    out.extend_from_slice(&record[ext.body.end..]);
+    let mut patch = |at: usize, width: usize| {
+        let mut v = 0usize;
+        for b in &out[at..at + width] {
+            v = v << 8 | usize::from(*b);
+        }
+        let v = (v as isize + delta) as usize;
+        for (k, b) in out[at..at + width].iter_mut().enumerate() {
+            *b = (v >> (8 * (width - 1 - k))) as u8;
+        }
+    };
+    patch(3, 2); // record length
+    patch(6, 3); // handshake message length
+    patch(ext.block_len_at, 2); // extensions block
+    patch(ext.body.start - 2, 2); // the extension's own length
+    out
+}
+
+/// Checks an error a connection returned on peer input: of an allowed kind, and with an
+/// alert (queued by the connection) unless the peer ended the connection itself.
+fn check_pake_error(e: &Error) {
+    check_error(e);
+    assert!(
+        matches!(e, Error::AlertReceived(_) | Error::ConnectionClosed) || e.alert().is_some(),
+        "peer input caused {e:?}, which maps to no alert"
+    );
+}
+
+/// Moves everything `from` queued into `to` and lets it process: the receiver's result.
+fn pake_transfer<D0: SideData, D1: SideData>(
+    from: &mut ConnectionCommon<D0>,
+    to: &mut ConnectionCommon<D1>,
+) -> Result<(), Error> {
+    let mut buf = Vec::new();
+    sink(from, &mut buf);
+    feed(to, &buf)
+}
+
+/// Feeds `bytes` to `conn` and lets it process them. On an error: checks it (allowed kind,
+/// an alert for it, sticky, nothing queued after it) and returns it.
+fn feed<D0: SideData>(conn: &mut ConnectionCommon<D0>, mut bytes: &[u8]) -> Result<(), Error> {
+    while !bytes.is_empty() {
+        match conn.read_tls(&mut bytes) {
+            // close_notify received, or buffers full: the peer gets no further.
+            Ok(0) | Err(_) => break,
+            Ok(_) => {}
+        }
+        if let Err(e) = conn.process_new_packets() {
+            check_pake_error(&e);
+            let mut out = Vec::new();
+            sink(conn, &mut out);
+            if let Some(alert) = e.alert() {
+                check_ends_with_alert(&out, alert, &e);
+            }
+            check_failed(conn, &mut out, e.clone());
+            return Err(e);
+        }
+        drain_plaintext(conn);
+    }
+    Ok(())
+}
+
+/// `feed` in the given chunks (cycling; one chunk if there are none), stopping at an error.
+fn feed_chunks<D0: SideData>(conn: &mut ConnectionCommon<D0>, sizes: &[usize], stream: &[u8]) {
+    let mut out = Vec::new();
+    sink(conn, &mut out);
+    for chunk in chunks(sizes, stream) {
+        if feed(conn, chunk).is_err() {
+            return;
+        }
+        sink(conn, &mut out);
+    }
+}
+
+/// The output a connection queued on failing with `e` ends with its alert: a plaintext alert
+/// record `[fatal, alert]`, or an encrypted record (TLS 1.3 hides the content type).
+fn check_ends_with_alert(out: &[u8], alert: tls_srp::AlertDescription, e: &Error) {
+    let mut last = None;
+    let mut rest = out;
+    while rest.len() >= HEADER_SIZE {
+        let len = usize::from(u16::from_be_bytes([rest[3], rest[4]]));
+        let end = (HEADER_SIZE + len).min(rest.len());
+        last = Some(&rest[..end]);
+        rest = &rest[end..];
+    }
+    let Some(record) = last else {
+        panic!("no alert sent for {e:?}");
+    };
+    match ContentType::from(record[0]) {
+        ContentType::Alert => assert_eq!(
+            &record[HEADER_SIZE..],
+            &[2, u8::from(alert)],
+            "the alert sent for {e:?}"
+        ),
+        ContentType::ApplicationData => {}
+        other => panic!("{e:?}: the last record sent is {other:?}, not an alert"),
+    }
+}
+
+/// The two sides' exporters agree (both completed the handshake).
+fn assert_same_keys(c: &ClientConnection, s: &ServerConnection) {
+    let (mut a, mut b) = ([0u8; 32], [0u8; 32]);
+    c.export_keying_material(&mut a, b"EXPORTER-fuzz", None)
+        .expect("client exporter");
+    s.export_keying_material(&mut b, b"EXPORTER-fuzz", None)
+        .expect("server exporter");
+    assert_eq!(a, b, "the two sides completed with different keys");
+}
+
+/// TLS 1.3 PAKE, both sides, four modes in bits 6-7 of byte 0:
+///
+/// - `00` server, raw: a PAKE server (bit 5: with a cookie round trip) fed the input as the
+///   client's flights (chunk layout in the module docs). It must never complete: only a
+///   client that knows the password can send its Finished.
+/// - `01` server, structured: our client's real ClientHello whose pake extension body is
+///   edited by the input (see `edit`; every enclosing length fixed up), sent to the server
+///   (bit 5: cookie), then the two run on. The server must complete only if the edits left
+///   the hello as it was, and then with the client's keys.
+/// - `10` client, raw: a PAKE client, after its ClientHello, fed the input as the server's
+///   flights. It must never complete: only a server that knows the record can.
+/// - `11` client, structured: the real server's answer to the client's hello, its
+///   ServerHello's pake extension (shareV || confirmV) edited by the input; bit 5 set: raw
+///   edits of the whole flight instead. Whenever the client completes, the real server must
+///   accept the client's Finished and hold the same keys: a client that completes on a
+///   garbage share fails there.
+///
+/// Everywhere: no panic, errors of an allowed kind, sticky, each with an alert, bounded
+/// output.
+pub fn tls13_pake(data: &[u8]) {
+    let mode = data.first().copied().unwrap_or(0);
+    let cookie = mode & 0x20 != 0;
+    match mode >> 6 {
+        0 => {
+            let (sizes, stream) = split_chunks(data);
+            let mut s = ServerConnection::new(pake_server_config(cookie), None).expect("server");
+            feed_chunks(&mut s, &sizes, stream);
+            assert!(
+                s.is_handshaking(),
+                "a PAKE server completed with a fuzzed client"
+            );
+        }
+        1 => pake_server_structured(cookie, &data[1..]),
+        2 => {
+            let (sizes, stream) = split_chunks(data);
+            let mut c =
+                ClientConnection::new(pake_client_config(), None).expect("client connection");
+            feed_chunks(&mut c, &sizes, stream);
+            assert!(
+                c.is_handshaking(),
+                "a PAKE client completed with a fuzzed server"
+            );
+        }
+        _ => pake_client_structured(cookie, &data[1..]),
+    }
+}
+
+fn pake_server_structured(cookie: bool, input: &[u8]) {
+    let mut c = ClientConnection::new(pake_client_config(), None).expect("client connection");
+    let mut s = ServerConnection::new(pake_server_config(cookie), None).expect("server");
+    let mut hello = Vec::new();
+    sink(&mut c, &mut hello);
+    let ext = find_hello_ext(&hello, u16::from(ExtensionType::Pake))
+        .expect("our ClientHello has a pake extension");
+    let mut body = hello[ext.body.clone()].to_vec();
+    edit(&mut body, input);
+    let sent = replace_hello_ext(&hello, &ext, &body);
+    let edited = sent != hello;
+    if feed(&mut s, &sent).is_err() {
+        return;
+    }
+    // The rest runs as it would on the wire: the client answers what the server sent.
+    for _ in 0..4 {
+        if pake_transfer(&mut s, &mut c).is_err() || pake_transfer(&mut c, &mut s).is_err() {
+            break;
+        }
+    }
+    if !s.is_handshaking() {
+        assert!(!edited, "the server completed with an edited ClientHello");
+        assert!(
+            !c.is_handshaking(),
+            "the server completed, the client did not"
+        );
+        assert_same_keys(&c, &s);
+    }
+    if !c.is_handshaking() {
+        assert!(
+            !edited,
+            "the client completed although the server saw an edited hello"
+        );
+    }
+}
+
+fn pake_client_structured(raw_edits: bool, input: &[u8]) {
+    let mut c = ClientConnection::new(pake_client_config(), None).expect("client connection");
+    let mut s = ServerConnection::new(pake_server_config(false), None).expect("server");
+    pake_transfer(&mut c, &mut s).expect("the server takes our ClientHello");
+    let mut flight = Vec::new();
+    sink(&mut s, &mut flight);
+    let sent = if raw_edits {
+        let mut f = flight.clone();
+        edit(&mut f, input);
+        f
+    } else {
+        let ext = find_hello_ext(&flight, u16::from(ExtensionType::Pake))
+            .expect("the ServerHello has a pake extension");
+        let mut body = flight[ext.body.clone()].to_vec();
+        edit(&mut body, input);
+        replace_hello_ext(&flight, &ext, &body)
+    };
+    if feed(&mut c, &sent).is_err() {
+        return;
+    }
+    if c.is_handshaking() {
+        return; // waiting for more (a truncated flight)
+    }
+    // The client completed: the real server must accept its Finished, with the same keys.
+    if let Err(e) = pake_transfer(&mut c, &mut s) {
+        panic!(
+            "the client completed on a flight the server did not send (the server then \
+             refused its Finished: {e:?}); edited: {}",
+            sent != flight
+        );
+    }
+    assert!(!s.is_handshaking(), "the server did not complete");
+    assert_same_keys(&c, &s);
 }

@@ -77,12 +77,22 @@ fn random_user(sid: &str) -> User {
     let name = random_username();
     let password = random_password();
     let (keys, _) = register(password.as_bytes(), name.as_bytes(), sid.as_bytes());
-    User { name, password, keys }
+    User {
+        name,
+        password,
+        keys,
+    }
 }
 
 /// One connection of our client to 127.0.0.1:`port`: the handshake, then "ping\n" and the
 /// echoed line.
-fn our_client(port: u16, user: &str, sid: &str, keys: ProverKeys, suite: Tls13CipherSuite) -> Result<(ClientConnection, String), Error> {
+fn our_client(
+    port: u16,
+    user: &str,
+    sid: &str,
+    keys: ProverKeys,
+    suite: Tls13CipherSuite,
+) -> Result<(ClientConnection, String), Error> {
     let mut params = PakeClientParams::new(sid.as_bytes().to_vec(), keys);
     params.cipher_suites = vec![suite];
     let config = Arc::new(ClientConfig::pake_with_params(user, params));
@@ -103,13 +113,25 @@ fn our_client_against_boringssl_server() {
         let user = random_user(&sid);
         let port = free_port();
         let mut cmd = Command::new(&peer);
-        cmd.args(["server", &port.to_string(), &user.password, &user.name, &sid]);
+        cmd.args([
+            "server",
+            &port.to_string(),
+            &user.password,
+            &user.name,
+            &sid,
+        ]);
         let mut server = Proc::spawn("pake_peer server", cmd, Stdio::null());
-        assert!(wait_listening(port, PROC_TIMEOUT), "pake_peer server did not listen:\n{}", server.stderr());
+        assert!(
+            wait_listening(port, PROC_TIMEOUT),
+            "pake_peer server did not listen:\n{}",
+            server.stderr()
+        );
         for i in 0..RIGHT_PER_USER {
             let suite = Tls13CipherSuite::ALL[(u + i) % 3];
             let (conn, line) = our_client(port, &user.name, &sid, user.keys.clone(), suite)
-                .unwrap_or_else(|e| panic!("{suite:?}, user {}: {e:?}\n{}", user.name, server.stderr()));
+                .unwrap_or_else(|e| {
+                    panic!("{suite:?}, user {}: {e:?}\n{}", user.name, server.stderr())
+                });
             assert_eq!(line, "ping");
             assert_eq!(conn.protocol_version(), Some(ProtocolVersion::TLSv1_3));
             assert_eq!(conn.negotiated_cipher_suite(), Some(suite.suite()));
@@ -118,8 +140,14 @@ fn our_client_against_boringssl_server() {
         for i in 0..WRONG_PER_USER {
             let wrong = format!("{}{}", user.password, random_hex(2));
             let (keys, _) = register(wrong.as_bytes(), user.name.as_bytes(), sid.as_bytes());
-            let err = our_client(port, &user.name, &sid, keys, Tls13CipherSuite::ALL[i % 3]).unwrap_err();
-            assert_eq!(err, Error::PakeConfirmationMismatch, "wrong password for {}", user.name);
+            let err =
+                our_client(port, &user.name, &sid, keys, Tls13CipherSuite::ALL[i % 3]).unwrap_err();
+            assert_eq!(
+                err,
+                Error::PakeConfirmationMismatch,
+                "wrong password for {}",
+                user.name
+            );
             refused += 1;
         }
         // BoringSSL's view: every right password echoed, every wrong one a failed
@@ -129,7 +157,11 @@ fn our_client_against_boringssl_server() {
         // selftest: "DECRYPTION_FAILED_OR_BAD_RECORD_MAC").
         let bad_mac = "DECRYPTION_FAILED_OR_BAD_RECORD_MAC";
         let stderr = wait_for_count(&mut server, bad_mac, WRONG_PER_USER);
-        assert_eq!(stderr.matches("handshake ok (TLSv1.3), got ping").count(), RIGHT_PER_USER, "{stderr}");
+        assert_eq!(
+            stderr.matches("handshake ok (TLSv1.3), got ping").count(),
+            RIGHT_PER_USER,
+            "{stderr}"
+        );
         assert_eq!(stderr.matches(bad_mac).count(), WRONG_PER_USER, "{stderr}");
     }
     println!("our client -> BoringSSL pake_peer: {ok} right-password handshakes, {refused} wrong passwords refused ({USERS} random users)");
@@ -148,7 +180,11 @@ fn wait_for_count(p: &mut Proc, needle: &str, n: usize) -> String {
     }
 }
 
-fn our_server(users: &[User], sid: &str, tweak: impl FnOnce(&mut ServerConfig)) -> Arc<ServerConfig> {
+fn our_server(
+    users: &[User],
+    sid: &str,
+    tweak: impl FnOnce(&mut ServerConfig),
+) -> Arc<ServerConfig> {
     let store = Arc::new(InMemoryUserStore::new());
     for u in users {
         store.insert_pake(&u.name, sid.as_bytes(), u.keys.record());
@@ -172,7 +208,11 @@ fn boringssl_client(port: u16, password: &str, user: &str, sid: &str) -> (bool, 
         .stdin(Stdio::null())
         .output()
         .expect("run pake_peer client");
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     (out.status.success(), text)
 }
 
@@ -187,7 +227,11 @@ fn boringssl_client_against_our_server() {
     for user in &users {
         for _ in 0..RIGHT_PER_USER {
             let (success, out) = boringssl_client(server.port(), &user.password, &user.name, &sid);
-            assert!(success && out.contains("handshake ok (TLSv1.3), reply ping"), "{}: {out}", user.name);
+            assert!(
+                success && out.contains("handshake ok (TLSv1.3), reply ping"),
+                "{}: {out}",
+                user.name
+            );
             ok += 1;
         }
         for _ in 0..WRONG_PER_USER {
@@ -208,7 +252,11 @@ fn boringssl_client_against_our_server() {
     for r in &good {
         let saw = r.as_ref().unwrap();
         assert_eq!(saw.request, "ping\n");
-        assert!(Tls13CipherSuite::from_suite(saw.suite).is_some(), "{:?}", saw.suite);
+        assert!(
+            Tls13CipherSuite::from_suite(saw.suite).is_some(),
+            "{:?}",
+            saw.suite
+        );
     }
     // BoringSSL refuses our confirmation with illegal_parameter; each is a failed guess.
     for r in &bad {
@@ -249,7 +297,9 @@ fn boringssl_client_is_locked_out_after_failed_guesses() {
 fn boringssl_client_follows_our_hello_retry_request() {
     let sid = sid();
     let users = vec![random_user(&sid)];
-    let config = our_server(&users, &sid, |c| c.pake.as_mut().unwrap().require_cookie = true);
+    let config = our_server(&users, &sid, |c| {
+        c.pake.as_mut().unwrap().require_cookie = true
+    });
     let server = Server::start(config, 3, echo_handler);
     let user = &users[0];
     for _ in 0..2 {
@@ -259,5 +309,9 @@ fn boringssl_client_follows_our_hello_retry_request() {
     let (success, _) = boringssl_client(server.port(), "wrong", &user.name, &sid);
     assert!(!success);
     let results = server.join();
-    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 2, "{results:?}");
+    assert_eq!(
+        results.iter().filter(|r| r.is_ok()).count(),
+        2,
+        "{results:?}"
+    );
 }

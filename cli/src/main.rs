@@ -70,8 +70,8 @@ impl Fail {
 #[command(
     name = "tls-srp",
     version,
-    about = "TLS-SRP (RFC 5054) without certificates: verifier files, server, proxy, client",
-    after_help = "Examples:\n  tls-srp demo\n  tls-srp passwd add --file users.srpv alice\n  tls-srp serve --listen 127.0.0.1:4433 --vfile users.srpv --http\n  tls-srp connect 127.0.0.1:4433 --user alice"
+    about = "TLS-SRP (RFC 5054) and TLS 1.3 PAKE (SPAKE2+, experimental) without certificates: verifier files, server, proxy, client",
+    after_help = "Examples:\n  tls-srp demo\n  tls-srp passwd add --file users.srpv alice\n  tls-srp serve --listen 127.0.0.1:4433 --vfile users.srpv --http\n  tls-srp connect 127.0.0.1:4433 --user alice\n  tls-srp passwd add --file users.pake --pake --server-id files.example alice\n  tls-srp connect 127.0.0.1:4433 --pake --server-id files.example --user alice"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -83,20 +83,23 @@ enum Cmd {
     /// Run a server and a client over loopback and show what they negotiated.
     #[command(after_help = "Example:\n  cargo run --release -- demo")]
     Demo,
-    /// Manage verifier files (OpenSSL srpvfile or GnuTLS tpasswd).
+    /// Manage verifier files (OpenSSL srpvfile or GnuTLS tpasswd) and SPAKE2+ records files
+    /// (TLS 1.3 PAKE, experimental).
     #[command(
         subcommand,
-        after_help = "Examples:\n  tls-srp passwd add --file users.srpv alice\n  tls-srp passwd list --file users.srpv\n  tls-srp passwd verify --file users.srpv alice\n  tls-srp passwd delete --file users.srpv alice"
+        after_help = "Examples:\n  tls-srp passwd add --file users.srpv alice\n  tls-srp passwd list --file users.srpv\n  tls-srp passwd verify --file users.srpv alice\n  tls-srp passwd delete --file users.srpv alice\n  tls-srp passwd add --file users.pake --pake --server-id files.example alice"
     )]
     Passwd(passwd::PasswdCmd),
-    /// Serve TLS-SRP: echo, a small HTTP page, or forward to a plain TCP backend.
+    /// Serve TLS-SRP (and TLS 1.3 PAKE): echo, a small HTTP page, or forward to a plain TCP
+    /// backend.
     #[command(
-        after_help = "Examples:\n  tls-srp serve --listen 127.0.0.1:4433 --vfile users.srpv --http\n  tls-srp serve --listen 0.0.0.0:4433 --vfile tpasswd --conf tpasswd.conf --forward 127.0.0.1:8080\n  tls-srp serve --listen :443 --vfile users.srpv --cert chain.pem --key key.pem --http   # SRP users and browsers on one port\n\nThe verifier file is reloaded when it changes or on SIGHUP; SIGINT/SIGTERM shut down gracefully.\nFailed logins are rate-limited per username and client address (delays, then lockout that fails\nlike a wrong password); tune with --user-free-failures etc., or turn off with --no-rate-limit."
+        after_help = "Examples:\n  tls-srp serve --listen 127.0.0.1:4433 --vfile users.srpv --http\n  tls-srp serve --listen 0.0.0.0:4433 --vfile tpasswd --conf tpasswd.conf --forward 127.0.0.1:8080\n  tls-srp serve --listen :443 --vfile users.srpv --cert chain.pem --key key.pem --http   # SRP users and browsers on one port\n  tls-srp serve --listen :4433 --vfile users.pake --server-id files.example --echo   # TLS 1.3 PAKE (experimental)\n  tls-srp serve --listen :4433 --vfile users.srpv --pake-file users.pake --server-id files.example --echo   # both\n\nThe verifier file is reloaded when it changes or on SIGHUP; SIGINT/SIGTERM shut down gracefully.\nFailed logins are rate-limited per username and client address (delays, then lockout that fails\nlike a wrong password); tune with --user-free-failures etc., or turn off with --no-rate-limit."
     )]
-    Serve(ServeArgs),
-    /// Connect to a TLS-SRP server and bridge stdin/stdout (like `openssl s_client -quiet`).
+    Serve(Box<ServeArgs>),
+    /// Connect to a TLS-SRP (or TLS 1.3 PAKE) server and bridge stdin/stdout (like `openssl
+    /// s_client -quiet`).
     #[command(
-        after_help = "Examples:\n  tls-srp connect 127.0.0.1:4433 --user alice\n  tls-srp connect files.example:4433 --user alice --cafile roots.pem   # SRP-RSA: the certificate too\n  echo hello | TLS_SRP_PASSWORD=secret tls-srp connect 127.0.0.1:4433 --user alice\n  tls-srp connect 127.0.0.1:4433 --user alice --reconnect 5   # 1 full handshake, then resumed sessions\n\nExit status: 0 done, 1 login refused (wrong user or password, locked out), 2 usage or local\nerror, 3 network error (name, refused, reset, timeout), 4 other TLS failure."
+        after_help = "Examples:\n  tls-srp connect 127.0.0.1:4433 --user alice\n  tls-srp connect 127.0.0.1:4433 --pake --server-id files.example --user alice   # TLS 1.3 PAKE (experimental)\n  tls-srp connect files.example:4433 --user alice --cafile roots.pem   # SRP-RSA: the certificate too\n  echo hello | TLS_SRP_PASSWORD=secret tls-srp connect 127.0.0.1:4433 --user alice\n  tls-srp connect 127.0.0.1:4433 --user alice --reconnect 5   # 1 full handshake, then resumed sessions\n\nExit status: 0 done, 1 login refused (wrong user or password, locked out), 2 usage or local\nerror, 3 network error (name, refused, reset, timeout), 4 other TLS failure."
     )]
     Connect(ConnectArgs),
     /// In-memory benchmarks (like `openssl speed`).
@@ -113,9 +116,20 @@ pub struct ServeArgs {
     /// to) or :PORT (every interface, IPv6 and IPv4).
     #[arg(long, value_name = "ADDR")]
     pub listen: String,
-    /// Verifier file (OpenSSL srpvfile or GnuTLS tpasswd, detected).
+    /// Verifier file (OpenSSL srpvfile or GnuTLS tpasswd, detected), or a SPAKE2+ records
+    /// file (TLS 1.3 PAKE, detected by its header line; needs --server-id).
     #[arg(long, required_unless_present = "store", conflicts_with = "store")]
     pub vfile: Option<PathBuf>,
+    /// TLS 1.3 PAKE (SPAKE2+, draft-ietf-tls-pake; experimental codepoints): serve PAKE
+    /// clients as the server identity NAME, the one their records were registered for
+    /// (`passwd add --pake --server-id NAME`), next to TLS-SRP clients on the same port.
+    /// The records come from --vfile (a SPAKE2+ records file) or --pake-file.
+    #[arg(long, value_name = "NAME")]
+    pub server_id: Option<String>,
+    /// A SPAKE2+ records file served beside the SRP users of --vfile or --store: TLS-SRP
+    /// and TLS 1.3 PAKE clients on one port (needs --server-id). Reloaded like --vfile.
+    #[arg(long, value_name = "FILE")]
+    pub pake_file: Option<PathBuf>,
     /// PostgreSQL store instead of a file, shared by every server that uses it: users,
     /// ticket keys (--tickets), failed-login counts and the simulation secret
     /// (postgres://USER:PASSWORD@HOST:PORT/DB, or the TLS_SRP_STORE environment variable,
@@ -255,9 +269,17 @@ pub struct ConnectArgs {
     /// ALPN protocol to offer, in order of preference (repeat the flag).
     #[arg(long, value_name = "PROTO")]
     pub alpn: Vec<String>,
-    /// SRP username.
+    /// Username (SRP, or with --pake the PAKE client identity).
     #[arg(long)]
     pub user: String,
+    /// TLS 1.3 with a PAKE (SPAKE2+, draft-ietf-tls-pake; experimental codepoints) instead
+    /// of TLS-SRP; needs --server-id. The password is stretched with scrypt (about 100 ms).
+    #[arg(long, conflicts_with_all = ["cafile", "require_certificate"])]
+    pub pake: bool,
+    /// With --pake: the server identity the server calls itself (its `serve --server-id`),
+    /// which the password was registered for.
+    #[arg(long, value_name = "NAME")]
+    pub server_id: Option<String>,
     /// Read the password from the first line of stdin (the rest of stdin is sent).
     #[arg(long)]
     pub password_stdin: bool,
@@ -355,7 +377,7 @@ fn main() -> ExitCode {
     let res = match cli.cmd {
         Cmd::Demo => demo::run(),
         Cmd::Passwd(p) => passwd::run(p),
-        Cmd::Serve(a) => net::serve(a),
+        Cmd::Serve(a) => net::serve(*a),
         Cmd::Connect(a) => net::connect(a),
         Cmd::Bench(b) => bench::run(b),
     };

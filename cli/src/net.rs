@@ -13,13 +13,15 @@ use tokio::sync::Semaphore;
 use tracing::{error, info, warn};
 
 use tls_srp::tokio::{OnePortAcceptor, OnePortStream, TlsAcceptor, TlsConnector};
-use tls_srp::vfile::FileUserStore;
+use tls_srp::vfile::pake::{is_pake_file, MAX_IDENTITY_LEN};
+use tls_srp::vfile::{CombinedUserStore, FileUserStore, PakeFileStore, VFileError};
 use tls_srp::{
-    cert, AcceptError, ClientConfig, Decision, Error, HandshakeKind, HandshakeSlots, KeyLogFile,
-    RateLimitConfig, RateLimiter, ServerConfig, Ticketer, UnknownUserPolicy,
+    cert, AcceptError, AlertDescription, ClientConfig, Decision, Error, HandshakeKind,
+    HandshakeSlots, KeyLogFile, PakeServerParams, RateLimitConfig, RateLimiter, ServerConfig,
+    Ticketer, UnknownUserPolicy,
 };
 
-use crate::session::Session;
+use crate::session::{Kind, Session};
 
 use crate::{ConnectArgs, Fail, ServeArgs};
 
@@ -248,56 +250,165 @@ pub fn serve(a: ServeArgs) -> Result<(), Fail> {
             ))
         }
     };
+    let pake = pake_records(&a)?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| Fail::new(format!("cannot start the runtime: {e}")))?;
-    let users = match (&a.store, &a.vfile) {
+    let srp = match (&a.store, &a.vfile) {
         (Some(url), _) => rt.block_on(async {
             let pg = crate::store::connect(url).await?;
             pg.start()
                 .await
                 .map_err(|e| Fail::network(format!("the store failed: {e}")))?;
-            Ok::<_, Fail>(Users::Postgres(pg))
+            Ok::<_, Fail>(SrpUsers::Postgres(pg))
         })?,
+        // --vfile is the SPAKE2+ records file: no SRP users.
+        (None, Some(_)) if pake.as_ref().is_some_and(|p| p.in_vfile) => SrpUsers::None,
         (None, Some(vfile)) => {
             let (store, report) = FileUserStore::open(vfile, a.conf.as_deref())?;
             for s in &report.skipped {
                 warn!("{s}");
             }
-            Users::File(Arc::new(store), vfile.clone())
+            SrpUsers::File(Arc::new(store), vfile.clone())
         }
         (None, None) => return Err(Fail::new("give --vfile FILE or --store URL".into())),
+    };
+    let users = Users {
+        srp,
+        pake: pake.map(|p| p.store),
     };
     rt.block_on(serve_async(a, mode, users))
 }
 
-/// Where `serve` finds its users.
-enum Users {
+/// The SPAKE2+ records file `serve` was given (`--vfile` with a records file, or
+/// `--pake-file`), loaded and checked against `--server-id`.
+struct PakeRecords {
+    store: Arc<PakeFileStore>,
+    /// It is `--vfile` (so there are no SRP users).
+    in_vfile: bool,
+}
+
+/// Checks the PAKE options and loads the records file, if any: records need
+/// `--server-id` (an error), `--server-id` without records gets a warning.
+fn pake_records(a: &ServeArgs) -> Result<Option<PakeRecords>, Fail> {
+    if let Some(sid) = &a.server_id {
+        if sid.is_empty() || sid.len() > MAX_IDENTITY_LEN {
+            return Err(Fail::new(format!(
+                "--server-id must be 1 to {MAX_IDENTITY_LEN} bytes"
+            )));
+        }
+    }
+    let vfile_is_pake = match &a.vfile {
+        Some(v) => is_pake_file(v)?,
+        None => false,
+    };
+    let path = match (&a.vfile, &a.pake_file) {
+        (Some(v), Some(p)) if vfile_is_pake => {
+            return Err(Fail::new(format!(
+                "--vfile {} is already a SPAKE2+ records file; give an SRP verifier file to --vfile, or drop --pake-file {}",
+                v.display(),
+                p.display()
+            )))
+        }
+        (Some(v), None) if vfile_is_pake => {
+            if a.conf.is_some() {
+                return Err(Fail::new(format!(
+                    "--conf is for GnuTLS verifier files, and {} is a SPAKE2+ records file; drop --conf",
+                    v.display()
+                )));
+            }
+            v
+        }
+        (_, Some(p)) => p,
+        (_, None) => {
+            if let Some(sid) = &a.server_id {
+                warn!(
+                    "--server-id {sid:?} without SPAKE2+ records: every TLS 1.3 PAKE login will fail like a wrong password; give --pake-file FILE (made by `tls-srp passwd add --pake --server-id {sid:?} --file FILE USER`)"
+                );
+            }
+            return Ok(None);
+        }
+    };
+    let Some(sid) = &a.server_id else {
+        return Err(Fail::new(format!(
+            "{} holds SPAKE2+ (TLS 1.3 PAKE) records: give --server-id NAME, the server identity they were registered for (`passwd add --pake --server-id NAME`)",
+            path.display()
+        )));
+    };
+    if a.cert.is_some() && !a.srp_only {
+        return Err(Fail::new(
+            "TLS 1.3 PAKE cannot share a port with certificate clients yet (the one-port router sends PAKE clients to the certificate side): add --srp-only, or serve PAKE without --cert".into(),
+        ));
+    }
+    let (store, report) = PakeFileStore::open(path)?;
+    let mine = report.records_for(sid.as_bytes());
+    if mine < report.records {
+        warn!(
+            "{}: {} of {} SPAKE2+ records are for other server identities than {sid:?} and are not served",
+            path.display(),
+            report.records - mine,
+            report.records
+        );
+    }
+    Ok(Some(PakeRecords {
+        store: Arc::new(store),
+        in_vfile: vfile_is_pake,
+    }))
+}
+
+/// Where `serve` finds its users: TLS-SRP users, and TLS 1.3 PAKE records.
+struct Users {
+    srp: SrpUsers,
+    /// A SPAKE2+ records file (reloaded when it changes).
+    pake: Option<Arc<PakeFileStore>>,
+}
+
+/// Where `serve` finds its TLS-SRP users.
+enum SrpUsers {
     /// A verifier file (reloaded when it changes), and its path.
     File(Arc<FileUserStore>, std::path::PathBuf),
     /// PostgreSQL, shared with other servers: users, ticket keys, failed-login counts and
     /// the simulation secret.
     Postgres(tls_srp_postgres::PgStore),
+    /// None: `--vfile` is a SPAKE2+ records file.
+    None,
 }
 
 impl Users {
     fn store(&self) -> Arc<dyn tls_srp::UserStore> {
-        match self {
-            Users::File(f, _) => f.clone(),
-            Users::Postgres(p) => Arc::new(p.clone()),
+        let srp: Option<Arc<dyn tls_srp::UserStore>> = match &self.srp {
+            SrpUsers::File(f, _) => Some(f.clone()),
+            SrpUsers::Postgres(p) => Some(Arc::new(p.clone())),
+            SrpUsers::None => None,
+        };
+        match (srp, &self.pake) {
+            (Some(srp), Some(pake)) => Arc::new(CombinedUserStore::new(srp, pake.clone())),
+            (Some(srp), None) => srp,
+            (None, Some(pake)) => pake.clone(),
+            (None, None) => Arc::new(tls_srp::InMemoryUserStore::new()),
         }
     }
 
     /// `N users from WHERE`, for the log.
     fn describe(&self) -> String {
-        match self {
-            Users::File(f, path) => format!("{} users from {}", f.len(), path.display()),
-            Users::Postgres(p) => {
+        let srp = match &self.srp {
+            SrpUsers::File(f, path) => Some(format!("{} users from {}", f.len(), path.display())),
+            SrpUsers::Postgres(p) => {
                 let n = tls_srp::UserStore::record_shapes(p).map_or(0, |s| s.len());
-                format!("{n} users from {} (shared)", p.shown())
+                Some(format!("{n} users from {} (shared)", p.shown()))
             }
-        }
+            SrpUsers::None => None,
+        };
+        let pake = self
+            .pake
+            .as_ref()
+            .map(|p| format!("{} SPAKE2+ records from {}", p.len(), p.path().display()));
+        [srp, pake]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" and ")
     }
 }
 
@@ -305,10 +416,56 @@ fn pg_failed(e: tls_srp_postgres::PgError) -> Fail {
     Fail::network(format!("the store failed: {e}"))
 }
 
-/// Reloads the verifier file when it changes (polled every second; a `chmod` or `chown`
-/// counts) or on SIGHUP. A failed reload fails closed: nobody logs in until the file reads
-/// again, and each failed attempt says so.
-fn spawn_reloader(store: Arc<FileUserStore>) {
+/// A file `serve` watches: a verifier file or a SPAKE2+ records file.
+trait Watched: Send + Sync + 'static {
+    fn path(&self) -> &std::path::Path;
+    /// Reloads (`forced`) or reloads if the file changed (`None`: nothing done): what it
+    /// now serves, for the log, and warnings.
+    fn check(&self, forced: bool) -> Option<Result<(String, Vec<String>), VFileError>>;
+    /// Who is refused while the file does not read.
+    fn refused(&self) -> &'static str;
+}
+
+impl Watched for FileUserStore {
+    fn path(&self) -> &std::path::Path {
+        FileUserStore::path(self)
+    }
+
+    fn check(&self, forced: bool) -> Option<Result<(String, Vec<String>), VFileError>> {
+        let r = match forced {
+            true => Some(self.reload()),
+            false => self.reload_if_changed(),
+        };
+        r.map(|r| r.map(|report| (format!("{} users", report.users), report.skipped)))
+    }
+
+    fn refused(&self) -> &'static str {
+        "every login"
+    }
+}
+
+impl Watched for PakeFileStore {
+    fn path(&self) -> &std::path::Path {
+        PakeFileStore::path(self)
+    }
+
+    fn check(&self, forced: bool) -> Option<Result<(String, Vec<String>), VFileError>> {
+        let r = match forced {
+            true => Some(self.reload()),
+            false => self.reload_if_changed(),
+        };
+        r.map(|r| r.map(|report| (format!("{} SPAKE2+ records", report.records), Vec::new())))
+    }
+
+    fn refused(&self) -> &'static str {
+        "every TLS 1.3 PAKE login"
+    }
+}
+
+/// Reloads a verifier or records file when it changes (polled every second; a `chmod` or
+/// `chown` counts) or on SIGHUP. A failed reload fails closed: nobody logs in until the
+/// file reads again, and each failed attempt says so.
+fn spawn_reloader<W: Watched>(store: Arc<W>) {
     tokio::spawn(async move {
         let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
         let mut tick = tokio::time::interval(Duration::from_secs(1));
@@ -318,21 +475,13 @@ fn spawn_reloader(store: Arc<FileUserStore>) {
                 _ = tick.tick() => false,
                 Some(()) = async { match hup.as_mut() { Some(h) => h.recv().await, None => std::future::pending().await } } => true,
             };
-            let result = match forced {
-                true => Some(store.reload()),
-                false => store.reload_if_changed(),
-            };
-            match result {
+            match store.check(forced) {
                 None => {}
-                Some(Ok(report)) => {
-                    for s in &report.skipped {
+                Some(Ok((what, warnings))) => {
+                    for s in &warnings {
                         warn!("{s}");
                     }
-                    info!(
-                        "reloaded {}: {} users",
-                        store.path().display(),
-                        report.users
-                    );
+                    info!("reloaded {}: {what}", store.path().display());
                     last_error = None;
                 }
                 Some(Err(e)) => {
@@ -340,7 +489,8 @@ fn spawn_reloader(store: Arc<FileUserStore>) {
                     // Retried every second: said again when the reason changes or on SIGHUP.
                     if forced || last_error.as_deref() != Some(&msg) {
                         error!(
-                            "reload failed, refusing every login until the file reads again: {msg}"
+                            "reload failed, refusing {} until the file reads again: {msg}",
+                            store.refused()
                         );
                     }
                     last_error = Some(msg);
@@ -375,8 +525,12 @@ async fn serve_async(a: ServeArgs, mode: Mode, users: Users) -> Result<(), Fail>
         config.unknown_users = UnknownUserPolicy::Reject;
     }
     config.alpn_protocols = a.alpn.iter().map(|p| p.as_bytes().to_vec()).collect();
-    let secret = match &users {
-        Users::File(_, vfile) => {
+    if let Some(sid) = &a.server_id {
+        config.pake = Some(PakeServerParams::new(sid.as_bytes()));
+    }
+    let secret = match (&users.srp, &a.vfile) {
+        (SrpUsers::Postgres(pg), _) => pg.simulation_secret().await.map_err(pg_failed)?,
+        (_, Some(vfile)) => {
             let secret_path = a.secret_file.clone().unwrap_or_else(|| {
                 let mut p = vfile.clone().into_os_string();
                 p.push(".secret");
@@ -384,18 +538,18 @@ async fn serve_async(a: ServeArgs, mode: Mode, users: Users) -> Result<(), Fail>
             });
             load_or_create_secret(&secret_path)?
         }
-        Users::Postgres(pg) => pg.simulation_secret().await.map_err(pg_failed)?,
+        (_, None) => return Err(Fail::new("give --vfile FILE or --store URL".into())),
     };
     config.set_simulation_secret(*secret);
     config.session_lifetime = Duration::from_secs(a.session_lifetime);
     if a.no_resumption {
         config.session_storage = None;
     } else if a.tickets {
-        config.ticketer = Some(match &users {
-            Users::File(..) => {
+        config.ticketer = Some(match &users.srp {
+            SrpUsers::File(..) | SrpUsers::None => {
                 Ticketer::new().map_err(|e| Fail::new(format!("session tickets: {e}")))?
             }
-            Users::Postgres(pg) => pg
+            SrpUsers::Postgres(pg) => pg
                 .shared_ticketer(Duration::from_secs(6 * 3600))
                 .await
                 .map_err(pg_failed)?,
@@ -421,7 +575,7 @@ async fn serve_async(a: ServeArgs, mode: Mode, users: Users) -> Result<(), Fail>
             ..RateLimitConfig::default()
         };
         let limiter = Arc::new(RateLimiter::new(limits));
-        if let Users::Postgres(pg) = &users {
+        if let SrpUsers::Postgres(pg) = &users.srp {
             pg.share_limiter(limiter.clone()).await.map_err(pg_failed)?;
         }
         config.rate_limiter = Some(limiter);
@@ -457,11 +611,17 @@ async fn serve_async(a: ServeArgs, mode: Mode, users: Users) -> Result<(), Fail>
         }
         _ => Acceptor::Srp(TlsAcceptor::from(Arc::new(config))),
     };
-    let what = match &acceptor {
+    let mut what = match &acceptor {
         Acceptor::OnePort(_) => ", and certificate clients (TLS 1.3 and 1.2) on the same port",
         Acceptor::Srp(_) if a.cert.is_some() => ", SRP-RSA with the certificate",
         Acceptor::Srp(_) => "",
-    };
+    }
+    .to_owned();
+    if let Some(sid) = &a.server_id {
+        what.push_str(&format!(
+            ", TLS 1.3 PAKE (SPAKE2+, experimental) as server identity {sid:?}"
+        ));
+    }
     let ctx = Arc::new(Ctx {
         acceptor,
         mode,
@@ -477,7 +637,10 @@ async fn serve_async(a: ServeArgs, mode: Mode, users: Users) -> Result<(), Fail>
         println!("listening on {local}");
     }
     let _ = std::io::Write::flush(&mut std::io::stdout());
-    if let Users::File(store, _) = users {
+    if let SrpUsers::File(store, _) = users.srp {
+        spawn_reloader(store);
+    }
+    if let Some(store) = users.pake {
         spawn_reloader(store);
     }
 
@@ -582,6 +745,11 @@ async fn serve_one(tcp: TcpStream, peer: SocketAddr, ctx: &Ctx) {
 /// The `--http` page: who the client is and how it got in.
 fn http_page(s: &Session) -> String {
     match s.username {
+        Some(user) if s.kind == Kind::Pake => format!(
+            "<!doctype html>\n<title>tls-srp</title>\n<h1>Hello, {}!</h1>\n<p>You logged in with TLS 1.3 and a PAKE (SPAKE2+, {}).</p>\n",
+            html_escape(user),
+            s.cipher
+        ),
         Some(user) => format!(
             "<!doctype html>\n<title>tls-srp</title>\n<h1>Hello, {}!</h1>\n<p>You logged in with TLS-SRP ({}).</p>\n",
             html_escape(user),
@@ -771,6 +939,26 @@ pub fn connect(a: ConnectArgs) -> Result<(), Fail> {
             "an --alpn protocol must be 1 to 255 bytes".into(),
         ));
     }
+    let pake_server_id = match (a.pake, &a.server_id) {
+        (true, Some(sid)) if sid.is_empty() || sid.len() > MAX_IDENTITY_LEN => {
+            return Err(Fail::new(format!(
+                "--server-id must be 1 to {MAX_IDENTITY_LEN} bytes"
+            )))
+        }
+        (true, Some(sid)) => Some(sid.clone()),
+        (true, None) => {
+            return Err(Fail::new(
+                "--pake needs --server-id NAME: the server identity the server calls itself (its `serve --server-id`), which the password was registered for".into(),
+            ))
+        }
+        (false, Some(_)) => {
+            return Err(Fail::new(
+                "--server-id is for TLS 1.3 PAKE: add --pake, or drop --server-id for TLS-SRP"
+                    .into(),
+            ))
+        }
+        (false, None) => None,
+    };
     // The files first: a bad path is said before the password is asked for.
     let server_auth = a
         .cafile
@@ -791,7 +979,12 @@ pub fn connect(a: ConnectArgs) -> Result<(), Fail> {
         Ok(p) if !a.password_stdin && !p.is_empty() => zeroize::Zeroizing::new(p),
         _ => crate::passwd::read_password(a.password_stdin, false)?,
     };
-    let mut cfg = ClientConfig::new(a.user.clone(), password.as_bytes());
+    let mut cfg = match &pake_server_id {
+        // scrypt now (about 100 ms); only w0 and w1 are kept.
+        Some(sid) => ClientConfig::pake(a.user.clone(), password.as_bytes(), sid.as_bytes()),
+        None => ClientConfig::new(a.user.clone(), password.as_bytes()),
+    };
+    drop(password);
     cfg.min_group_bits = a.min_group_bits;
     cfg.alpn_protocols = a.alpn.iter().map(|p| p.as_bytes().to_vec()).collect();
     if let Some(auth) = server_auth {
@@ -925,8 +1118,23 @@ async fn handshake_once(
     let tls = tokio::time::timeout(t.limit, connector.connect(Some(sni), tcp))
         .await
         .map_err(|_| Fail::network(format!("the handshake with {} timed out", a.addr)))?
-        .map_err(|e| handshake_failure(&a.addr, &e))?;
+        .map_err(|e| handshake_failure(&a.addr, &e, a.server_id.as_deref().filter(|_| a.pake)))?;
     let c = tls.get_ref().1;
+    if c.is_pake() {
+        let alpn = c
+            .alpn_protocol()
+            .map(|p| format!(", ALPN {:?}", String::from_utf8_lossy(p)))
+            .unwrap_or_default();
+        eprintln!(
+            "connected to {} as {:?}: TLSv1.3 {}, PAKE SPAKE2+ (experimental) with server identity {:?}{alpn}, full handshake {:.1} ms",
+            a.addr,
+            a.user,
+            crate::session::tls13_cipher_name(c.negotiated_cipher_suite()),
+            a.server_id.as_deref().unwrap_or_default(),
+            start.elapsed().as_secs_f64() * 1000.0
+        );
+        return Ok(tls);
+    }
     let kind = match c.handshake_kind() {
         Some(HandshakeKind::Resumed) => "resumed session",
         _ => "full handshake",
@@ -961,8 +1169,8 @@ async fn handshake_once(
 }
 
 /// A failed client handshake, by exit status: refused credentials (1), network (3), or
-/// another TLS failure (4).
-fn handshake_failure(addr: &str, e: &std::io::Error) -> Fail {
+/// another TLS failure (4). `pake`: the server identity of a TLS 1.3 PAKE attempt.
+fn handshake_failure(addr: &str, e: &std::io::Error, pake: Option<&str>) -> Fail {
     match Error::from_io(e) {
         Some(tls) if tls.is_auth_failure() => Fail::no(format!(
             "login to {addr} refused: wrong username or password (or locked out after too many failures) [{tls}]"
@@ -970,6 +1178,15 @@ fn handshake_failure(addr: &str, e: &std::io::Error) -> Fail {
         Some(Error::HandshakeTimedOut) => {
             Fail::network(format!("the handshake with {addr} timed out"))
         }
+        // The server refused the PAKE itself: another server identity, or no PAKE there.
+        Some(
+            tls @ Error::AlertReceived(
+                AlertDescription::HandshakeFailure | AlertDescription::ProtocolVersion,
+            ),
+        ) if pake.is_some() => Fail::tls(format!(
+            "TLS 1.3 PAKE with {addr} failed: {tls}; the server does not call itself {:?} (check --server-id against its `serve --server-id`) or does not serve TLS 1.3 PAKE",
+            pake.unwrap_or_default()
+        )),
         Some(tls) => Fail::tls(format!("TLS handshake with {addr} failed: {tls}")),
         None => Fail::network(format!(
             "connection to {addr} failed during the handshake: {e}"

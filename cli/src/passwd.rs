@@ -1,5 +1,5 @@
 //! `tls-srp passwd add|delete|list|verify|convert`, over the library's verifier files
-//! (`tls_srp::vfile`).
+//! (`tls_srp::vfile`) and SPAKE2+ records files (`tls_srp::vfile::pake`, TLS 1.3 PAKE).
 
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
@@ -8,7 +8,8 @@ use clap::{Args, Subcommand};
 use tls_srp::SrpGroup;
 use zeroize::Zeroizing;
 
-use tls_srp::vfile::{bit_len, FileLock, Format, GroupRef, VFile, VFileError};
+use tls_srp::vfile::pake::{is_pake_file, shown, MAX_IDENTITY_LEN};
+use tls_srp::vfile::{bit_len, FileLock, Format, GroupRef, PakeFile, VFile, VFileError};
 
 use crate::Fail;
 
@@ -40,15 +41,17 @@ impl From<FormatArg> for Format {
 pub enum PasswdCmd {
     /// Add a user (prompts twice for the password without echo). A user revoked by `delete`
     /// in an OpenSSL file is re-activated with its old verifier, as `openssl srp -add` does.
+    /// With --pake (or on a SPAKE2+ records file), a TLS 1.3 PAKE record for --server-id.
     #[command(
-        after_help = "Examples:\n  tls-srp passwd add --file users.srpv alice\n  echo 'long passphrase' | tls-srp passwd add --file tpasswd --format gnutls --password-stdin alice"
+        after_help = "Examples:\n  tls-srp passwd add --file users.srpv alice\n  echo 'long passphrase' | tls-srp passwd add --file tpasswd --format gnutls --password-stdin alice\n  tls-srp passwd add --file users.pake --pake --server-id files.example alice   # TLS 1.3 PAKE (experimental)"
     )]
     Add {
         #[command(flatten)]
         common: Common,
-        /// SRP group size in bits: 1024, 1536, 2048, 3072, 4096, 6144 or 8192.
-        #[arg(long, default_value_t = 2048)]
-        group: u32,
+        /// SRP group size in bits: 1024, 1536, 2048, 3072, 4096, 6144 or 8192 (default 2048;
+        /// not for --pake, whose records are on P-256).
+        #[arg(long)]
+        group: Option<u32>,
         /// Allow the 1024- and 1536-bit groups (too weak for new deployments).
         #[arg(long)]
         allow_weak_group: bool,
@@ -63,16 +66,22 @@ pub enum PasswdCmd {
         quiet: bool,
     },
     /// Delete a user: OpenSSL files mark it revoked (an `R` record, as `openssl srp -delete`
-    /// does; `passwd add` re-activates it), GnuTLS files lose its line.
-    #[command(after_help = "Example:\n  tls-srp passwd delete --file users.srpv alice")]
+    /// does; `passwd add` re-activates it), GnuTLS files lose its line. SPAKE2+ records
+    /// files lose the user's records (only the one for --server-id, if given).
+    #[command(
+        after_help = "Examples:\n  tls-srp passwd delete --file users.srpv alice\n  tls-srp passwd delete --file users.pake --server-id files.example alice"
+    )]
     Delete {
         #[command(flatten)]
         common: Common,
     },
-    /// List users, groups and formats (never secrets).
-    #[command(after_help = "Example:\n  tls-srp passwd list --file users.srpv")]
+    /// List users, groups and formats (never secrets); for a SPAKE2+ records file, users and
+    /// server identities.
+    #[command(
+        after_help = "Examples:\n  tls-srp passwd list --file users.srpv\n  tls-srp passwd list --file users.pake"
+    )]
     List {
-        /// Verifier file.
+        /// Verifier file or SPAKE2+ records file (detected).
         #[arg(long, required_unless_present = "store", conflicts_with = "store")]
         file: Option<PathBuf>,
         /// PostgreSQL store instead of a file: postgres://USER:PASSWORD@HOST:PORT/DB (or the
@@ -114,10 +123,11 @@ pub enum PasswdCmd {
         #[arg(long)]
         skip_revoked: bool,
     },
-    /// Check a password against the stored verifier: exit 0 if it matches, 1 if not, 2 for
-    /// any other error (no such user, unreadable file, bad arguments).
+    /// Check a password against the stored verifier (or SPAKE2+ record): exit 0 if it
+    /// matches, 1 if not, 2 for any other error (no such user, unreadable file, bad
+    /// arguments).
     #[command(
-        after_help = "Example:\n  echo 'long passphrase' | tls-srp passwd verify --file users.srpv --password-stdin alice"
+        after_help = "Examples:\n  echo 'long passphrase' | tls-srp passwd verify --file users.srpv --password-stdin alice\n  tls-srp passwd verify --file users.pake --server-id files.example alice"
     )]
     Verify {
         #[command(flatten)]
@@ -150,7 +160,7 @@ pub enum PasswdCmd {
 
 #[derive(Args)]
 pub struct Common {
-    /// Verifier file.
+    /// Verifier file, or SPAKE2+ records file (detected by its header line).
     #[arg(long, required_unless_present = "store", conflicts_with = "store")]
     file: Option<PathBuf>,
     /// PostgreSQL store instead of a file: postgres://USER:PASSWORD@HOST:PORT/DB (or the
@@ -164,9 +174,212 @@ pub struct Common {
     /// GnuTLS tpasswd.conf (default FILE.conf).
     #[arg(long)]
     conf: Option<PathBuf>,
+    /// TLS 1.3 PAKE (SPAKE2+, draft-ietf-tls-pake; experimental): FILE holds SPAKE2+
+    /// records (`username:server_identity:w0:L`, cli/README.md) instead of SRP verifiers.
+    /// Needed to create such a file; an existing one is detected. File-only for now.
+    #[arg(long)]
+    pake: bool,
+    /// With a SPAKE2+ records file: the server identity the record is bound to, the name
+    /// `tls-srp serve --server-id` uses (required by `add`; picks one record for `delete`
+    /// and `verify` when the user has several).
+    #[arg(long, value_name = "NAME")]
+    server_id: Option<String>,
     /// Username (UTF-8, 1 to 255 bytes).
     #[arg(value_parser = clap::builder::OsStringValueParser::new())]
     user: std::ffi::OsString,
+}
+
+/// Whether the command works on a SPAKE2+ records file: `--pake`, `--server-id`, or the
+/// file's header says so. PAKE records are file-only (no `--store`), in their own format
+/// (no `--format`, `--conf`).
+fn pake_mode(common: &Common) -> Result<bool, Fail> {
+    let file_is_pake = match &common.file {
+        Some(f) => is_pake_file(f)?,
+        None => false,
+    };
+    if !(common.pake || common.server_id.is_some() || file_is_pake) {
+        return Ok(false);
+    }
+    if common.store.is_some() {
+        return Err(Fail::new(
+            "PAKE records are file-only for now: --pake and --server-id cannot be used with --store (or TLS_SRP_STORE); give --file FILE".into(),
+        ));
+    }
+    if common.format.is_some() || common.conf.is_some() {
+        return Err(Fail::new(
+            "--format and --conf are for SRP verifier files, not SPAKE2+ records files; drop them"
+                .into(),
+        ));
+    }
+    Ok(true)
+}
+
+/// `--server-id`, checked.
+fn server_id(common: &Common) -> Result<Option<&str>, Fail> {
+    match common.server_id.as_deref() {
+        Some(s) if s.is_empty() || s.len() > MAX_IDENTITY_LEN => Err(Fail::new(format!(
+            "--server-id must be 1 to {MAX_IDENTITY_LEN} bytes"
+        ))),
+        s => Ok(s),
+    }
+}
+
+/// A SPAKE2+ records file that must exist.
+fn load_pake(file: &Path) -> Result<PakeFile, Fail> {
+    let pf = PakeFile::load(file)?;
+    if !pf.existed {
+        return Err(Fail::new(format!(
+            "{} does not exist; create it with `tls-srp passwd add --pake --server-id NAME --file {} USER`",
+            file.display(),
+            file.display()
+        )));
+    }
+    Ok(pf)
+}
+
+/// A name for a line of `list`: as it is, or escaped if it holds control characters.
+fn listed(name: &str) -> String {
+    match name.chars().any(char::is_control) {
+        true => format!("{name:?}"),
+        false => name.to_owned(),
+    }
+}
+
+/// `passwd add --pake`: registers the password for (USER, --server-id) with scrypt and
+/// writes the record.
+fn pake_add(
+    common: &Common,
+    group: Option<u32>,
+    password_stdin: bool,
+    replace: bool,
+    quiet: bool,
+) -> Result<(), Fail> {
+    let file = file_of(&common.file)?;
+    if group.is_some() {
+        return Err(Fail::new(
+            "--group is for SRP verifiers; SPAKE2+ records are on P-256: drop --group".into(),
+        ));
+    }
+    let sid = server_id(common)?.ok_or_else(|| {
+        Fail::new(
+            "--pake needs --server-id NAME: the server identity the record is bound to (the name `tls-srp serve --server-id` uses; a record made for another name does not log in)".into(),
+        )
+    })?;
+    let user = check_user(&common.user, Format::Openssl)?;
+    // Check the name and the file before asking for a password.
+    let existing = PakeFile::load(file)?;
+    if !existing.existed && !common.pake {
+        return Err(Fail::new(format!(
+            "{} is not a SPAKE2+ records file yet: add --pake to create it (--server-id alone is for records files)",
+            file.display()
+        )));
+    }
+    if !replace && existing.find(&user, sid.as_bytes()).is_some() {
+        return Err(Fail::new(format!(
+            "user {user:?} already has a record for server identity {sid:?} in {}; use --replace to change the password",
+            file.display()
+        )));
+    }
+    let pw = read_password(password_stdin, true)?;
+    // scrypt (about 100 ms, 32 MiB): before taking the lock.
+    let (_, record) = tls_srp::pake::register(pw.as_bytes(), user.as_bytes(), sid.as_bytes());
+    let _lock = FileLock::acquire(file)?;
+    let mut pf = PakeFile::load(file)?;
+    pf.add(&user, sid.as_bytes(), record, replace)?;
+    pf.save()?;
+    if !quiet {
+        if let Some(w) = weak_password_warning(&user, &pw) {
+            eprintln!("tls-srp: {w}");
+        }
+    }
+    eprintln!(
+        "added {user:?} for server identity {sid:?} to {} (SPAKE2+ records, TLS 1.3 PAKE, experimental)",
+        file.display()
+    );
+    Ok(())
+}
+
+/// `passwd delete` on a SPAKE2+ records file: the user's record for `--server-id`, or all
+/// of the user's records.
+fn pake_delete(common: &Common) -> Result<(), Fail> {
+    let file = file_of(&common.file)?;
+    let sid = server_id(common)?;
+    let user = check_user(&common.user, Format::Openssl)?;
+    load_pake(file)?;
+    let _lock = FileLock::acquire(file)?;
+    let mut pf = load_pake(file)?;
+    let removed = pf.delete(&user, sid.map(str::as_bytes))?;
+    pf.save()?;
+    let sids: Vec<String> = removed.iter().map(|s| shown(s)).collect();
+    eprintln!(
+        "removed {user:?} (server identity {}) from {}",
+        sids.join(", "),
+        file.display()
+    );
+    Ok(())
+}
+
+/// `passwd list` of a SPAKE2+ records file: users and server identities, never secrets.
+fn pake_list(file: &Path) -> Result<(), Fail> {
+    let pf = load_pake(file)?;
+    println!(
+        "# {} (SPAKE2+ records, TLS 1.3 PAKE, experimental)",
+        file.display()
+    );
+    for e in pf.entries() {
+        println!(
+            "{}\tserver identity {}\tSPAKE2+ P-256",
+            listed(&e.username),
+            e.server_identity_shown()
+        );
+    }
+    Ok(())
+}
+
+/// `passwd verify` on a SPAKE2+ records file: registers the password again and compares
+/// w0 and L in constant time.
+fn pake_verify(common: &Common, password_stdin: bool) -> Result<(), Fail> {
+    let file = file_of(&common.file)?;
+    let sid = server_id(common)?;
+    let pf = load_pake(file)?;
+    let user = check_user(&common.user, Format::Openssl)?;
+    let records: Vec<_> = pf
+        .find_user(&user)
+        .filter(|e| sid.is_none_or(|s| e.server_identity == s.as_bytes()))
+        .collect();
+    let e = match records[..] {
+        [e] => e,
+        [] => {
+            let which = sid
+                .map(|s| format!(" for server identity {s:?}"))
+                .unwrap_or_default();
+            return Err(Fail::new(format!(
+                "no record of user {user:?}{which} in {}",
+                file.display()
+            )));
+        }
+        _ => {
+            let sids: Vec<String> = records.iter().map(|e| e.server_identity_shown()).collect();
+            return Err(Fail::new(format!(
+                "user {user:?} has records for several server identities ({}); pick one with --server-id NAME",
+                sids.join(", ")
+            )));
+        }
+    };
+    let pw = read_password(password_stdin, false)?;
+    match e.check_password(pw.as_bytes()) {
+        true => {
+            println!(
+                "password OK for {user:?} (server identity {})",
+                e.server_identity_shown()
+            );
+            Ok(())
+        }
+        false => Err(Fail::no(format!(
+            "wrong password for {user:?} (server identity {})",
+            e.server_identity_shown()
+        ))),
+    }
 }
 
 fn check_user(user: &std::ffi::OsStr, format: Format) -> Result<String, Fail> {
@@ -284,6 +497,10 @@ pub fn run(cmd: PasswdCmd) -> Result<(), Fail> {
             replace,
             quiet,
         } => {
+            if pake_mode(&common)? {
+                return pake_add(&common, group, password_stdin, replace, quiet);
+            }
+            let group = group.unwrap_or(2048);
             let grp = SrpGroup::by_bits(group).ok_or_else(|| {
                 Fail::new(format!(
                     "unknown group {group}; use 1024, 1536, 2048, 3072, 4096, 6144 or 8192"
@@ -359,6 +576,9 @@ pub fn run(cmd: PasswdCmd) -> Result<(), Fail> {
             Ok(())
         }
         PasswdCmd::Delete { common } => {
+            if pake_mode(&common)? {
+                return pake_delete(&common);
+            }
             if let Some(url) = &common.store {
                 return crate::store::delete(url, &check_user(&common.user, Format::Openssl)?);
             }
@@ -389,6 +609,15 @@ pub fn run(cmd: PasswdCmd) -> Result<(), Fail> {
                 return crate::store::list(url);
             }
             let file = file_of(&file)?;
+            if is_pake_file(file)? {
+                if format.is_some() || conf.is_some() {
+                    return Err(Fail::new(format!(
+                        "{} is a SPAKE2+ records file: --format and --conf are for SRP verifier files; drop them",
+                        file.display()
+                    )));
+                }
+                return pake_list(file);
+            }
             let vf = load(file, format, conf.as_deref())?;
             check_exists(&vf)?;
             println!("# {} ({} format)", file.display(), vf.format.name());
@@ -450,6 +679,9 @@ pub fn run(cmd: PasswdCmd) -> Result<(), Fail> {
             common,
             password_stdin,
         } => {
+            if pake_mode(&common)? {
+                return pake_verify(&common, password_stdin);
+            }
             if let Some(url) = &common.store {
                 let user = check_user(&common.user, Format::Openssl)?;
                 let rec = crate::store::record_of(url, &user)?;

@@ -13,8 +13,8 @@
 //!   01 PP2_TYPE_ALPN       the ALPN protocol, if one was negotiated
 //!   20 PP2_TYPE_SSL        client 01 (PP2_CLIENT_SSL), verify 00000001 (no client
 //!                          certificate), sub-TLVs 21 VERSION "TLSv1.2" (or "TLSv1.3" for a
-//!                          certificate client), 23 CIPHER (OpenSSL's name)
-//!   E5 (configurable)      the authenticated SRP username, UTF-8 (SRP clients only)
+//!                          certificate or PAKE client), 23 CIPHER (OpenSSL's name)
+//!   E5 (configurable)      the authenticated username, UTF-8 (SRP and PAKE clients only)
 //! ```
 
 use std::net::{IpAddr, SocketAddr};
@@ -103,6 +103,7 @@ mod tests {
 
     fn session() -> Session<'static> {
         Session {
+            kind: crate::session::Kind::Srp,
             username: Some("alice"),
             server_name: None,
             alpn: None,
@@ -169,6 +170,7 @@ mod tests {
         let c: SocketAddr = "192.0.2.7:1".parse().unwrap();
         let l: SocketAddr = "192.0.2.8:2".parse().unwrap();
         let s = Session {
+            kind: crate::session::Kind::Certificate,
             username: None,
             version: "TLSv1.3",
             cipher: "TLS_AES_256_GCM_SHA384",

@@ -1,13 +1,28 @@
 //! What a connection of `serve` negotiated, in one place for the connection log, the HTTP
-//! page and the PROXY v2 header: the SRP username, or that it is a certificate client.
+//! page and the PROXY v2 header: the username (TLS-SRP or TLS 1.3 PAKE), or that it is a
+//! certificate client.
 
 use tls_srp::rustls;
 use tls_srp::tokio::OnePortStream;
-use tls_srp::{CipherSuite, HandshakeKind};
+use tls_srp::{CipherSuite, HandshakeKind, Tls13CipherSuite};
+
+/// How a client got in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// TLS-SRP (TLS 1.2) with a password.
+    Srp,
+    /// TLS 1.3 with a PAKE (SPAKE2+, draft-ietf-tls-pake) with a password.
+    Pake,
+    /// An ordinary certificate handshake (rustls), no password.
+    Certificate,
+}
 
 /// The facts of one established connection.
 pub struct Session<'a> {
-    /// The authenticated SRP username; `None` for a certificate client (no password).
+    /// How the client got in.
+    pub kind: Kind,
+    /// The authenticated username (SRP or PAKE); `None` for a certificate client (no
+    /// password).
     pub username: Option<&'a str>,
     /// The SNI host name, if any.
     pub server_name: Option<&'a str>,
@@ -27,18 +42,24 @@ impl<'a> Session<'a> {
         match tls {
             OnePortStream::Srp(s) => {
                 let conn = s.get_ref().1;
+                let pake = conn.is_pake();
                 Session {
+                    kind: if pake { Kind::Pake } else { Kind::Srp },
                     username: Some(conn.username().unwrap_or_default()),
                     server_name: conn.server_name(),
                     alpn: conn.alpn_protocol(),
-                    version: "TLSv1.2",
-                    cipher: srp_cipher_name(conn.negotiated_cipher_suite()),
+                    version: if pake { "TLSv1.3" } else { "TLSv1.2" },
+                    cipher: match pake {
+                        true => tls13_cipher_name(conn.negotiated_cipher_suite()),
+                        false => srp_cipher_name(conn.negotiated_cipher_suite()),
+                    },
                     resumed: conn.handshake_kind() == Some(HandshakeKind::Resumed),
                 }
             }
             OnePortStream::Certificate(s) => {
                 let conn = s.get_ref().1;
                 Session {
+                    kind: Kind::Certificate,
                     username: None,
                     server_name: conn.server_name(),
                     alpn: conn.alpn_protocol(),
@@ -54,13 +75,22 @@ impl<'a> Session<'a> {
         }
     }
 
-    /// `srp` or `certificate`, for the log.
+    /// `srp`, `pake` or `certificate`, for the log.
     pub fn kind(&self) -> &'static str {
-        match self.username {
-            Some(_) => "srp",
-            None => "certificate",
+        match self.kind {
+            Kind::Srp => "srp",
+            Kind::Pake => "pake",
+            Kind::Certificate => "certificate",
         }
     }
+}
+
+/// The names of the TLS 1.3 suites of a PAKE connection (RFC 8446's, as OpenSSL prints
+/// them), from the library.
+pub fn tls13_cipher_name(suite: Option<CipherSuite>) -> &'static str {
+    suite
+        .and_then(Tls13CipherSuite::from_suite)
+        .map_or("unknown", Tls13CipherSuite::name)
 }
 
 /// OpenSSL's names of the SRP suites (`openssl ciphers -v SRP`).
@@ -111,5 +141,12 @@ mod tests {
             );
         }
         assert_eq!(srp_cipher_name(None), "unknown");
+        for s in Tls13CipherSuite::ALL {
+            assert_eq!(tls13_cipher_name(Some(s.suite())), s.name());
+            // The same names as rustls's TLS 1.3 suites get.
+            let r = rustls::CipherSuite::from(s.suite().get());
+            assert_eq!(rustls_cipher_name(Some(r)), s.name());
+        }
+        assert_eq!(tls13_cipher_name(None), "unknown");
     }
 }

@@ -153,12 +153,15 @@ struct ExpectServerHello {
     retried_with: Option<Tls13CipherSuite>,
 }
 
+/// Extensions as `(type, body)`.
+type RawExtensions = Vec<(u16, Vec<u8>)>;
+
 /// The checks every ServerHello and HelloRetryRequest share: legacy fields, the version,
 /// our suite. Returns the suite and the extensions other than supported_versions.
 fn check_server_hello(
     sh: &ServerHelloPayload,
     hello: &Hello,
-) -> Result<(Tls13CipherSuite, Vec<(u16, Vec<u8>)>), Error> {
+) -> Result<(Tls13CipherSuite, RawExtensions), Error> {
     let mut versions = None;
     let mut others = Vec::new();
     for ext in &sh.extensions {

@@ -13,6 +13,10 @@
 //! Both SRP base64 variants (they differ in how lengths that are not a multiple of 3 are
 //! padded) are in [`b64`].
 //!
+//! TLS 1.3 PAKE (SPAKE2+, **experimental**) records have a file format of their own,
+//! told apart by its header line: [`pake`] ([`PakeFile`] to edit, [`PakeFileStore`] to
+//! serve, [`CombinedUserStore`] to serve it beside an SRP store).
+//!
 //! ```no_run
 //! use std::sync::Arc;
 //! use tls_srp::vfile::FileUserStore;
@@ -29,6 +33,7 @@
 //! ```
 
 pub mod b64;
+pub mod pake;
 mod store;
 mod write;
 
@@ -39,6 +44,7 @@ use std::path::{Path, PathBuf};
 use crate::server::UserRecord;
 use crate::srp::SrpGroup;
 
+pub use pake::{CombinedUserStore, PakeEntry, PakeFile, PakeFileStore, PakeLoadReport};
 pub use store::{FileUserStore, LoadReport};
 pub use write::FileLock;
 
@@ -262,6 +268,15 @@ impl VFile {
         let text = read_text(path)?;
         let existed = text.is_some();
         let text = text.unwrap_or_default();
+        if text
+            .first()
+            .is_some_and(|l| l.starts_with(pake::HEADER_PREFIX))
+        {
+            return Err(Fail::new(format!(
+                "{} is a SPAKE2+ records file (TLS 1.3 PAKE), not an SRP verifier file; use it where PAKE records are expected",
+                path.display()
+            )));
+        }
         let detected = detect(&text);
         let format = match (detected, want) {
             (Some(d), Some(w)) if d != w => {

@@ -10,9 +10,9 @@ use crate::server::{RecordShapes, UserRecord, UserStore};
 
 /// What identifies a version of a file: modification and change times (the change time
 /// moves on `chmod` and `chown` too), size, inode and device. `None`: missing or unreadable.
-type Stamp = Option<(i64, i64, i64, i64, u64, u64, u64)>;
+pub(super) type Stamp = Option<(i64, i64, i64, i64, u64, u64, u64)>;
 
-fn stamp(p: &Path) -> Stamp {
+pub(super) fn stamp(p: &Path) -> Stamp {
     let m = std::fs::metadata(p).ok()?;
     Some((
         m.mtime(),
