@@ -11,7 +11,10 @@
 set -eu
 
 ROOT=$(CDPATH= cd -- "$(dirname -- "$0")/../.." && pwd)
+# The team's shared/ beside the checkout (or TLS_SRP_SHARED; /work/shared when the checkout
+# is elsewhere, as a clean CI clone may be).
 SHARED="${TLS_SRP_SHARED:-$ROOT/../shared}/pake"
+[ -f "$SHARED/pake_peer.c" ] || [ -n "${TLS_SRP_SHARED:-}" ] || SHARED=/work/shared/pake
 OUT="$ROOT/target/interop"
 BSSL="$ROOT/target/bssl"
 mkdir -p "$OUT"
