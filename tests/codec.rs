@@ -210,9 +210,9 @@ fn curl_client_hello() {
         "TLS 1.3 middlebox-compatibility session ID"
     );
     let mut suites = vec![
-        CipherSuite::Unknown(0x1302),
-        CipherSuite::Unknown(0x1303),
-        CipherSuite::Unknown(0x1301),
+        CipherSuite::TLS13_AES_256_GCM_SHA384,
+        CipherSuite::TLS13_CHACHA20_POLY1305_SHA256,
+        CipherSuite::TLS13_AES_128_GCM_SHA256,
     ];
     suites.extend(SRP_SUITES_OPENSSL_ORDER);
     suites.push(CipherSuite::TLS_EMPTY_RENEGOTIATION_INFO_SCSV);
