@@ -185,6 +185,9 @@ fn our_server(
     sid: &str,
     tweak: impl FnOnce(&mut ServerConfig),
 ) -> Arc<ServerConfig> {
+    // BoringSSL builds first (minutes on a fresh machine): our server's accept deadline
+    // must not run while it does.
+    pake_peer();
     let store = Arc::new(InMemoryUserStore::new());
     for u in users {
         store.insert_pake(&u.name, sid.as_bytes(), u.keys.record());
