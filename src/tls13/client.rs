@@ -15,7 +15,6 @@
 use std::sync::Arc;
 
 use super::key_schedule::{HandshakeSecrets, TrafficSecrets};
-use super::record::Tls13Cipher;
 use super::traffic::Traffic13;
 use super::{
     decode_server_share, read_extensions, PakeClientHello, Tls13CipherSuite, Transcript13,
@@ -244,7 +243,11 @@ impl State<ClientConnectionData> for ExpectServerHello {
             &self.hello.random,
             &secrets.server_handshake_traffic,
         );
-        install_read(cx, suite, &secrets.server_handshake_traffic)?;
+        super::install_read(
+            &mut cx.io.record_layer,
+            suite,
+            &secrets.server_handshake_traffic,
+        )?;
         cx.facts.tls13_suite = Some(suite);
         cx.facts.handshake_kind = Some(HandshakeKind::Full);
         Ok(Box::new(ExpectEncryptedExtensions {
@@ -299,20 +302,6 @@ impl ExpectServerHello {
         self.retried_with = Some(suite);
         Ok(self)
     }
-}
-
-fn install_read(cx: Cx<'_, '_>, suite: Tls13CipherSuite, secret: &[u8]) -> Result<(), Error> {
-    cx.io
-        .record_layer
-        .prepare_decrypter(Box::new(Tls13Cipher::from_secret(suite, secret)));
-    cx.io.record_layer.start_decrypting()
-}
-
-fn install_write(cx: Cx<'_, '_>, suite: Tls13CipherSuite, secret: &[u8]) -> Result<(), Error> {
-    cx.io
-        .record_layer
-        .prepare_encrypter(Box::new(Tls13Cipher::from_secret(suite, secret)));
-    cx.io.record_layer.start_encrypting()
 }
 
 struct ExpectEncryptedExtensions {
@@ -414,13 +403,21 @@ impl State<ClientConnectionData> for ExpectFinished {
             &traffic.server_application_traffic,
         );
         key_log.log("EXPORTER_SECRET", random, &traffic.exporter_master);
-        install_read(cx, self.suite, &traffic.server_application_traffic)?;
+        super::install_read(
+            &mut cx.io.record_layer,
+            self.suite,
+            &traffic.server_application_traffic,
+        )?;
         // RFC 8446 D.4: the dummy ChangeCipherSpec before our first protected record (unless
         // it went before a second ClientHello).
         if !self.hello.sent_ccs {
             cx.io.send_plain_ccs()?;
         }
-        install_write(cx, self.suite, &self.secrets.client_handshake_traffic)?;
+        super::install_write(
+            &mut cx.io.record_layer,
+            self.suite,
+            &self.secrets.client_handshake_traffic,
+        )?;
         let ours = alg.verify_data(
             &self.secrets.client_handshake_traffic,
             &self.transcript.hash(alg),
@@ -430,7 +427,11 @@ impl State<ClientConnectionData> for ExpectFinished {
             &ours,
         ));
         cx.io.flush_handshake()?;
-        install_write(cx, self.suite, &traffic.client_application_traffic)?;
+        super::install_write(
+            &mut cx.io.record_layer,
+            self.suite,
+            &traffic.client_application_traffic,
+        )?;
         cx.facts.exporter13 = Some(super::key_schedule::Exporter::new(
             alg,
             traffic.exporter_master.clone(),

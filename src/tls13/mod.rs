@@ -232,6 +232,26 @@ pub(crate) fn encode_extensions(exts: &[(u16, Vec<u8>)]) -> Vec<u8> {
     out
 }
 
+/// Switches the record layer's reading side to `secret`'s keys (sequence number 0).
+pub(crate) fn install_read(
+    rl: &mut crate::record_layer::RecordLayer,
+    suite: Tls13CipherSuite,
+    secret: &[u8],
+) -> Result<(), Error> {
+    rl.prepare_decrypter(Box::new(record::Tls13Cipher::from_secret(suite, secret)));
+    rl.start_decrypting()
+}
+
+/// Switches the record layer's writing side to `secret`'s keys (sequence number 0).
+pub(crate) fn install_write(
+    rl: &mut crate::record_layer::RecordLayer,
+    suite: Tls13CipherSuite,
+    secret: &[u8],
+) -> Result<(), Error> {
+    rl.prepare_encrypter(Box::new(record::Tls13Cipher::from_secret(suite, secret)));
+    rl.start_encrypting()
+}
+
 /// A handshake message's bytes: type, 24-bit length, body.
 pub(crate) fn handshake_bytes(typ: u8, body: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(4 + body.len());

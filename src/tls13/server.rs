@@ -20,7 +20,6 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use super::key_schedule::{Exporter, HandshakeSecrets, TrafficSecrets};
-use super::record::Tls13Cipher;
 use super::traffic::Traffic13;
 use super::{
     encode_extensions, encode_server_share, handshake_bytes, PakeClientHello, Tls13CipherSuite,
@@ -366,13 +365,11 @@ impl SendFlight {
             random,
             &secrets.server_handshake_traffic,
         );
-        cx.io
-            .record_layer
-            .prepare_encrypter(Box::new(Tls13Cipher::from_secret(
-                suite,
-                &secrets.server_handshake_traffic,
-            )));
-        cx.io.record_layer.start_encrypting()?;
+        super::install_write(
+            &mut cx.io.record_layer,
+            suite,
+            &secrets.server_handshake_traffic,
+        )?;
         let mut ee = Vec::new();
         if let Some(p) = &cx.facts.alpn_protocol {
             let mut list = vec![p.len() as u8];
@@ -409,20 +406,16 @@ impl SendFlight {
             &traffic.server_application_traffic,
         );
         key_log.log("EXPORTER_SECRET", random, &traffic.exporter_master);
-        cx.io
-            .record_layer
-            .prepare_encrypter(Box::new(Tls13Cipher::from_secret(
-                suite,
-                &traffic.server_application_traffic,
-            )));
-        cx.io.record_layer.start_encrypting()?;
-        cx.io
-            .record_layer
-            .prepare_decrypter(Box::new(Tls13Cipher::from_secret(
-                suite,
-                &secrets.client_handshake_traffic,
-            )));
-        cx.io.record_layer.start_decrypting()?;
+        super::install_write(
+            &mut cx.io.record_layer,
+            suite,
+            &traffic.server_application_traffic,
+        )?;
+        super::install_read(
+            &mut cx.io.record_layer,
+            suite,
+            &secrets.client_handshake_traffic,
+        )?;
         let expected = alg.verify_data(&secrets.client_handshake_traffic, &after_finished);
         cx.facts.handshake_kind = Some(HandshakeKind::Full);
         Ok(Box::new(ExpectFinished {
@@ -452,13 +445,11 @@ impl State<ServerConnectionData> for ExpectFinished {
             }
         }
         let suite = self.suite;
-        cx.io
-            .record_layer
-            .prepare_decrypter(Box::new(Tls13Cipher::from_secret(
-                suite,
-                &self.traffic.client_application_traffic,
-            )));
-        cx.io.record_layer.start_decrypting()?;
+        super::install_read(
+            &mut cx.io.record_layer,
+            suite,
+            &self.traffic.client_application_traffic,
+        )?;
         cx.facts.exporter13 = Some(Exporter::new(
             suite.hash(),
             self.traffic.exporter_master.clone(),

@@ -3,7 +3,6 @@
 //! sends none either). Every other handshake message is `unexpected_message`.
 
 use super::key_schedule::{next_traffic_secret, Secret, TrafficSecrets};
-use super::record::Tls13Cipher;
 use super::Tls13CipherSuite;
 use crate::error::{Error, PeerMisbehaved};
 use crate::hs::{Context, HsInput, State};
@@ -52,10 +51,7 @@ impl Traffic13 {
         ));
         cx.io.flush_handshake()?;
         self.ours = next_traffic_secret(self.suite.hash(), &self.ours);
-        cx.io
-            .record_layer
-            .prepare_encrypter(Box::new(Tls13Cipher::from_secret(self.suite, &self.ours)));
-        cx.io.record_layer.start_encrypting()
+        super::install_write(&mut cx.io.record_layer, self.suite, &self.ours)
     }
 }
 
@@ -84,13 +80,7 @@ impl<Data: Send + Sync> State<Data> for Traffic13 {
                     _ => return Err(PeerMisbehaved::BadKeyUpdate.into()),
                 };
                 self.theirs = next_traffic_secret(self.suite.hash(), &self.theirs);
-                cx.io
-                    .record_layer
-                    .prepare_decrypter(Box::new(Tls13Cipher::from_secret(
-                        self.suite,
-                        &self.theirs,
-                    )));
-                cx.io.record_layer.start_decrypting()?;
+                super::install_read(&mut cx.io.record_layer, self.suite, &self.theirs)?;
                 if requested && !cx.io.has_sent_close_notify {
                     self.update_ours(cx, false)?;
                 }
