@@ -29,6 +29,10 @@
 //!   all-zero vs a random exponent; and the client's exponent `a + u*x` of 41 bytes whose
 //!   top bytes are zero vs random. Zero exponents and the base 1 are the extremes for
 //!   anything that skips work on zero limbs or zero windows.
+//! - TLS 1.3 PAKE (SPAKE2+ over P-256): the prover's share with x = 1 vs random x, its
+//!   shared points with w1 = 1 vs random w1, the verifier's response with y = 1 vs random
+//!   y (the extremes for anything that skips zero digits or windows), and the server's
+//!   ClientHello -> ServerHello for an unknown user (decoy record) vs a known one.
 //! - Finished: the server's processing of a correct vs a wrong client Finished (a correct
 //!   one goes on to build the server's own Finished, so that pair is expected to differ: it
 //!   is printed for information, not as a leak test).
@@ -465,17 +469,29 @@ fn first_flight_case(
     samples: usize,
     rng: &mut Rng,
 ) {
+    hello_to_first_flight(cfg, name, classes, samples, rng, |c| {
+        take_tls(&mut client(users[c], "a wrong password"))
+    });
+}
+
+/// The server's ClientHello -> first flight, with the hello of class `c` from `hello(c)`.
+fn hello_to_first_flight(
+    cfg: Arc<ServerConfig>,
+    name: &str,
+    classes: [&str; 2],
+    samples: usize,
+    rng: &mut Rng,
+    hello: impl Fn(usize) -> Vec<u8>,
+) {
     leak_case(
         name,
         classes,
         samples,
         rng,
         |c, _| {
-            let mut cl = client(users[c], "a wrong password");
-            let hello = take_tls(&mut cl);
             (
                 ServerConnection::new(cfg.clone(), None).expect("server"),
-                hello,
+                hello(c),
             )
         },
         |(mut srv, hello)| {
@@ -646,6 +662,104 @@ fn modexp_cases(samples: usize, rng: &mut Rng) {
 /// Set for a smoke run: verdicts are not printed.
 static SMOKE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
+// ------------------------------------------------------------------------------------------
+// (v) TLS 1.3 PAKE: SPAKE2+ scalar multiplications with secret scalars, and the server's
+// first flight for a known vs an unknown user
+// ------------------------------------------------------------------------------------------
+
+/// A scalar below the P-256 group order: 1 (class 0, the extreme for anything that skips
+/// zero windows or digits) or random with the top bit clear (class 1).
+fn pake_scalar(c: usize, rng: &mut Rng) -> [u8; 32] {
+    let mut s = [0u8; 32];
+    match c {
+        0 => s[31] = 1,
+        _ => {
+            s.copy_from_slice(&rng.bytes(32));
+            s[0] &= 0x7f;
+            s[31] |= 1;
+        }
+    }
+    s
+}
+
+const PAKE_SID: &[u8] = b"dudect.example";
+
+fn pake_cases(samples: usize, rng: &mut Rng) {
+    use tls_srp::pake::spake2plus::{Prover, Verifier};
+    use tls_srp::pake::{PakeClientParams, PakeServerParams, ProverKeys};
+    let random_keys = |rng: &mut Rng| {
+        ProverKeys::from_bytes(&pake_scalar(1, rng), &pake_scalar(1, rng)).expect("keys")
+    };
+    let keys = random_keys(rng);
+    let record = keys.record();
+    let (_, share_p) = Prover::start(b"", USER.as_bytes(), PAKE_SID, &keys).expect("start");
+    let (_, response) =
+        Verifier::respond(b"", USER.as_bytes(), PAKE_SID, &record, &share_p).expect("respond");
+    let share_v = response.share_v;
+
+    // Prover: X = x*P + w0*M with x = 1 vs random x.
+    leak_case(
+        "pake: prover share, x = 1 vs random x",
+        ["x = 1", "random x"],
+        samples,
+        rng,
+        pake_scalar,
+        |x| Prover::start_with_x(b"", USER.as_bytes(), PAKE_SID, &keys, &x).is_ok(),
+    );
+    // Prover: Z = x*(Y - w0*N), V = w1*(Y - w0*N) with w1 = 1 vs random w1 (the
+    // confirmation then fails for both classes, after the multiplications).
+    leak_case(
+        "pake: prover finish, w1 = 1 vs random w1",
+        ["w1 = 1", "random w1"],
+        samples,
+        rng,
+        |c, rng| {
+            let w1 = pake_scalar(c, rng);
+            let k = ProverKeys::from_bytes(&pake_scalar(1, rng), &w1).expect("keys");
+            Prover::start(b"", USER.as_bytes(), PAKE_SID, &k)
+                .expect("start")
+                .0
+        },
+        |prover| prover.finish(&share_v, &[0u8; 32]).is_err(),
+    );
+    // Verifier: Y = y*P + w0*N, Z = y*(X - w0*M), V = y*L with y = 1 vs random y.
+    leak_case(
+        "pake: verifier response, y = 1 vs random y",
+        ["y = 1", "random y"],
+        samples,
+        rng,
+        pake_scalar,
+        |y| Verifier::respond_with_y(b"", USER.as_bytes(), PAKE_SID, &record, &share_p, &y).is_ok(),
+    );
+
+    // The server's ClientHello -> ServerHello for an unknown user (a decoy record derived
+    // from the simulation secret) vs a known one, and an A/A control.
+    let store = Arc::new(InMemoryUserStore::new());
+    store.insert_pake(USER, PAKE_SID, record.clone());
+    let mut cfg = (*server_config(true)).clone();
+    cfg.user_store = Some(store);
+    cfg.pake = Some(PakeServerParams::new(PAKE_SID));
+    let cfg = Arc::new(cfg);
+    let client_params = PakeClientParams::new(PAKE_SID, random_keys(rng));
+    for (name, classes, users) in [
+        (
+            "pake: server ClientHello -> ServerHello, unknown vs known user",
+            ["unknown user", "known user"],
+            [hello_user(0), hello_user(1)],
+        ),
+        (
+            "pake: server first flight, A/A control",
+            ["known user", "known user"],
+            [USER, USER],
+        ),
+    ] {
+        hello_to_first_flight(cfg.clone(), name, classes, samples, rng, |c| {
+            let config = ClientConfig::pake_with_params(users[c], client_params.clone());
+            take_tls(&mut ClientConnection::new(Arc::new(config), None).expect("client"))
+        });
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut scale: f64 = std::env::var("DUDECT_SCALE")
@@ -741,6 +855,9 @@ fn main() {
     }
     if wanted("modexp") {
         modexp_cases(n(4_000.0), &mut rng);
+    }
+    if wanted("pake") {
+        pake_cases(n(3_000.0), &mut rng);
     }
     println!("total {:.1} s", start.elapsed().as_secs_f64());
 }

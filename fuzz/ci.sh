@@ -21,7 +21,7 @@ secs=${1:?usage: fuzz/ci.sh SECONDS_PER_TARGET [TARGET...]}
 shift
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-    targets=(codec_roundtrip deframer record_open server client srp6a_server modexp_diff tls13_pake)
+    targets=(codec_roundtrip deframer record_open server client srp6a_server modexp_diff tls13_pake pake_migrate)
 fi
 
 cd "$(dirname "$0")"

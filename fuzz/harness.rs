@@ -854,8 +854,8 @@ fn pake_client_config() -> Arc<ClientConfig> {
 /// and 65 bytes of zeros. Computed once.
 fn special_shares() -> &'static [Vec<u8>] {
     use p256::elliptic_curve::ff::PrimeField;
-    use p256::elliptic_curve::sec1::{FromSec1Point, ToSec1Point};
-    use p256::{AffinePoint, FieldBytes, ProjectivePoint, Scalar, Sec1Point};
+    use p256::elliptic_curve::sec1::{FromEncodedPoint, ToEncodedPoint};
+    use p256::{AffinePoint, EncodedPoint, FieldBytes, ProjectivePoint, Scalar};
     static SHARES: OnceLock<Vec<Vec<u8>>> = OnceLock::new();
     SHARES.get_or_init(|| {
         // RFC 9383 appendix B, P-256, uncompressed.
@@ -869,14 +869,14 @@ fn special_shares() -> &'static [Vec<u8>] {
         let n = hex("04d8bbd6c639c62937b04d997f38c3770719c629d7014d49a24b4f98baa1292b4907d60aa6bfade45008a636337f5168c64d9bd36034808cd564490b1e656edbe7");
         let point = |b: &[u8]| -> ProjectivePoint {
             let p: Option<AffinePoint> =
-                AffinePoint::from_sec1_point(&Sec1Point::from_bytes(b).expect("SEC1")).into();
+                AffinePoint::from_encoded_point(&EncodedPoint::from_bytes(b).expect("SEC1")).into();
             p.expect("on the curve").into()
         };
         let w0: Option<Scalar> =
             Scalar::from_repr(FieldBytes::from(pake_registration().0.w0)).into();
         let w0 = w0.expect("w0 below the order");
         let enc = |p: ProjectivePoint, compress: bool| -> Vec<u8> {
-            p.to_affine().to_sec1_point(compress).as_bytes().to_vec()
+            p.to_affine().to_encoded_point(compress).as_bytes().to_vec()
         };
         let g = ProjectivePoint::GENERATOR;
         vec![
@@ -1194,4 +1194,34 @@ fn pake_client_structured(raw_edits: bool, input: &[u8]) {
     }
     assert!(!s.is_handshaking(), "the server did not complete");
     assert_same_keys(&c, &s);
+}
+
+// ---------------------------------------------------------------------------------------
+// pake_migrate: the registration exchange's messages (`tls_srp::pake::migrate`)
+
+/// Decodes messages back to back from `data`: each decoded message re-encodes to exactly
+/// the bytes it took (the codec is canonical), an incomplete one is only ever a prefix, and
+/// nothing panics or reads past its declared length.
+pub fn pake_migrate(data: &[u8]) {
+    use tls_srp::pake::migrate::{decode, encode, MAX_BODY_LEN};
+    let mut rest = data;
+    while !rest.is_empty() {
+        match decode(rest) {
+            Ok(Some((message, used))) => {
+                assert!((3..=3 + MAX_BODY_LEN).contains(&used) && used <= rest.len());
+                assert_eq!(encode(&message), rest[..used], "not canonical");
+                rest = &rest[used..];
+            }
+            Ok(None) => {
+                // Incomplete: the declared length (if the header is there) exceeds what is
+                // left, and is within bounds.
+                if rest.len() >= 3 {
+                    let len = usize::from(u16::from_be_bytes([rest[1], rest[2]]));
+                    assert!(len <= MAX_BODY_LEN && 3 + len > rest.len());
+                }
+                return;
+            }
+            Err(_) => return,
+        }
+    }
 }

@@ -44,6 +44,16 @@ pub enum Error {
     /// password, an unknown user, or a record for another identity. Alert
     /// `decrypt_error` (a handshake cryptographic check failed, RFC 8446 6.2).
     PakeConfirmationMismatch,
+    /// TLS 1.3 PAKE, client: the credential's error limit
+    /// ([`crate::pake::PakeClientParams::with_error_limit`], BoringSSL's `error_limit`) is
+    /// used up: that many handshakes already failed at the server's confirmation, each an
+    /// online guess at the password by a server without the record, and this config
+    /// makes no more. Returned by [`crate::ClientConnection::new`] (nothing was sent), or
+    /// on the ServerHello of a handshake started before the limit was reached (alert
+    /// `internal_error`, as BoringSSL's `PAKE_EXHAUSTED`). Not a credentials failure of
+    /// this handshake ([`Error::is_auth_failure`] is false): a new `PakeClientParams` is
+    /// needed to try again.
+    PakeErrorLimitReached,
     /// The server does not know this user and is configured to say so (`unknown_psk_identity`).
     UnknownUser,
     /// Client, SRP-RSA suites: the server's certificate chain or name was refused. `alert`
@@ -259,9 +269,10 @@ impl Error {
             Self::RecordOverflow => A::RecordOverflow,
             Self::FinishedMismatch | Self::PakeConfirmationMismatch => A::DecryptError,
             Self::UnknownUser => A::UnknownPskIdentity,
-            Self::FailedToGetRandomBytes | Self::General(_) | Self::UserStoreUnavailable(_) => {
-                A::InternalError
-            }
+            Self::FailedToGetRandomBytes
+            | Self::General(_)
+            | Self::UserStoreUnavailable(_)
+            | Self::PakeErrorLimitReached => A::InternalError,
             Self::AlertReceived(_)
             | Self::ConnectionClosed
             | Self::ApiMisuse(_)
@@ -369,6 +380,7 @@ pub struct AcceptError {
     rate_limit: Option<crate::limits::Decision>,
     failed_guess: bool,
     certificate: bool,
+    pake: bool,
 }
 
 impl AcceptError {
@@ -386,7 +398,22 @@ impl AcceptError {
             rate_limit,
             failed_guess,
             certificate: false,
+            pake: false,
         }
+    }
+
+    /// Marks the attempt as a TLS 1.3 PAKE one (see [`Self::is_pake`]).
+    pub(crate) fn with_pake(mut self, pake: bool) -> Self {
+        self.pake = pake;
+        self
+    }
+
+    /// Whether the attempt was a TLS 1.3 PAKE login: the ClientHello offered TLS 1.3
+    /// with a PAKE and the server took that path (so the username is the PAKE client
+    /// identity). False for TLS-SRP attempts and for failures before the ClientHello was
+    /// read.
+    pub fn is_pake(&self) -> bool {
+        self.pake
     }
 
     /// A one-port server's failure: before the ClientHello was routed (`certificate`
@@ -551,6 +578,7 @@ impl fmt::Display for Error {
             Self::DecryptError => write!(f, "cannot decrypt peer's message (bad_record_mac; with SRP, often a wrong password)"),
             Self::RecordOverflow => write!(f, "record too large"),
             Self::PakeConfirmationMismatch => write!(f, "the server's PAKE confirmation did not verify (decrypt_error; a wrong password, an unknown user or another server identity)"),
+            Self::PakeErrorLimitReached => write!(f, "the PAKE credential's error limit is used up (that many handshakes failed at the server's confirmation); no more handshakes with it"),
             Self::FinishedMismatch => write!(f, "peer's Finished did not verify (wrong password, unknown user or tampering)"),
             Self::UnknownUser => write!(f, "unknown SRP user"),
             Self::InvalidCertificate { reason, .. } => write!(f, "the server's certificate was refused: {reason}"),

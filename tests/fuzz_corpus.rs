@@ -30,12 +30,14 @@ use tls_srp::{
 
 type Target = fn(&[u8]);
 
-const TARGETS: [(&str, Target); 5] = [
+const TARGETS: [(&str, Target); 7] = [
     ("codec_roundtrip", harness::codec_roundtrip),
     ("deframer", harness::deframer),
     ("record_open", harness::record_open),
     ("server", harness::server),
     ("client", harness::client),
+    ("tls13_pake", harness::tls13_pake),
+    ("pake_migrate", harness::pake_migrate),
 ];
 
 fn corpus_dir(target: &str) -> PathBuf {
@@ -102,6 +104,16 @@ fn corpus_server() {
 #[test]
 fn corpus_client() {
     replay("client", harness::client);
+}
+
+#[test]
+fn corpus_tls13_pake() {
+    replay("tls13_pake", harness::tls13_pake);
+}
+
+#[test]
+fn corpus_pake_migrate() {
+    replay("pake_migrate", harness::pake_migrate);
 }
 
 /// The whole corpus stays small (it is committed).

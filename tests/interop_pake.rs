@@ -318,3 +318,70 @@ fn boringssl_client_follows_our_hello_retry_request() {
         "{results:?}"
     );
 }
+
+/// Migration (`tls_srp::pake::migrate`): a user of an SRP verifier registers their SPAKE2+
+/// record over a TLS-SRP login to our server; BoringSSL's client then logs in with TLS 1.3
+/// PAKE with the same password (and not with another): the record the migration stores is
+/// the one BoringSSL derives.
+#[test]
+fn a_user_migrated_from_srp_logs_in_with_boringssl_client() {
+    use std::net::TcpListener;
+    use tls_srp::pake::migrate;
+    use tls_srp::stream::StreamOwned;
+    use tls_srp::ServerConnection;
+
+    let sid = sid();
+    let (name, password) = (random_username(), random_password());
+    let store = Arc::new(InMemoryUserStore::new());
+    store
+        .add_user(
+            &name,
+            password.as_bytes(),
+            tls_srp::SrpGroup::by_bits(2048).unwrap(),
+        )
+        .unwrap();
+    let config = our_server(&[], &sid, |c| {
+        c.alpn_protocols = vec![migrate::ALPN.to_vec()];
+        c.user_store = Some(store.clone());
+    });
+
+    // Registration over TLS-SRP, one connection.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (server_config, registrar, params) = (
+        config.clone(),
+        store.clone(),
+        PakeServerParams::new(sid.as_bytes().to_vec()),
+    );
+    let server = std::thread::spawn(move || {
+        let (sock, peer) = listener.accept().unwrap();
+        sock.set_read_timeout(Some(PROC_TIMEOUT)).unwrap();
+        let conn = ServerConnection::new(server_config, Some(peer.ip())).unwrap();
+        let mut s = StreamOwned::new(conn, sock);
+        migrate::serve_registration_blocking(&mut s, &params, registrar.as_ref(), false)
+    });
+    let client_config = Arc::new(ClientConfig::pake_registration(
+        name.clone(),
+        password.as_bytes(),
+    ));
+    let sock = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    sock.set_read_timeout(Some(PROC_TIMEOUT)).unwrap();
+    let conn = ClientConnection::new(client_config.clone(), None).unwrap();
+    let mut c = StreamOwned::new(conn, sock);
+    let registered = migrate::register_blocking(&mut c, &client_config, Some(sid.as_bytes()))
+        .expect("registered over TLS-SRP");
+    assert_eq!(registered.username, name);
+    assert!(server.join().unwrap().is_ok());
+
+    // BoringSSL's client, with the password only.
+    let pake = Server::start(config, 2, echo_handler);
+    let (success, out) = boringssl_client(pake.port(), &password, &name, &sid);
+    assert!(
+        success && out.contains("handshake ok (TLSv1.3), reply ping"),
+        "{out}"
+    );
+    let (success, out) = boringssl_client(pake.port(), "not the password", &name, &sid);
+    assert!(!success, "{out}");
+    let results = pake.join();
+    assert!(results[0].is_ok() && results[1].is_err(), "{results:?}");
+}

@@ -130,6 +130,13 @@ pub struct ServeArgs {
     /// and TLS 1.3 PAKE clients on one port (needs --server-id). Reloaded like --vfile.
     #[arg(long, value_name = "FILE")]
     pub pake_file: Option<PathBuf>,
+    /// Moving users to TLS 1.3 PAKE without a password reset: a client that has just
+    /// logged in with TLS-SRP (a full handshake) may register a SPAKE2+ record for its own
+    /// username in --pake-file (created if missing), with `tls-srp connect --register-pake`.
+    /// Only users without a record there; needs --vfile (SRP users), --pake-file and
+    /// --server-id. See SECURITY.md.
+    #[arg(long, requires_all = ["pake_file", "server_id"])]
+    pub allow_pake_registration: bool,
     /// PostgreSQL store instead of a file, shared by every server that uses it: users,
     /// ticket keys (--tickets), failed-login counts and the simulation secret
     /// (postgres://USER:PASSWORD@HOST:PORT/DB, or the TLS_SRP_STORE environment variable,
@@ -277,9 +284,15 @@ pub struct ConnectArgs {
     #[arg(long, conflicts_with_all = ["cafile", "require_certificate"])]
     pub pake: bool,
     /// With --pake: the server identity the server calls itself (its `serve --server-id`),
-    /// which the password was registered for.
+    /// which the password was registered for. With --register-pake: the identity the
+    /// server must offer (default: whatever it offers).
     #[arg(long, value_name = "NAME")]
     pub server_id: Option<String>,
+    /// Log in with TLS-SRP, then register a TLS 1.3 PAKE record for this user and password
+    /// over that connection (the server must run `serve --allow-pake-registration`); the
+    /// password never leaves this machine. Then log in with --pake. See SECURITY.md.
+    #[arg(long, conflicts_with_all = ["pake", "alpn", "reconnect"])]
+    pub register_pake: bool,
     /// Read the password from the first line of stdin (the rest of stdin is sent).
     #[arg(long)]
     pub password_stdin: bool,

@@ -74,7 +74,8 @@ fn log_delay(decision: Option<Decision>, user: Option<&str>, peer: SocketAddr) {
 }
 
 /// One line per failed login (the format documented in cli/README.md, for fail2ban):
-/// `login failed: user="NAME" addr=IP port=PORT reason=REASON`. A certificate client that
+/// `login failed: user="NAME" addr=IP port=PORT reason=REASON`, followed by `kind="pake"`
+/// for a TLS 1.3 PAKE attempt (as on the success line). A certificate client that
 /// fails its handshake tried no password: `certificate handshake failed: addr=IP port=PORT
 /// reason=REASON`, which a password-guessing filter does not match.
 fn log_failure(e: &std::io::Error, peer: SocketAddr) {
@@ -97,10 +98,11 @@ fn log_failure(e: &std::io::Error, peer: SocketAddr) {
     }
     log_delay(a.rate_limit_decision(), a.username(), peer);
     warn!(
-        "login failed: {} {} reason={} detail={:?}",
+        "login failed: {} {} reason={}{} detail={:?}",
         user_field(a.username()),
         addr_field(peer),
         a.reason(),
+        if a.is_pake() { " kind=\"pake\"" } else { "" },
         a.io_error().to_string()
     );
 }
@@ -200,6 +202,9 @@ struct Ctx {
     acceptor: Acceptor,
     mode: Mode,
     idle: Option<Duration>,
+    /// `--allow-pake-registration`: the PAKE parameters records are made for, and where
+    /// they go.
+    registration: Option<(tls_srp::PakeServerParams, Arc<PakeFileStore>)>,
 }
 
 /// SRP clients only, or (with `--cert` and without `--srp-only`) certificate clients on the
@@ -336,10 +341,15 @@ fn pake_records(a: &ServeArgs) -> Result<Option<PakeRecords>, Fail> {
             path.display()
         )));
     };
-    if a.cert.is_some() && !a.srp_only {
-        return Err(Fail::new(
-            "TLS 1.3 PAKE cannot share a port with certificate clients yet (the one-port router sends PAKE clients to the certificate side): add --srp-only, or serve PAKE without --cert".into(),
-        ));
+    if a.allow_pake_registration && !path.exists() {
+        // Registration fills it: start it with its header (mode 0600).
+        let _lock = tls_srp::vfile::FileLock::acquire(path)?;
+        let mut file = tls_srp::vfile::PakeFile::load(path)?;
+        file.save()?;
+        info!(
+            "{}: created (empty) for TLS 1.3 PAKE records that clients register",
+            path.display()
+        );
     }
     let (store, report) = PakeFileStore::open(path)?;
     let mine = report.records_for(sid.as_bytes());
@@ -528,6 +538,20 @@ async fn serve_async(a: ServeArgs, mode: Mode, users: Users) -> Result<(), Fail>
     if let Some(sid) = &a.server_id {
         config.pake = Some(PakeServerParams::new(sid.as_bytes()));
     }
+    let registration = match (&config.pake, &users.pake) {
+        (Some(params), Some(store)) if a.allow_pake_registration => {
+            if matches!(users.srp, SrpUsers::None) {
+                return Err(Fail::new(
+                    "--allow-pake-registration needs TLS-SRP users to log in with (--vfile with an SRP verifier file, or --store) and the SPAKE2+ records in --pake-file".into(),
+                ));
+            }
+            config
+                .alpn_protocols
+                .push(tls_srp::pake::migrate::ALPN.to_vec());
+            Some((params.clone(), store.clone()))
+        }
+        _ => None,
+    };
     let secret = match (&users.srp, &a.vfile) {
         (SrpUsers::Postgres(pg), _) => pg.simulation_secret().await.map_err(pg_failed)?,
         (_, Some(vfile)) => {
@@ -626,6 +650,7 @@ async fn serve_async(a: ServeArgs, mode: Mode, users: Users) -> Result<(), Fail>
         acceptor,
         mode,
         idle: (a.idle_timeout > 0).then(|| Duration::from_secs(a.idle_timeout)),
+        registration,
     });
     let listeners = bind_all(&a.listen).await?;
     for l in &listeners {
@@ -699,10 +724,17 @@ async fn serve_one(tcp: TcpStream, peer: SocketAddr, ctx: &Ctx) {
     let canonical = |a: SocketAddr| SocketAddr::new(a.ip().to_canonical(), a.port());
     let peer = canonical(peer);
     let local = tcp.local_addr().ok().map(canonical);
-    let tls = match ctx.acceptor.accept(tcp, peer.ip()).await {
+    let mut tls = match ctx.acceptor.accept(tcp, peer.ip()).await {
         Ok(t) => t,
         Err(e) => return log_failure(&e, peer),
     };
+    if let (OnePortStream::Srp(s), Some((params, store))) = (&mut tls, &ctx.registration) {
+        if s.get_ref().1.alpn_protocol() == Some(tls_srp::pake::migrate::ALPN) {
+            let c = s.get_ref().1;
+            log_delay(c.rate_limit_decision(), c.username(), peer);
+            return serve_registration(s, peer, params, store, ctx.idle, start).await;
+        }
+    }
     let session = Session::of(&tls);
     if let OnePortStream::Srp(s) = &tls {
         log_delay(s.get_ref().1.rate_limit_decision(), session.username, peer);
@@ -738,6 +770,46 @@ async fn serve_one(tcp: TcpStream, peer: SocketAddr, ctx: &Ctx) {
         }
         Err(e) => {
             info!(%peer, user, kind, version, suite, resumed, outcome = "error", error = %e, ms, "connection")
+        }
+    }
+}
+
+/// `--allow-pake-registration`: a TLS-SRP client asked (by ALPN) to register its SPAKE2+
+/// record. The library checks the connection and the request; this logs the outcome.
+async fn serve_registration(
+    s: &mut tls_srp::tokio::server::TlsStream<TcpStream>,
+    peer: SocketAddr,
+    params: &tls_srp::PakeServerParams,
+    store: &Arc<PakeFileStore>,
+    idle: Option<Duration>,
+    start: Instant,
+) {
+    use tls_srp::pake::migrate;
+    let user = s.get_ref().1.username().unwrap_or_default().to_owned();
+    let sid = String::from_utf8_lossy(&params.server_identity).into_owned();
+    let limit = idle.unwrap_or(Duration::from_secs(60));
+    let res = tokio::time::timeout(
+        limit,
+        migrate::serve_registration(s, params, store.as_ref(), false),
+    )
+    .await
+    .unwrap_or_else(|_| {
+        Err(std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            "the client was silent",
+        ))
+    });
+    let ms = start.elapsed().as_millis();
+    match res {
+        Ok(r) => {
+            info!(%peer, user, server_id = sid, outcome = "registered", replaced = r.replaced, ms, "pake registration")
+        }
+        Err(e) => {
+            let error = match migrate::migration_error(&e) {
+                Some(m) => m.to_string(),
+                None => e.to_string(),
+            };
+            warn!(%peer, user, server_id = sid, outcome = "refused", error, ms, "pake registration")
         }
     }
 }
@@ -951,9 +1023,15 @@ pub fn connect(a: ConnectArgs) -> Result<(), Fail> {
                 "--pake needs --server-id NAME: the server identity the server calls itself (its `serve --server-id`), which the password was registered for".into(),
             ))
         }
+        (false, Some(sid)) if a.register_pake && (sid.is_empty() || sid.len() > MAX_IDENTITY_LEN) => {
+            return Err(Fail::new(format!(
+                "--server-id must be 1 to {MAX_IDENTITY_LEN} bytes"
+            )))
+        }
+        (false, Some(_)) if a.register_pake => None,
         (false, Some(_)) => {
             return Err(Fail::new(
-                "--server-id is for TLS 1.3 PAKE: add --pake, or drop --server-id for TLS-SRP"
+                "--server-id is for TLS 1.3 PAKE: add --pake (or --register-pake), or drop --server-id for TLS-SRP"
                     .into(),
             ))
         }
@@ -982,11 +1060,17 @@ pub fn connect(a: ConnectArgs) -> Result<(), Fail> {
     let mut cfg = match &pake_server_id {
         // scrypt now (about 100 ms); only w0 and w1 are kept.
         Some(sid) => ClientConfig::pake(a.user.clone(), password.as_bytes(), sid.as_bytes()),
+        // TLS-SRP offering only the registration ALPN, never resuming.
+        None if a.register_pake => {
+            ClientConfig::pake_registration(a.user.clone(), password.as_bytes())
+        }
         None => ClientConfig::new(a.user.clone(), password.as_bytes()),
     };
     drop(password);
     cfg.min_group_bits = a.min_group_bits;
-    cfg.alpn_protocols = a.alpn.iter().map(|p| p.as_bytes().to_vec()).collect();
+    if !a.register_pake {
+        cfg.alpn_protocols = a.alpn.iter().map(|p| p.as_bytes().to_vec()).collect();
+    }
     if let Some(auth) = server_auth {
         cfg.server_auth = Some(Arc::new(auth));
         if a.require_certificate {
@@ -1049,19 +1133,69 @@ async fn connect_async(
     let sni = a.servername.as_deref().unwrap_or(host);
     // One connector for every connection: they share its session store, so reconnections
     // resume the first session (like `openssl s_client -reconnect`).
-    let connector = TlsConnector::from(Arc::new(cfg));
+    let cfg = Arc::new(cfg);
+    let connector = TlsConnector::from(cfg.clone());
     let target = Target {
         a,
         host,
         port,
         limit,
     };
+    if a.register_pake {
+        let mut tls = handshake_once(&target, &connector, sni).await?;
+        return register_pake(a, &mut tls, &cfg).await;
+    }
     for _ in 0..a.reconnect {
         let mut tls = handshake_once(&target, &connector, sni).await?;
         let _ = tls.shutdown().await;
     }
     let tls = handshake_once(&target, &connector, sni).await?;
     bridge(a, tls).await
+}
+
+/// `connect --register-pake`, once the TLS-SRP handshake is done: registers the user's
+/// SPAKE2+ record over it ([`tls_srp::pake::migrate`]) and says how to log in with it.
+async fn register_pake(
+    a: &ConnectArgs,
+    tls: &mut tls_srp::tokio::client::TlsStream<TcpStream>,
+    cfg: &ClientConfig,
+) -> Result<(), Fail> {
+    use tls_srp::pake::migrate::{self, MigrationError, Status};
+    let expected = a.server_id.as_deref().map(str::as_bytes);
+    let limit = Duration::from_secs(a.timeout.max(1));
+    let done = tokio::time::timeout(limit, migrate::register(tls, cfg, expected))
+        .await
+        .map_err(|_| Fail::network(format!("the registration with {} timed out", a.addr)))?;
+    match done {
+        Ok(r) => {
+            let sid = String::from_utf8_lossy(&r.server_identity);
+            let what = if r.replaced { "replaced the" } else { "registered a" };
+            eprintln!(
+                "{what} TLS 1.3 PAKE record for {:?} with server identity {sid:?} on {}; log in with: tls-srp connect {} --pake --user {:?} --server-id {sid:?}",
+                r.username, a.addr, a.addr, r.username
+            );
+            Ok(())
+        }
+        Err(e) => Err(match migrate::migration_error(&e) {
+            Some(MigrationError::NotAllowed(_)) => Fail::tls(format!(
+                "{} does not accept PAKE registration (its `tls-srp serve` needs --allow-pake-registration, --pake-file and --server-id) [{e}]",
+                a.addr
+            )),
+            Some(MigrationError::Rejected(Status::Refused, m)) => {
+                Fail::no(format!("{} refused the PAKE registration: {m}", a.addr))
+            }
+            Some(MigrationError::WrongServerIdentity) => Fail::tls(format!(
+                "{} offers another server identity than --server-id {:?}; check it against the server's `serve --server-id`",
+                a.addr,
+                a.server_id.as_deref().unwrap_or_default()
+            )),
+            Some(m) => Fail::tls(format!("PAKE registration with {} failed: {m}", a.addr)),
+            None => Fail::network(format!(
+                "connection to {} failed during the PAKE registration: {e}",
+                a.addr
+            )),
+        }),
+    }
 }
 
 struct Target<'a> {

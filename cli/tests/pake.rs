@@ -1,9 +1,11 @@
 //! TLS 1.3 PAKE (SPAKE2+, draft-ietf-tls-pake; experimental) through the command:
 //! `passwd add|list|verify|delete` on SPAKE2+ records files, `serve --server-id` (with the
-//! records as `--vfile` or `--pake-file`, beside TLS-SRP users on one port) and
-//! `connect --pake`. On 127.0.0.1 only; every process bounded in time and killed by PID on
-//! drop.
+//! records as `--vfile` or `--pake-file`, beside TLS-SRP users on one port, and beside
+//! certificate clients with `--cert`) and `connect --pake`. On 127.0.0.1 only; every
+//! process bounded in time and killed by PID on drop.
 
+#[path = "../../tests/common/certs.rs"]
+mod certs;
 mod common;
 
 use std::process::Command;
@@ -35,6 +37,43 @@ fn add_pake(file: &str, sid: &str, user: &str, pw: &str) {
         &format!("{pw}\n"),
     );
     assert_eq!(code, 0, "{err}");
+}
+
+/// `passwd add --file FILE USER` (an SRP verifier) with `pw` on stdin.
+fn add_srp(file: &str, user: &str, pw: &str) {
+    let (code, _, err) = tls_srp(
+        &[
+            "passwd",
+            "add",
+            "--file",
+            file,
+            "--password-stdin",
+            "--quiet",
+            user,
+        ],
+        &format!("{pw}\n"),
+    );
+    assert_eq!(code, 0, "{err}");
+}
+
+/// A verifier file with one random SRP user and a records file with one random PAKE user.
+struct Users {
+    srpv: String,
+    pake: String,
+    srp: (String, String),
+    pake_user: (String, String),
+}
+
+fn users(tmp: &TempDir) -> Users {
+    let u = Users {
+        srpv: s(&tmp.path("users.srpv")),
+        pake: s(&tmp.path("users.pake")),
+        srp: (random_username(), random_password()),
+        pake_user: (random_username(), random_password()),
+    };
+    add_srp(&u.srpv, &u.srp.0, &u.srp.1);
+    add_pake(&u.pake, SID, &u.pake_user.0, &u.pake_user.1);
+    u
 }
 
 /// `connect --pake` (or, with `sid` None, TLS-SRP) as `user`, sending `payload` after the
@@ -122,9 +161,11 @@ fn serve_a_records_file_and_connect_with_right_wrong_and_unknown_credentials() {
         "{wrong}"
     );
     assert!(
-        eventually(Duration::from_secs(10), || failed_lines(&srv.stderr(), &u)
-            .iter()
-            .any(|l| l.contains("reason=bad-credentials"))),
+        eventually(Duration::from_secs(10), || {
+            failed_lines(&srv.stderr(), &u)
+                .iter()
+                .any(|l| l.contains("reason=bad-credentials kind=\"pake\" detail="))
+        }),
         "{}",
         srv.stderr()
     );
@@ -152,6 +193,14 @@ fn serve_a_records_file_and_connect_with_right_wrong_and_unknown_credentials() {
     assert!(
         err.contains("HandshakeFailure") && err.contains("--server-id") && err.lines().count() == 1,
         "{err}"
+    );
+    // The server's line names the user (it read the identity before refusing the PAKE).
+    assert!(
+        eventually(Duration::from_secs(10), || failed_lines(&srv.stderr(), &u)
+            .iter()
+            .any(|l| l.contains("reason=incompatible kind=\"pake\" detail="))),
+        "{}",
+        srv.stderr()
     );
 
     // The right password still works (one failure is far from any lockout).
@@ -197,24 +246,12 @@ fn serve_a_records_file_and_connect_with_right_wrong_and_unknown_credentials() {
 #[test]
 fn one_port_serves_an_srp_user_and_a_pake_user_and_reloads_the_records() {
     let tmp = TempDir::new("cli-pake-both");
-    let srpv = s(&tmp.path("users.srpv"));
-    let pake = s(&tmp.path("users.pake"));
-    let (su, sp) = (random_username(), random_password());
-    let (pu, pp) = (random_username(), random_password());
-    let (code, _, err) = tls_srp(
-        &[
-            "passwd",
-            "add",
-            "--file",
-            &srpv,
-            "--password-stdin",
-            "--quiet",
-            &su,
-        ],
-        &format!("{sp}\n"),
-    );
-    assert_eq!(code, 0, "{err}");
-    add_pake(&pake, SID, &pu, &pp);
+    let Users {
+        srpv,
+        pake,
+        srp: (su, sp),
+        pake_user: (pu, pp),
+    } = users(&tmp);
 
     let (mut srv, port) = serve(&[
         "--vfile",
@@ -310,6 +347,98 @@ fn one_port_serves_an_srp_user_and_a_pake_user_and_reloads_the_records() {
             "back\n"
         )
         .0 == 0),
+        "{}",
+        srv.stderr()
+    );
+    kill("-TERM", srv.pid());
+    assert!(srv.wait_exit(PROC_TIMEOUT).success());
+}
+
+#[test]
+fn a_certificate_port_serves_pake_srp_rsa_and_logs_pake_failures() {
+    let c = certs::certs();
+    let tmp = TempDir::new("cli-pake-cert");
+    let Users {
+        srpv,
+        pake,
+        srp: (su, sp),
+        pake_user: (pu, pp),
+    } = users(&tmp);
+
+    // --cert without --srp-only: one port for certificate, SRP(-RSA) and PAKE clients.
+    let (mut srv, port) = serve(&[
+        "--vfile",
+        &srpv,
+        "--pake-file",
+        &pake,
+        "--server-id",
+        SID,
+        "--echo",
+        "--cert",
+        &s(&c.chain),
+        "--key",
+        &s(&c.key),
+    ]);
+    let (code, out, err) = connect(port, Some(SID), &pu, &pp, "pake\n");
+    assert_eq!(
+        (code, out.as_str()),
+        (0, "pake\n"),
+        "{err}\n{}",
+        srv.stderr()
+    );
+    assert!(err.contains("TLSv1.3"), "{err}");
+    let addr = format!("127.0.0.1:{port}");
+    let (code, out, err) = tls_srp(
+        &[
+            "connect",
+            &addr,
+            "--user",
+            &su,
+            "--password-stdin",
+            "--cafile",
+            &s(&c.ca),
+        ],
+        &format!("{sp}\nsrp\n"),
+    );
+    assert_eq!(
+        (code, out.as_str()),
+        (0, "srp\n"),
+        "{err}\n{}",
+        srv.stderr()
+    );
+    assert!(err.contains("certificate verified"), "{err}");
+
+    // A wrong PAKE password: refused, and logged as a PAKE login failure of that user.
+    let (code, _, err) = connect(port, Some(SID), &pu, "not the password", "x\n");
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        eventually(Duration::from_secs(10), || {
+            let log = srv.stderr();
+            log.contains(&format!("user={pu:?} kind=\"pake\" version=\"TLSv1.3\""))
+                && log.contains(&format!("user={su:?} kind=\"srp\" version=\"TLSv1.2\""))
+                && failed_lines(&log, &pu)
+                    .iter()
+                    .any(|l| l.contains("reason=bad-credentials kind=\"pake\" detail="))
+        }),
+        "{}",
+        srv.stderr()
+    );
+    // A wrong SRP password is no PAKE attempt.
+    let (code, _, err) = connect(port, None, &su, "not the password", "x\n");
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        eventually(Duration::from_secs(10), || !failed_lines(
+            &srv.stderr(),
+            &su
+        )
+        .is_empty()),
+        "{}",
+        srv.stderr()
+    );
+    assert!(
+        failed_lines(&srv.stderr(), &su)
+            .iter()
+            .all(|l| l.contains("reason=bad-credentials detail=")),
         "{}",
         srv.stderr()
     );
@@ -691,4 +820,132 @@ fn a_corrupt_records_file_is_a_one_line_error_naming_the_line() {
     assert_eq!((code, out.as_str()), (0, "srp\n"), "{err}");
     kill("-TERM", srv.pid());
     assert!(srv.wait_exit(PROC_TIMEOUT).success());
+}
+
+/// `connect --register-pake` as `user` against `port` (expecting server identity `sid`).
+fn register_pake(port: u16, sid: Option<&str>, user: &str, pw: &str) -> (i32, String, String) {
+    let addr = format!("127.0.0.1:{port}");
+    let mut args = vec![
+        "connect",
+        &addr,
+        "--user",
+        user,
+        "--password-stdin",
+        "--register-pake",
+    ];
+    if let Some(sid) = sid {
+        args.extend(["--server-id", sid]);
+    }
+    tls_srp(&args, &format!("{pw}\n"))
+}
+
+/// Migration: users of an SRP verifier file register their own SPAKE2+ records over a
+/// TLS-SRP login (`serve --allow-pake-registration`, `connect --register-pake`), then log in
+/// with TLS 1.3 PAKE with the same password; nobody else can register for them.
+#[test]
+fn srp_users_move_to_pake_without_a_password_reset() {
+    let tmp = TempDir::new("cli-pake-migrate");
+    let srpv = s(&tmp.path("users.srpv"));
+    let pake = s(&tmp.path("users.pake")); // does not exist yet: the server creates it
+    let (u, p) = (random_username(), random_password());
+    let (v, q) = (random_username(), random_password());
+    add_srp(&srpv, &u, &p);
+    add_srp(&srpv, &v, &q);
+
+    // A server that does not allow registration: the client is told so (exit 4).
+    let (plain, port) = serve(&["--vfile", &srpv, "--echo"]);
+    let (code, _, err) = register_pake(port, None, &u, &p);
+    assert_eq!(code, 4, "{err}");
+    assert!(err.contains("--allow-pake-registration"), "{err}");
+    drop(plain);
+
+    let (srv, port) = serve(&[
+        "--vfile",
+        &srpv,
+        "--pake-file",
+        &pake,
+        "--server-id",
+        SID,
+        "--allow-pake-registration",
+        "--echo",
+    ]);
+    assert!(std::path::Path::new(&pake).exists());
+
+    // Before: no PAKE record, so PAKE fails like a wrong password.
+    let (code, _, err) = connect(port, Some(SID), &u, &p, "x\n");
+    assert_eq!(code, 1, "{err}");
+
+    // A wrong SRP password registers nothing (exit 1, refused login).
+    let (code, _, err) = register_pake(port, Some(SID), &u, "not the password");
+    assert_eq!(code, 1, "{err}");
+
+    // Expecting another server identity than the server offers: nothing sent (exit 4).
+    let (code, _, err) = register_pake(port, Some("other.example"), &u, &p);
+    assert_eq!(code, 4, "{err}");
+    assert!(err.contains("another server identity"), "{err}");
+
+    // The right password: registered, and said how to log in.
+    let (code, _, err) = register_pake(port, Some(SID), &u, &p);
+    assert_eq!(code, 0, "{err}\n{}", srv.stderr());
+    assert!(
+        err.contains("registered a TLS 1.3 PAKE record") && err.contains("--pake"),
+        "{err}"
+    );
+    assert!(
+        eventually(Duration::from_secs(10), || srv
+            .stderr()
+            .lines()
+            .any(|l| l.contains("pake registration")
+                && l.contains(&format!("user={u:?}"))
+                && l.contains("outcome=\"registered\""))),
+        "{}",
+        srv.stderr()
+    );
+
+    // Now PAKE works with the same password, from the file the server wrote (which
+    // `passwd verify` reads too), and not with another.
+    let (code, out, err) = connect(port, Some(SID), &u, &p, "after\n");
+    assert_eq!(code, 0, "{err}\n{}", srv.stderr());
+    assert_eq!(out, "after\n");
+    let (code, _, _) = connect(port, Some(SID), &u, &q, "x\n");
+    assert_eq!(code, 1);
+    let (code, _, err) = tls_srp(
+        &[
+            "passwd",
+            "verify",
+            "--file",
+            &pake,
+            "--server-id",
+            SID,
+            "--password-stdin",
+            &u,
+        ],
+        &format!("{p}\n"),
+    );
+    assert_eq!(code, 0, "{err}");
+
+    // A second registration for the same user is refused (exit 1), and logged.
+    let (code, _, err) = register_pake(port, None, &u, &p);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("already"), "{err}");
+    assert!(
+        eventually(Duration::from_secs(10), || srv.stderr().lines().any(|l| l
+            .contains("pake registration")
+            && l.contains("outcome=\"refused\""))),
+        "{}",
+        srv.stderr()
+    );
+
+    // The other user did not register: still no PAKE login for them; SRP still works.
+    let (code, _, _) = connect(port, Some(SID), &v, &q, "x\n");
+    assert_eq!(code, 1);
+    let (code, out, err) = connect(port, None, &v, &q, "srp\n");
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "srp\n");
+    let text = std::fs::read_to_string(&pake).unwrap();
+    assert_eq!(
+        text.lines().filter(|l| !l.starts_with('#')).count(),
+        1,
+        "{text}"
+    );
 }

@@ -139,6 +139,9 @@ impl ClientConfig {
     /// A TLS 1.3 PAKE client (draft-ietf-tls-pake, SPAKE2+ over P-256; experimental
     /// codepoints) for `username` at the server that calls itself `server_identity`:
     /// derives w0 and w1 from the password now (scrypt, about 100 ms) and keeps only those.
+    /// No error limit: for one (BoringSSL's `error_limit`), give
+    /// [`Self::pake_with_params`] parameters made with
+    /// [`crate::pake::PakeClientParams::with_error_limit`].
     pub fn pake(
         username: impl Into<String>,
         password: impl AsRef<[u8]>,
@@ -154,7 +157,8 @@ impl ClientConfig {
         )
     }
 
-    /// A TLS 1.3 PAKE client with w0 and w1 already derived.
+    /// A TLS 1.3 PAKE client with w0 and w1 already derived. The clones of this config
+    /// share the parameters' error limit, if they have one.
     pub fn pake_with_params(
         username: impl Into<String>,
         params: crate::pake::PakeClientParams,

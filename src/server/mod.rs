@@ -71,6 +71,8 @@ impl HeldLookup {
         Self(std::sync::Mutex::new(fut))
     }
 
+    // Used by the tokio adapter only.
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
     pub(crate) fn get(&mut self) -> &mut LookupFuture {
         self.0.get_mut().unwrap_or_else(|p| p.into_inner())
     }
@@ -216,6 +218,24 @@ impl InMemoryUserStore {
                 .insert((username.to_owned(), server_identity.to_vec()), record);
         }
     }
+    /// Adds the TLS 1.3 PAKE record of `username` for `server_identity` unless it has one
+    /// and `replace` is false (then `None`). `Some(true)` when a record was replaced.
+    pub fn insert_pake_if(
+        &self,
+        username: &str,
+        server_identity: &[u8],
+        record: crate::pake::VerifierRecord,
+        replace: bool,
+    ) -> Option<bool> {
+        let mut u = self.users.write().ok()?;
+        let key = (username.to_owned(), server_identity.to_vec());
+        let exists = u.pake.contains_key(&key);
+        if exists && !replace {
+            return None;
+        }
+        u.pake.insert(key, record);
+        Some(exists)
+    }
     /// Registers `password` for TLS 1.3 PAKE (scrypt: about 100 ms) and adds the record.
     pub fn add_pake_user(&self, username: &str, password: &[u8], server_identity: &[u8]) {
         let (_, record) = crate::pake::register(password, username.as_bytes(), server_identity);
@@ -282,6 +302,9 @@ pub struct ServerConfig {
     /// The salt length of simulated users in the same cases. Default 20.
     pub simulated_salt_len: usize,
     pub(crate) simulation_secret: Zeroizing<[u8; 32]>,
+    /// TLS 1.3 PAKE: the `L` of decoy records, derived from the simulation secret on first
+    /// use (one base-point multiplication per secret, not per handshake).
+    pub(crate) pake_decoy_l: Arc<std::sync::OnceLock<[u8; crate::pake::spake2plus::RECORD_LEN]>>,
     /// Accept extended_master_secret (RFC 7627). Default true.
     pub enable_extended_master_secret: bool,
     /// Refuse clients that do not offer extended_master_secret. Default false.
@@ -446,7 +469,8 @@ impl ServerConnection {
     /// The failure `source` of this connection's handshake (an error from
     /// `process_new_packets` as an `io::Error`, a transport error or a timeout), with who
     /// tried: the requested username, the client's address, the rate limiter's decision,
-    /// and why ([`crate::AcceptError::reason`]). Both adapters' accept calls fail with this error
+    /// whether it was a TLS 1.3 PAKE attempt ([`crate::AcceptError::is_pake`]), and why
+    /// ([`crate::AcceptError::reason`]). Both adapters' accept calls fail with this error
     /// inside the `io::Error` they return; an event loop of your own can do the same.
     pub fn accept_error(&self, source: std::io::Error) -> crate::AcceptError {
         let d = &self.inner.data;
@@ -457,6 +481,7 @@ impl ServerConnection {
             d.rate_limit,
             d.failed_guess,
         )
+        .with_pake(self.inner.io.tls13)
     }
 
     /// `Some(username)` while the handshake waits for a user lookup: the application's
@@ -643,6 +668,7 @@ impl ServerConfig {
                 .ok_or(Error::General("no 2048-bit group".into()))?,
             simulated_salt_len: 20,
             simulation_secret: Zeroizing::new(crate::rand::random_array()?),
+            pake_decoy_l: Arc::default(),
             enable_extended_master_secret: true,
             require_extended_master_secret: false,
             enable_encrypt_then_mac: true,
@@ -674,6 +700,7 @@ impl ServerConfig {
     /// Sets the secret from which simulated users' salts and verifiers are derived.
     pub fn set_simulation_secret(&mut self, secret: [u8; 32]) {
         self.simulation_secret = Zeroizing::new(secret);
+        self.pake_decoy_l = Arc::default();
     }
 }
 

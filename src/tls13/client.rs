@@ -5,7 +5,8 @@
 //!                                   <--  [HelloRetryRequest (cookie)]
 //! [ClientHello (cookie, shareP)]    -->
 //!                                   <--  ServerHello (pake: shareV || confirmV)
-//!  (confirmV checked: a wrong password or an unknown user fails here, on our side)
+//!  (confirmV checked: a wrong password or an unknown user fails here, on our side, and
+//!   spends one failure of the error limit, if any: `PakeClientParams::with_error_limit`)
 //!                                   <--  {EncryptedExtensions} {Finished}
 //! [ChangeCipherSpec] {Finished}     -->
 //! ```
@@ -111,12 +112,22 @@ pub(crate) fn start(config: Arc<ClientConfig>, server_name: Option<&str>, cx: Cx
     if params.cipher_suites.is_empty() {
         return Err(Error::ApiMisuse("no TLS 1.3 cipher suites configured"));
     }
-    let (prover, share) = Prover::start(
-        &params.context,
-        identity,
-        &params.server_identity,
-        &params.keys,
-    )
+    // The error limit is used up: refuse before sending anything (BoringSSL finds out at
+    // the ServerHello, below; a handshake already under way still does).
+    if !params.has_attempts() {
+        return Err(Error::PakeErrorLimitReached);
+    }
+    let (prover, share) = match &params.prepared {
+        Some(prepared) => {
+            Prover::start_prepared(&params.context, identity, &params.server_identity, prepared)
+        }
+        None => Prover::start(
+            &params.context,
+            identity,
+            &params.server_identity,
+            &params.keys,
+        ),
+    }
     .map_err(|e| Error::General(format!("SPAKE2+: {e}")))?;
     let hello = Hello {
         random: crate::rand::random_array::<32>()?,
@@ -222,6 +233,14 @@ impl State<ClientConnectionData> for ExpectServerHello {
             return Err(PeerMisbehaved::InvalidPakeShare.into());
         }
         let (share_v, confirm_v) = message.split_at(SHARE_LEN);
+        // Checking confirmV tells a server without the record whether its guess at the
+        // password was right: the check spends one of the error limit's failures first
+        // (none left: refuse, as BoringSSL), and gives it back if it passes. Any failure
+        // of it counts, an invalid shareV included, as in BoringSSL.
+        let params = self.hello.params();
+        if !params.claim_attempt() {
+            return Err(Error::PakeErrorLimitReached);
+        }
         let outcome = self
             .prover
             .finish(share_v, confirm_v)
@@ -229,6 +248,7 @@ impl State<ClientConnectionData> for ExpectServerHello {
                 Spake2PlusError::ConfirmationMismatch => Error::PakeConfirmationMismatch,
                 _ => PeerMisbehaved::InvalidPakeShare.into(),
             })?;
+        params.restore_attempt();
         self.transcript.add(raw);
         let alg = suite.hash();
         let secrets = HandshakeSecrets::new(alg, &outcome.secret[..], &self.transcript.hash(alg));

@@ -20,7 +20,7 @@
 //! offers no key_share or supported_groups, and no tickets are issued (no resumption with a
 //! PAKE). The server side lives in `server/hs.rs`'s ClientHello state (the ClientHello
 //! decides between TLS-SRP and TLS 1.3 PAKE, on one port), the client side in
-//! [`client`].
+//! `tls13/client.rs`.
 
 pub(crate) mod client;
 pub(crate) mod key_schedule;

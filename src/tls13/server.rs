@@ -80,20 +80,26 @@ struct Hello {
     retried: bool,
 }
 
-/// Reads a PAKE ClientHello: the suite, the PAKE extension, our identity, the SPAKE2+ share.
+/// Reads a PAKE ClientHello: the PAKE extension (whose client identity is the requested
+/// username from then on, so that every later failure names the user), the suite, our
+/// identity, the SPAKE2+ share.
 fn read_hello(
     config: &Arc<ServerConfig>,
     ch: &ClientHelloPayload,
+    cx: Cx<'_, '_>,
 ) -> Result<(Tls13CipherSuite, PakeClientHello, Vec<u8>), Error> {
     let params = params(config);
+    let pake =
+        PakeClientHello::decode(unknown_extension(ch, ExtensionType::Pake).unwrap_or_default())?;
+    cx.data.requested_username = core::str::from_utf8(&pake.client_identity)
+        .ok()
+        .map(str::to_owned);
     let suite = params
         .cipher_suites
         .iter()
         .copied()
         .find(|s| ch.cipher_suites.contains(&s.suite()))
         .ok_or(PeerIncompatible::NoCipherSuitesInCommon)?;
-    let pake =
-        PakeClientHello::decode(unknown_extension(ch, ExtensionType::Pake).unwrap_or_default())?;
     if pake.server_identity != params.server_identity {
         return Err(PeerIncompatible::PakeIdentityMismatch.into());
     }
@@ -117,7 +123,7 @@ pub(crate) fn start(
     cx: Cx<'_, '_>,
 ) -> Next {
     cx.io.tls13 = true;
-    let (suite, pake, share_p) = read_hello(&config, ch)?;
+    let (suite, pake, share_p) = read_hello(&config, ch, cx)?;
     if let Some(offered) = ch.alpn_protocols() {
         if !config.alpn_protocols.is_empty() {
             let chosen = config
@@ -203,7 +209,7 @@ impl State<ServerConnectionData> for ExpectSecondHello {
         {
             return Err(PeerMisbehaved::BadHelloRetryRequest.into());
         }
-        let (suite, pake, share_p) = read_hello(&hello.config, ch)?;
+        let (suite, pake, share_p) = read_hello(&hello.config, ch, cx)?;
         if suite != hello.suite
             || pake.client_identity != hello.pake.client_identity
             || ch.session_id.0 != hello.session_id
@@ -223,10 +229,10 @@ impl Hello {
     /// or after the limiter's delay).
     fn lookup(self, cx: Cx<'_, '_>) -> Next {
         let config = self.config.clone();
+        // read_hello already made it the requested username.
         let identity = core::str::from_utf8(&self.pake.client_identity)
             .ok()
             .map(str::to_owned);
-        cx.data.requested_username = identity.clone();
         let server_identity = &params(&config).server_identity;
         let record = match (&identity, &config.user_store) {
             (Some(name), Some(store)) => store.lookup_pake(name, server_identity),
@@ -247,7 +253,7 @@ impl Hello {
             None => Decision::Allow,
         };
         cx.data.rate_limit = Some(decision);
-        // Every path derives the decoy (one base-point multiplication), so that known,
+        // Every path derives the decoy (two HMACs and a point check), so that known,
         // unknown and locked-out users cost the same.
         let decoy = core::hint::black_box(decoy_record(&config, &self.pake.client_identity));
         let record = match record {
@@ -267,24 +273,36 @@ impl Hello {
 }
 
 /// A record no password opens, derived from the server secret and the identity (the same
-/// on every attempt): w0 and w1 from HMAC-SHA256 under the secret, L = w1·G.
+/// for every attempt at one identity): `w0` from HMAC-SHA256 under the secret and the
+/// identity, and one `L = w1·G` for every decoy, with `w1` from HMAC-SHA256 under the secret
+/// (computed once per secret). Sharing `L` tells nothing: a client never sees `L`, and testing
+/// a record needs `w0`, which differs per identity and is secret. Cheap (two HMACs and a
+/// point check), and computed on every attempt.
 fn decoy_record(config: &ServerConfig, identity: &[u8]) -> VerifierRecord {
     use hmac::{KeyInit, Mac};
-    let derive = |label: &[u8], counter: u8| -> zeroize::Zeroizing<[u8; 32]> {
+    let derive = |label: &[u8], counter: u8, identity: &[u8]| {
         let mut mac =
             <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(&config.simulation_secret[..])
                 .expect("HMAC accepts any key length");
         mac.update(label);
         mac.update(&[counter]);
         mac.update(identity);
-        zeroize::Zeroizing::new(mac.finalize().into_bytes().into())
+        zeroize::Zeroizing::new(<[u8; 32]>::from(mac.finalize().into_bytes()))
     };
-    // A value at or above the group order has probability below 2^-32: draw again.
+    // A value at or above the group order (or zero) has probability below 2^-32: draw again.
+    let l = config.pake_decoy_l.get_or_init(|| {
+        for counter in 0u8..=255 {
+            let w1 = derive(b"tls-srp pake decoy w1", counter, b"");
+            if let Ok(keys) = crate::pake::ProverKeys::from_bytes(&w1[..], &w1[..]) {
+                return keys.record().l;
+            }
+        }
+        unreachable!("256 HMAC outputs all at or above the P-256 group order")
+    });
     for counter in 0u8..=255 {
-        let w0 = derive(b"tls-srp pake decoy w0", counter);
-        let w1 = derive(b"tls-srp pake decoy w1", counter);
-        if let Ok(keys) = crate::pake::ProverKeys::from_bytes(&w0[..], &w1[..]) {
-            return keys.record();
+        let w0 = derive(b"tls-srp pake decoy w0", counter, identity);
+        if let Ok(record) = VerifierRecord::from_bytes(&w0[..], l) {
+            return record;
         }
     }
     unreachable!("256 HMAC outputs all at or above the P-256 group order")

@@ -181,10 +181,133 @@ fn another_server_identity_is_a_handshake_failure() {
         "alice",
         PakeClientParams::new(b"other".to_vec(), k),
     ));
-    let (_, _, r) = connect(cc, server_config(|_| {}));
+    let (_, s, r) = connect(cc, server_config(|_| {}));
     let (side, e) = r.unwrap_err();
     assert_eq!(side, "server");
     assert_eq!(e.alert(), Some(AlertDescription::HandshakeFailure));
+    // The failure names the user who asked (the identity check comes after the username).
+    assert_eq!(s.requested_username(), Some("alice"));
+    let a = s.accept_error(e.into());
+    assert_eq!(a.username(), Some("alice"));
+    assert!(a.is_pake());
+    assert_eq!(a.reason(), crate::FailureReason::Incompatible);
+}
+
+#[test]
+fn accept_error_says_whether_the_attempt_was_pake() {
+    // TLS 1.3 PAKE, a wrong password: the server reads the client's alert.
+    let (mut c, mut s, r) = connect(
+        client_config("alice", "wrong", |_| {}),
+        server_config(|_| {}),
+    );
+    assert_eq!(r.unwrap_err(), ("client", Error::PakeConfirmationMismatch));
+    let e = pump(&mut c, &mut s).unwrap_err();
+    let a = s.accept_error(e.into());
+    assert!(a.is_pake(), "{a}");
+    assert_eq!(a.username(), Some("alice"));
+    assert_eq!(a.reason(), crate::FailureReason::BadCredentials);
+
+    // TLS-SRP, a wrong password, on the same config: not PAKE.
+    let group = crate::SrpGroup::by_bits(2048).unwrap();
+    let store = Arc::new(InMemoryUserStore::new());
+    store.add_user("bob", b"right", group).unwrap();
+    let mut config = ServerConfig::new(store).unwrap();
+    config.pake = Some(PakeServerParams::new(SID));
+    let cc = Arc::new(ClientConfig::new("bob", "wrong"));
+    let (_, s, r) = connect(cc, Arc::new(config));
+    let (side, e) = r.unwrap_err();
+    assert_eq!(side, "server");
+    let a = s.accept_error(e.into());
+    assert!(!a.is_pake(), "{a}");
+    assert_eq!(a.username(), Some("bob"));
+    assert_eq!(a.reason(), crate::FailureReason::BadCredentials);
+}
+
+/// A server that holds alice's record for another password (an impostor, or a stale
+/// record): its confirmation never verifies at a client with the right password.
+fn other_password_server() -> Arc<ServerConfig> {
+    let store = Arc::new(InMemoryUserStore::new());
+    store.insert_pake("alice", SID, keys("wrong").1);
+    let mut config = ServerConfig::new(store).unwrap();
+    config.pake = Some(PakeServerParams::new(SID));
+    Arc::new(config)
+}
+
+fn remaining(cc: &ClientConfig) -> Option<u32> {
+    cc.pake.as_ref().unwrap().remaining_errors()
+}
+
+#[test]
+fn the_error_limit_counts_failed_confirmations_only_and_then_refuses() {
+    let cc = client_config("alice", "right", |p| p.set_error_limit(Some(2)));
+    let (good, bad) = (server_config(|_| {}), other_password_server());
+    assert_eq!(remaining(&cc), Some(2));
+    // Successes and handshakes abandoned before the ServerHello spend nothing.
+    for _ in 0..3 {
+        connect(cc.clone(), good.clone()).2.unwrap();
+        drop(ClientConnection::new(cc.clone(), None).unwrap());
+    }
+    assert_eq!(remaining(&cc), Some(2));
+    // A confirmation that does not verify spends one; the credential still works.
+    let (_, _, r) = connect(cc.clone(), bad.clone());
+    assert_eq!(r.unwrap_err(), ("client", Error::PakeConfirmationMismatch));
+    assert_eq!(remaining(&cc), Some(1));
+    connect(cc.clone(), good.clone()).2.unwrap();
+    assert_eq!(remaining(&cc), Some(1));
+    // The last one.
+    let (_, _, r) = connect(cc.clone(), bad);
+    assert_eq!(r.unwrap_err(), ("client", Error::PakeConfirmationMismatch));
+    assert_eq!(remaining(&cc), Some(0));
+    // Then every new handshake is refused before anything is sent, the right server's
+    // too, through a clone of the config as well: the budget is the credential's.
+    let e = ClientConnection::new(cc.clone(), Some("server.example")).unwrap_err();
+    assert_eq!(e, Error::PakeErrorLimitReached);
+    assert!(!e.is_auth_failure());
+    let copy = Arc::new(ClientConfig::clone(&cc));
+    assert_eq!(
+        ClientConnection::new(copy, None).unwrap_err(),
+        Error::PakeErrorLimitReached
+    );
+    // Fresh parameters have a fresh budget; without a limit there is none.
+    let mut params = cc.pake.as_deref().unwrap().clone();
+    params.set_error_limit(Some(1));
+    let fresh = Arc::new(ClientConfig::pake_with_params("alice", params));
+    connect(fresh, good.clone()).2.unwrap();
+    let unlimited = client_config("alice", "right", |_| {});
+    assert_eq!(remaining(&unlimited), None);
+    for _ in 0..3 {
+        let (_, _, r) = connect(unlimited.clone(), other_password_server());
+        assert_eq!(r.unwrap_err(), ("client", Error::PakeConfirmationMismatch));
+    }
+    connect(unlimited, good).2.unwrap();
+}
+
+#[test]
+fn a_handshake_under_way_stops_at_the_server_hello_once_the_limit_is_used_up() {
+    let cc = client_config("alice", "right", |p| p.set_error_limit(Some(1)));
+    // Two handshakes start (both ClientHellos out) while one failure is left.
+    let mut late = ClientConnection::new(cc.clone(), Some("server.example")).unwrap();
+    let (_, _, r) = connect(cc.clone(), other_password_server());
+    assert_eq!(r.unwrap_err(), ("client", Error::PakeConfirmationMismatch));
+    assert_eq!(remaining(&cc), Some(0));
+    // The right server answers the second one: it is refused before confirmV is checked,
+    // with internal_error (as BoringSSL's PAKE_EXHAUSTED).
+    let mut s = ServerConnection::new(server_config(|_| {}), None).unwrap();
+    pump(&mut late, &mut s).unwrap();
+    let e = pump(&mut s, &mut late).unwrap_err();
+    assert_eq!(e, Error::PakeErrorLimitReached);
+    assert_eq!(e.alert(), Some(AlertDescription::InternalError));
+    assert_eq!(
+        pump(&mut late, &mut s).unwrap_err(),
+        Error::AlertReceived(AlertDescription::InternalError)
+    );
+    assert_eq!(remaining(&cc), Some(0));
+    // A limit of 0 refuses from the start.
+    let none = client_config("alice", "right", |p| p.set_error_limit(Some(0)));
+    assert_eq!(
+        ClientConnection::new(none, None).unwrap_err(),
+        Error::PakeErrorLimitReached
+    );
 }
 
 #[test]

@@ -713,6 +713,33 @@ impl UserStore for PakeFileStore {
     }
 }
 
+/// Registration over TLS-SRP ([`crate::pake::migrate`]) writes to the file: under the
+/// directory lock (as `tls-srp passwd` takes it), read, add, write atomically, then reload
+/// so the record is served at once.
+impl crate::pake::migrate::PakeRegistrar for PakeFileStore {
+    fn register_pake(
+        &self,
+        username: &str,
+        server_identity: &[u8],
+        record: VerifierRecord,
+        replace: bool,
+    ) -> Result<bool, crate::pake::migrate::MigrationError> {
+        use crate::pake::migrate::MigrationError;
+        let store = |e: Fail| MigrationError::Store(e.to_string());
+        let _lock = super::FileLock::acquire(&self.path).map_err(store)?;
+        let mut file = PakeFile::load(&self.path).map_err(store)?;
+        let exists = file.find(username, server_identity).is_some();
+        if exists && !replace {
+            return Err(MigrationError::AlreadyRegistered);
+        }
+        file.add(username, server_identity, record, replace)
+            .map_err(store)?;
+        file.save().map_err(store)?;
+        self.reload().map_err(store)?;
+        Ok(exists)
+    }
+}
+
 /// Two stores as one: TLS-SRP users from `srp` ([`UserStore::lookup`],
 /// [`UserStore::lookup_deferred`] and [`UserStore::record_shapes`], so that unknown SRP
 /// users look like its users), TLS 1.3 PAKE records from `pake`
