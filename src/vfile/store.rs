@@ -183,7 +183,7 @@ fn load(
 
 impl UserStore for FileUserStore {
     fn lookup(&self, username: &str) -> Option<UserRecord> {
-        self.loaded.read().ok()?.users.get(username).cloned()
+        crate::server::lookup_in(&self.loaded.read().ok()?.users, username)
     }
 
     fn record_shapes(&self) -> Option<Arc<RecordShapes>> {
