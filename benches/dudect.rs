@@ -758,6 +758,32 @@ fn pake_cases(samples: usize, rng: &mut Rng) {
             take_tls(&mut ClientConnection::new(Arc::new(config), None).expect("client"))
         });
     }
+
+    // The same over a store whose records are not prepared ahead (only `lookup_pake`): the
+    // server prepares the user's record, or the decoy, on each attempt.
+    struct BareStore(tls_srp::pake::VerifierRecord);
+    impl tls_srp::UserStore for BareStore {
+        fn lookup(&self, _username: &str) -> Option<tls_srp::UserRecord> {
+            None
+        }
+        fn lookup_pake(&self, username: &str, sid: &[u8]) -> Option<tls_srp::pake::VerifierRecord> {
+            (username == USER && sid == PAKE_SID).then(|| self.0.clone())
+        }
+    }
+    let mut bare = (*cfg).clone();
+    bare.user_store = Some(Arc::new(BareStore(record.clone())));
+    let users = [hello_user(0), hello_user(1)];
+    hello_to_first_flight(
+        Arc::new(bare),
+        "pake: server ClientHello -> ServerHello, unknown vs known user, records not prepared",
+        ["unknown user", "known user"],
+        samples,
+        rng,
+        |c| {
+            let config = ClientConfig::pake_with_params(users[c], client_params.clone());
+            take_tls(&mut ClientConnection::new(Arc::new(config), None).expect("client"))
+        },
+    );
 }
 
 fn main() {

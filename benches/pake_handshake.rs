@@ -34,6 +34,12 @@
 //! group order), exactly as the C harness derives them, instead of [`tls_srp::pake::register`]'s
 //! scrypt (about 100 ms a user, and no part of a handshake).
 //!
+//! Stores: the server keeps its records in an `InMemoryUserStore`, which prepares each record
+//! when it is added (`w0*M` and `w0*N`, as `vfile::PakeFileStore` does at load). One more
+//! line, `"impl":"tls-srp-bare-store"`, is the same run over a store that implements only
+//! `UserStore::lookup_pake` (records not prepared: the server prepares the one it uses on
+//! every handshake), with as many users as the first run.
+//!
 //! Suite: TLS_AES_128_GCM_SHA256 on both sides (the client offers only it; BoringSSL is made
 //! to pick it too), checked after every handshake.
 
@@ -43,11 +49,30 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sha2::{Digest, Sha256};
-use tls_srp::pake::{PakeClientParams, ProverKeys};
+use std::collections::HashMap;
+
+use tls_srp::pake::{PakeClientParams, ProverKeys, VerifierRecord};
 use tls_srp::{
     ClientConfig, ClientConnection, ConnectionCommon, InMemoryUserStore, PakeServerParams,
-    ProtocolVersion, ServerConfig, ServerConnection, SideData, Tls13CipherSuite,
+    ProtocolVersion, ServerConfig, ServerConnection, SideData, Tls13CipherSuite, UserRecord,
+    UserStore,
 };
+
+/// A store that implements only `lookup_pake`: its records are not prepared ahead.
+#[derive(Default)]
+struct BareStore(HashMap<String, VerifierRecord>);
+
+impl UserStore for BareStore {
+    fn lookup(&self, _username: &str) -> Option<UserRecord> {
+        None
+    }
+
+    fn lookup_pake(&self, username: &str, server_identity: &[u8]) -> Option<VerifierRecord> {
+        (server_identity == SERVER_ID)
+            .then(|| self.0.get(username).cloned())
+            .flatten()
+    }
+}
 
 /// The server identity, as in the C harness.
 const SERVER_ID: &[u8] = b"bench.server";
@@ -84,8 +109,9 @@ struct Setup {
     server: Arc<ServerConfig>,
 }
 
-fn setup(users: usize) -> Setup {
+fn setup(users: usize, bare: bool) -> Setup {
     let store = Arc::new(InMemoryUserStore::new());
+    let mut bare_store = BareStore::default();
     let mut clients = Vec::with_capacity(users);
     for i in 0..users {
         let name = format!("user{i:05}");
@@ -95,11 +121,16 @@ fn setup(users: usize) -> Setup {
         )
         .expect("nonzero scalars below the order");
         store.insert_pake(&name, SERVER_ID, keys.record());
+        bare_store.0.insert(name.clone(), keys.record());
         let mut params = PakeClientParams::new(SERVER_ID, keys);
         params.cipher_suites = vec![Tls13CipherSuite::Aes128GcmSha256];
         clients.push(Arc::new(ClientConfig::pake_with_params(&name, params)));
     }
-    let mut server = ServerConfig::new(store).expect("server config");
+    let mut server = match bare {
+        true => ServerConfig::new(Arc::new(bare_store)),
+        false => ServerConfig::new(store),
+    }
+    .expect("server config");
     server.pake = Some(PakeServerParams::new(SERVER_ID));
     Setup {
         clients,
@@ -164,8 +195,13 @@ fn percentile(sorted: &[f64], p: usize) -> f64 {
     sorted[p * (sorted.len() - 1) / 100]
 }
 
-fn run(n: usize, users: usize) {
-    let s = setup(users);
+fn run(n: usize, users: usize, bare: bool) {
+    let s = setup(users, bare);
+    let name = if bare {
+        "tls-srp-bare-store"
+    } else {
+        "tls-srp"
+    };
     // Warm-up, then one round over every user (what the server keeps per user is there).
     for i in 0..users.max(3) {
         one_handshake(&s, &s.clients[i % users]);
@@ -179,7 +215,7 @@ fn run(n: usize, users: usize) {
     cv.sort_by(f64::total_cmp);
     sv.sort_by(f64::total_cmp);
     println!(
-        "{{\"impl\":\"tls-srp\",\"suite\":\"TLS_AES_128_GCM_SHA256\",\"users\":{users},\
+        "{{\"impl\":\"{name}\",\"suite\":\"TLS_AES_128_GCM_SHA256\",\"users\":{users},\
          \"client_cpu_us\":{:.1},\"server_cpu_us\":{:.1},\"client_p10_us\":{:.1},\
          \"client_p90_us\":{:.1},\"server_p10_us\":{:.1},\"server_p90_us\":{:.1},\
          \"handshakes\":{n}}}",
@@ -225,7 +261,9 @@ fn main() {
             }
         }
     }
+    let first = users.first().copied().unwrap_or(1).max(1);
     for u in users {
-        run(n.max(1), u.max(1));
+        run(n.max(1), u.max(1), false);
     }
+    run(n.max(1), first, true);
 }

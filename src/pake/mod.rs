@@ -11,13 +11,17 @@
 //! - Records are bound to both identities: a record made for server identity "a" does
 //!   not work for a server that calls itself "b".
 
+mod curve;
+mod field;
 pub mod migrate;
 pub mod spake2plus;
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
-pub use spake2plus::{register, PreparedProver, ProverKeys, Spake2PlusError, VerifierRecord};
+pub use spake2plus::{
+    register, PreparedProver, PreparedRecord, ProverKeys, Spake2PlusError, VerifierRecord,
+};
 
 /// What a server needs to run TLS 1.3 PAKE: its identity and the SPAKE2+ context. Set it
 /// with [`crate::ServerConfig::pake`].

@@ -36,12 +36,13 @@
 //!
 //! # Secrets
 //!
-//! `w0`, `w1`, `x`, `y`, `Z`, `V` and every key are secret. Scalar multiplications are ours
-//! (see "Scalar multiplication" below) over p256's complete point formulas; comparisons of
-//! confirmations use `subtle`. Branches are taken only on public facts: a peer's share failing to decode, or
-//! unmasking to the identity (which only a peer who knows `w0` can cause), where we abort as
-//! BoringSSL does. Scalars, points and keys we hold are zeroized on drop; the hash, HKDF and
-//! HMAC states and scrypt's internal buffers (inside the `scrypt` crate) are not.
+//! `w0`, `w1`, `x`, `y`, `Z`, `V` and every key are secret. Scalar multiplications and
+//! point formulas are ours (`pake::curve`, over our P-256 field `pake::field`; p256
+//! supplies the scalars mod n), and comparisons of confirmations use `subtle`. Branches are
+//! taken only on public facts: a peer's share failing to decode, or unmasking to the
+//! identity (which only a peer who knows `w0` can cause), where we abort as BoringSSL does.
+//! Scalars, points and keys we hold are zeroized on drop; the hash, HKDF and HMAC states and
+//! scrypt's internal buffers (inside the `scrypt` crate) are not.
 //!
 //! # Scalar multiplication
 //!
@@ -50,25 +51,28 @@
 //! p256's own `ProjectivePoint * Scalar` treats all five alike (4-bit unsigned windows, 256
 //! doublings); here:
 //!
-//! - **Fixed bases** (`FixedBase`): for each of `P`, `M`, `N`, a table of `j * 256^i * B`
-//!   (`j` in 1..=8, `i` in 0..33; 25 KiB, built once per process on first use, about 0.7 ms
-//!   for the three), the scalar in signed radix 16 (65 digits in [-8, 8]): 65 additions and 4
-//!   doublings, and `k*P + w0*M` shares the doublings. About 40 µs a term instead of 160.
-//! - **Variable bases** (`Multiples`): `1*B..8*B`, then 64 rounds of 4 doublings and one
-//!   addition of a signed digit's multiple, in Jacobian coordinates (`Jacobian`: cheaper
-//!   doublings than p256's complete projective formulas; the one exceptional addition is
-//!   handled); the prover's `Z` and `V` share one table for `Y - w0*N`, and both sides encode
-//!   `Z` and `V` with one field inversion.
+//! - **Fixed bases** (`curve::FixedBase`): for each of `P`, `M`, `N`, a table of affine
+//!   `j * 256^i * B` (`j` in 1..=8, `i` in 0..33; built once per process on first use, one
+//!   inversion a table), the scalar in signed radix 16 (65 digits in [-8, 8]): 65 complete
+//!   mixed additions and 4 doublings.
+//! - **Prepared keys**: `w0*M` and `w0*N` depend on the credential only. The client computes
+//!   them once per credential ([`PreparedProver`]); a server store computes them once per
+//!   record ([`PreparedRecord`]: the in-memory and file stores keep every record prepared,
+//!   and the server's decoy for unknown users is prepared too, so both cost the same). A
+//!   share then costs one fixed-base multiplication and an addition.
+//! - **Variable bases** (`curve::Multiples`): `1*B..8*B`, then 64 rounds of 4 doublings and one
+//!   addition of a signed digit's multiple, in Jacobian coordinates (cheaper doublings; the
+//!   one exceptional addition is handled); the prover's `Z` and `V` share one table for
+//!   `Y - w0*N`, the unmasked share enters Jacobian coordinates without an inversion, and
+//!   both sides encode `Z` and `V` with one inversion.
 //!
 //! Every table lookup reads all eight entries with `subtle`'s conditional selection and
 //! negates with a conditional negation; the digit recoding has no branch; additions and
 //! doublings are complete formulas, or (Jacobian) used where the exceptional case cannot
-//! arise or is selected away, never branched on. The tables of
-//! `P`, `M` and `N` are the same for every user, so a decoy record (the server's answer for an
-//! unknown user) costs what a real one does. Measured (AMD EPYC, 2 cores): p256 0.13 takes
-//! 0.44 µs a doubling, 0.49 µs an addition (p256 0.14: 0.91 and 1.04); a variable-base
-//! multiplication takes 111 µs here (p256 0.13's own: 154 µs; 0.14's: 326 µs), a fixed-base
-//! one 40 µs.
+//! arise or is selected away, never branched on. Measured with `benches/compare_pake.sh`
+//! (Intel Xeon, 2026-12-03): a full handshake takes 0.76-0.94x BoringSSL's CPU on the
+//! client and 0.78-0.96x on the server (0.96-1.02x with a store whose records are not
+//! prepared); on p256's field and complete projective formulas it took 1.14x and 1.54x.
 //!
 //! [RFC 9383]: https://www.rfc-editor.org/rfc/rfc9383.html
 
@@ -78,13 +82,13 @@ use std::sync::LazyLock;
 use hkdf::Hkdf;
 use hmac::{Hmac, KeyInit, Mac};
 use p256::elliptic_curve::ff::{Field, PrimeField};
-use p256::elliptic_curve::group::Group;
 use p256::elliptic_curve::ops::Reduce;
-use p256::elliptic_curve::sec1::{FromEncodedPoint, ToEncodedPoint};
-use p256::{AffinePoint, EncodedPoint, FieldBytes, FieldElement, ProjectivePoint, Scalar, U256};
+use p256::{FieldBytes, Scalar, U256};
 use sha2::{Digest, Sha256};
-use subtle::{Choice, ConditionallyNegatable, ConditionallySelectable, ConstantTimeEq};
+use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
+
+use super::curve::{mul_fixed, Affine, EncodedPair, FixedBase, Jacobian, Multiples, Projective};
 
 /// Length of a share (`shareP = X`, `shareV = Y`): a SEC1 uncompressed P-256 point.
 pub const SHARE_LEN: usize = 65;
@@ -109,6 +113,12 @@ const M: [u8; SHARE_LEN] = hex_array(
 const N: [u8; SHARE_LEN] = hex_array(
     "04d8bbd6c639c62937b04d997f38c3770719c629d7014d49a24b4f98baa1292b49\
      07d60aa6bfade45008a636337f5168c64d9bd36034808cd564490b1e656edbe7",
+);
+
+/// The generator `P` of P-256 (SEC 2), uncompressed.
+const GENERATOR: [u8; SHARE_LEN] = hex_array(
+    "046b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296\
+     4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5",
 );
 
 /// scrypt's cost for registration, RFC 9383 section 3.2's recommendation and BoringSSL's:
@@ -199,7 +209,8 @@ impl ProverKeys {
         let (w0, w1) = self
             .scalars()
             .expect("ProverKeys holds valid nonzero w0 and w1");
-        let l = encode_point(&mul_fixed([(&BASES.p, &w1)]))
+        let l = *mul_fixed([(&BASES.p, &w1)])
+            .encode()
             .expect("w1*P is not the identity for a nonzero w1");
         VerifierRecord {
             w0: w0.to_bytes().into(),
@@ -256,10 +267,76 @@ impl VerifierRecord {
     }
 
     /// `w0` as a scalar and `L` as a point.
-    fn parts(&self) -> Result<(Zeroizing<Scalar>, ProjectivePoint), Spake2PlusError> {
+    fn parts(&self) -> Result<(Zeroizing<Scalar>, Affine), Spake2PlusError> {
         let w0 = nonzero_scalar(&self.w0).map_err(|_| Spake2PlusError::InvalidRecord)?;
-        let l = decode_point(&self.l).map_err(|_| Spake2PlusError::InvalidRecord)?;
+        let l = Affine::decode(&self.l).ok_or(Spake2PlusError::InvalidRecord)?;
         Ok((w0, l))
+    }
+}
+
+/// A verifier record with `w0*M` and `w0*N` computed once (as [`PreparedProver`] for the
+/// client): a server that keeps its records in memory keeps them prepared, and each
+/// exchange ([`Verifier::respond_prepared`]) then makes two fixed-base multiplications fewer.
+/// Zeroized on drop; `Debug` shows nothing secret.
+pub struct PreparedRecord {
+    record: VerifierRecord,
+    w0: Scalar,
+    l: Affine,
+    w0_m: Projective,
+    w0_n: Projective,
+}
+
+impl fmt::Debug for PreparedRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PreparedRecord")
+            .field("record", &self.record)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for PreparedRecord {
+    fn drop(&mut self) {
+        self.w0.zeroize();
+        self.l.zeroize();
+        self.w0_m.zeroize();
+        self.w0_n.zeroize();
+    }
+}
+
+impl PreparedRecord {
+    /// Checks `record` and computes `w0*M` and `w0*N` (two fixed-base multiplications, about
+    /// 30 µs).
+    ///
+    /// # Errors
+    ///
+    /// [`Spake2PlusError::InvalidRecord`] as [`VerifierRecord::from_bytes`].
+    pub fn new(record: VerifierRecord) -> Result<Self, Spake2PlusError> {
+        let (w0, l) = record.parts()?;
+        Ok(Self {
+            w0_m: mul_fixed([(&BASES.m, &*w0)]),
+            w0_n: mul_fixed([(&BASES.n, &*w0)]),
+            w0: *w0,
+            l,
+            record,
+        })
+    }
+
+    /// The record.
+    pub fn record(&self) -> &VerifierRecord {
+        &self.record
+    }
+
+    /// Reads the prepared values as an exchange would, for a store's lookup: the record it
+    /// found, or on a miss one it holds, so that an unknown user's lookup does the same work
+    /// and touches as much memory as a known one's.
+    pub fn read_as_an_exchange_would(&self) {
+        let bytes = self.record.w0.iter().chain(&self.record.l);
+        let word = bytes.fold(0u64, |acc, &b| acc.rotate_left(8) ^ u64::from(b));
+        let w0 = Zeroizing::new(<[u8; SCALAR_LEN]>::from(self.w0.to_bytes()));
+        let scalar = w0.iter().fold(0u8, |acc, b| acc ^ b);
+        core::hint::black_box(
+            word ^ u64::from(scalar) ^ self.l.fold() ^ self.w0_m.fold() ^ self.w0_n.fold(),
+        );
     }
 }
 
@@ -307,8 +384,8 @@ pub fn register(
 #[derive(Clone)]
 pub struct PreparedProver {
     keys: ProverKeys,
-    w0_m: ProjectivePoint,
-    w0_n: ProjectivePoint,
+    w0_m: Projective,
+    w0_n: Projective,
 }
 
 impl fmt::Debug for PreparedProver {
@@ -353,7 +430,7 @@ pub struct Prover {
     w0: Scalar,
     w1: Scalar,
     x: Scalar,
-    w0_n: ProjectivePoint,
+    w0_n: Projective,
     share_p: [u8; SHARE_LEN],
 }
 
@@ -447,9 +524,9 @@ impl Prover {
         x: Zeroizing<Scalar>,
     ) -> Result<(Self, [u8; SHARE_LEN]), Spake2PlusError> {
         let (w0, w1) = prepared.keys.scalars()?;
-        let point = Zeroizing::new(mul_fixed([(&BASES.p, &*x)]) + prepared.w0_m);
+        let point = Zeroizing::new(mul_fixed([(&BASES.p, &*x)]).add(&prepared.w0_m));
         // As in `masked_share`: the identity only for x = -w0*log_P(M), which nobody knows.
-        let share_p = encode_point(&point).ok_or(Spake2PlusError::InvalidScalar)?;
+        let share_p = *point.encode().ok_or(Spake2PlusError::InvalidScalar)?;
         let prover = Self {
             transcript: transcript_start(context, id_prover, id_verifier),
             w0: *w0,
@@ -495,7 +572,7 @@ impl Prover {
         share_v: &[u8],
         confirm_v: &[u8],
     ) -> Result<ProverOutcome, Spake2PlusError> {
-        let y_point = decode_point(share_v).map_err(|_| Spake2PlusError::InvalidShare)?;
+        let y_point = Affine::decode(share_v).ok_or(Spake2PlusError::InvalidShare)?;
         let (z, v) = prover_shared_points(&self.x, &self.w0_n, &self.w1, &y_point)?;
         let k_main = transcript_finish(
             self.transcript.clone(),
@@ -561,6 +638,23 @@ impl Verifier {
         record: &VerifierRecord,
         share_p: &[u8],
     ) -> Result<(Self, VerifierResponse), Spake2PlusError> {
+        let prepared = PreparedRecord::new(record.clone())?;
+        Self::respond_prepared(context, id_prover, id_verifier, &prepared, share_p)
+    }
+
+    /// [`Verifier::respond`] with a record prepared ahead ([`PreparedRecord`]: two
+    /// fixed-base multiplications fewer per exchange).
+    ///
+    /// # Errors
+    ///
+    /// As [`Verifier::respond`].
+    pub fn respond_prepared(
+        context: &[u8],
+        id_prover: &[u8],
+        id_verifier: &[u8],
+        record: &PreparedRecord,
+        share_p: &[u8],
+    ) -> Result<(Self, VerifierResponse), Spake2PlusError> {
         let y = random_scalar()?;
         Self::respond_inner(context, id_prover, id_verifier, record, share_p, &y)
     }
@@ -581,28 +675,30 @@ impl Verifier {
         y: &[u8; SCALAR_LEN],
     ) -> Result<(Self, VerifierResponse), Spake2PlusError> {
         let y = nonzero_scalar(y)?;
-        Self::respond_inner(context, id_prover, id_verifier, record, share_p, &y)
+        let prepared = PreparedRecord::new(record.clone())?;
+        Self::respond_inner(context, id_prover, id_verifier, &prepared, share_p, &y)
     }
 
     fn respond_inner(
         context: &[u8],
         id_prover: &[u8],
         id_verifier: &[u8],
-        record: &VerifierRecord,
+        record: &PreparedRecord,
         share_p: &[u8],
         y: &Scalar,
     ) -> Result<(Self, VerifierResponse), Spake2PlusError> {
-        let (w0, _) = record.parts()?; // validates record.l
-        let x_point = decode_point(share_p).map_err(|_| Spake2PlusError::InvalidShare)?;
-        let share_v = masked_share(y, &w0, &BASES.n)?;
-        let (z, v) = verifier_shared_points(y, &w0, &record.l, &x_point)?;
+        let x_point = Affine::decode(share_p).ok_or(Spake2PlusError::InvalidShare)?;
+        // Y = y*P + w0*N, complete addition; the identity only for y = -w0*log_P(N).
+        let y_point = Zeroizing::new(mul_fixed([(&BASES.p, y)]).add(&record.w0_n));
+        let share_v = *y_point.encode().ok_or(Spake2PlusError::InvalidScalar)?;
+        let (z, v) = verifier_shared_points(y, &record.w0_m, &record.l, &x_point)?;
         let k_main = transcript_finish(
             transcript_start(context, id_prover, id_verifier),
             share_p,
             &share_v,
             &z,
             &v,
-            &w0,
+            &record.w0,
         );
         let keys = KeySchedule::new(&k_main, share_p, &share_v);
         let verifier = Self {
@@ -641,21 +737,20 @@ fn masked_share(
     // Only the identity has no uncompressed encoding, and k*P + w0*mask is the identity only
     // for k = -w0*log_P(mask): nobody knows the discrete logarithm of M or N, so this cannot
     // happen, but it is an error rather than a panic.
-    encode_point(&point).ok_or(Spake2PlusError::InvalidScalar)
+    Ok(*point.encode().ok_or(Spake2PlusError::InvalidScalar)?)
 }
 
 /// `Z` and `V`, encoded (secret: zeroized on drop).
-type SharedPoints = (Zeroizing<[u8; SHARE_LEN]>, Zeroizing<[u8; SHARE_LEN]>);
+type SharedPoints = EncodedPair;
 
 /// The prover's `Z = x*(Y - w0*N)` and `V = w1*(Y - w0*N)`, encoded.
 fn prover_shared_points(
     x: &Scalar,
-    w0_n: &ProjectivePoint,
+    w0_n: &Projective,
     w1: &Scalar,
-    share_v: &ProjectivePoint,
+    share_v: &Affine,
 ) -> Result<SharedPoints, Spake2PlusError> {
-    let t = unmask(share_v, w0_n)?;
-    let base = Zeroizing::new(Jacobian::from_encoded(&t));
+    let base = unmask(share_v, w0_n)?;
     let multiples = Multiples::new(&base);
     let z = Zeroizing::new(multiples.mul(x));
     let v = Zeroizing::new(multiples.mul(w1));
@@ -665,31 +760,29 @@ fn prover_shared_points(
 /// The verifier's `Z = y*(X - w0*M)` and `V = y*L`, encoded (`l`: a validated record's).
 fn verifier_shared_points(
     y: &Scalar,
-    w0: &Scalar,
-    l: &[u8; RECORD_LEN],
-    share_p: &ProjectivePoint,
+    w0_m: &Projective,
+    l: &Affine,
+    share_p: &Affine,
 ) -> Result<SharedPoints, Spake2PlusError> {
-    let masking = Zeroizing::new(mul_fixed([(&BASES.m, w0)]));
-    let t = unmask(share_p, &masking)?;
-    let base = Zeroizing::new(Jacobian::from_encoded(&t));
+    let base = unmask(share_p, w0_m)?;
     let z = Zeroizing::new(Multiples::new(&base).mul(y));
-    let record = Zeroizing::new(Jacobian::from_encoded(l));
+    let record = Zeroizing::new(Jacobian::from_affine(l));
     let v = Zeroizing::new(Multiples::new(&record).mul(y));
     Jacobian::encode_pair(&z, &v).ok_or(Spake2PlusError::InvalidShare)
 }
 
-/// The peer's share unmasked, `share - masking` (`w0*N` or `w0*M`), encoded; refused when it is the identity
-/// (then `Z` would be too: BoringSSL fails the exchange there, on encoding `Z`). With nonzero
-/// scalars and a prime-order group, `Z` and `V` are the identity only when it (or `L`, which
-/// is validated) is.
-fn unmask(
-    share: &ProjectivePoint,
-    masking: &ProjectivePoint,
-) -> Result<Zeroizing<[u8; SHARE_LEN]>, Spake2PlusError> {
-    let t = Zeroizing::new(*share - *masking);
-    // Public: only a peer that knows w0 can send the share that unmasks to the identity,
-    // which has no uncompressed encoding.
-    encode_secret_point(&t).ok_or(Spake2PlusError::InvalidShare)
+/// The peer's share unmasked, `share - masking` (`w0*N` or `w0*M`), in Jacobian coordinates
+/// (no inversion: complete projective addition, then `(X*Z, Y*Z^2, Z)`); refused when it is
+/// the identity (then `Z` would be too: BoringSSL fails the exchange there, on encoding `Z`).
+/// With nonzero scalars and a prime-order group, `Z` and `V` are the identity only when it
+/// (or `L`, which is validated) is.
+fn unmask(share: &Affine, masking: &Projective) -> Result<Zeroizing<Jacobian>, Spake2PlusError> {
+    let t = Zeroizing::new((-masking).add_affine(share));
+    // Public: only a peer that knows w0 can send the share that unmasks to the identity.
+    if bool::from(t.is_identity()) {
+        return Err(Spake2PlusError::InvalidShare);
+    }
+    Ok(Zeroizing::new(t.jacobian()))
 }
 
 /// `TT`'s first fields, known before the shares: Context, idProver, idVerifier, M, N.
@@ -822,44 +915,9 @@ fn nonzero_scalar(bytes: &[u8; SCALAR_LEN]) -> Result<Zeroizing<Scalar>, Spake2P
     Ok(scalar)
 }
 
-/// A share or record: exactly 65 bytes, `0x04 || x || y` with `x, y < p` on the curve (so
-/// never the identity, which has no uncompressed encoding).
-fn decode_point(bytes: &[u8]) -> Result<ProjectivePoint, ()> {
-    if bytes.len() != SHARE_LEN || bytes[0] != 0x04 {
-        return Err(());
-    }
-    let encoded = EncodedPoint::from_bytes(bytes).map_err(|_| ())?;
-    let affine: Option<AffinePoint> = AffinePoint::from_encoded_point(&encoded).into();
-    let point = ProjectivePoint::from(affine.ok_or(())?);
-    if bool::from(point.is_identity()) {
-        return Err(());
-    }
-    Ok(point)
-}
-
-/// [`encode_point`] for a secret point: the affine point and the encoding in between are
-/// zeroized too.
-fn encode_secret_point(point: &ProjectivePoint) -> Option<Zeroizing<[u8; SHARE_LEN]>> {
-    let affine = Zeroizing::new(point.to_affine());
-    let mut encoded = affine.to_encoded_point(false);
-    let mut out = Zeroizing::new([0u8; SHARE_LEN]);
-    let whole = encoded.as_bytes().len() == SHARE_LEN;
-    if whole {
-        out.copy_from_slice(encoded.as_bytes());
-    }
-    encoded.zeroize();
-    whole.then_some(out)
-}
-
 /// `M` or `N` as a point.
-fn constant(bytes: &[u8; SHARE_LEN]) -> ProjectivePoint {
-    decode_point(bytes).expect("RFC 9383's M and N are points on P-256")
-}
-
-/// SEC1 uncompressed encoding; `None` for the identity, which has none.
-fn encode_point(point: &ProjectivePoint) -> Option<[u8; SHARE_LEN]> {
-    let encoded = point.to_affine().to_encoded_point(false);
-    encoded.as_bytes().try_into().ok()
+fn constant(bytes: &[u8; SHARE_LEN]) -> Affine {
+    Affine::decode(bytes).expect("RFC 9383's M and N are points on P-256")
 }
 
 /// The fixed-base tables of `P` (the generator), `M` and `N`, built on first use.
@@ -870,281 +928,10 @@ struct Bases {
 }
 
 static BASES: LazyLock<Bases> = LazyLock::new(|| Bases {
-    p: FixedBase::new(&ProjectivePoint::GENERATOR),
+    p: FixedBase::new(&constant(&GENERATOR)),
     m: FixedBase::new(&constant(&M)),
     n: FixedBase::new(&constant(&N)),
 });
-
-/// A scalar in signed radix 16: 65 digits `d[i]` in [-8, 8) (the last in {0, 1}) with
-/// `k = sum(d[i] * 16^i)`, recoded without branches (the scalar is secret).
-fn radix16(k: &Scalar) -> Zeroizing<[i8; 65]> {
-    let bytes = Zeroizing::new(<[u8; SCALAR_LEN]>::from(k.to_bytes()));
-    let mut d = Zeroizing::new([0i8; 65]);
-    for (i, byte) in bytes.iter().rev().enumerate() {
-        d[2 * i] = (byte & 0x0f) as i8;
-        d[2 * i + 1] = (byte >> 4) as i8;
-    }
-    for i in 0..64 {
-        // d[i] is in [0, 16] here: carry one when it is 8 or more.
-        let carry = (d[i] + 8) >> 4;
-        d[i] -= carry << 4;
-        d[i + 1] += carry;
-    }
-    d
-}
-
-/// `d*B` for a digit `d` in [-8, 8], from `table = [1*B, ..., 8*B]`: every entry read, the
-/// match and the sign applied by conditional selection.
-fn select<T>(table: &[T; 8], d: i8, identity: T) -> T
-where
-    T: ConditionallySelectable + ConditionallyNegatable,
-{
-    let sign = d >> 7; // 0 or -1
-    let abs = ((d ^ sign) - sign) as u8;
-    let mut point = identity;
-    for (j, entry) in (1u8..).zip(table) {
-        point.conditional_assign(entry, abs.ct_eq(&j));
-    }
-    point.conditional_negate(Choice::from((sign & 1) as u8));
-    point
-}
-
-/// A fixed-base table of a public point `B`: row `i` holds `j * 256^i * B` for `j` in 1..=8
-/// (33 rows cover 65 signed radix-16 digits: digit `2i` uses row `i`, digit `2i + 1` row `i`
-/// times 16). Projective points: affine ones would save 10% of an addition but cost an
-/// inversion each to build (2 ms a table instead of 0.25).
-struct FixedBase(Box<[[ProjectivePoint; 8]; 33]>);
-
-impl FixedBase {
-    fn new(base: &ProjectivePoint) -> Self {
-        let mut rows = Box::new([[ProjectivePoint::IDENTITY; 8]; 33]);
-        let mut b = *base;
-        for row in rows.iter_mut() {
-            *row = [b; 8];
-            for j in 1..8 {
-                row[j] = row[j - 1] + b;
-            }
-            for _ in 0..8 {
-                b = b.double();
-            }
-        }
-        Self(rows)
-    }
-}
-
-/// `sum(k * B)` over `(table of B, k)` pairs, in constant time: the odd digits of every
-/// scalar, four doublings (times 16), the even digits.
-fn mul_fixed<const TERMS: usize>(terms: [(&FixedBase, &Scalar); TERMS]) -> ProjectivePoint {
-    let digits = terms.map(|(_, k)| radix16(k));
-    // The accumulator's values and the selected entries reveal the digits: zeroized.
-    let mut acc = Zeroizing::new(ProjectivePoint::IDENTITY);
-    let mut entry = Zeroizing::new(ProjectivePoint::IDENTITY);
-    for i in 0..32 {
-        for ((table, _), d) in terms.iter().zip(&digits) {
-            *entry = select(&table.0[i], d[2 * i + 1], ProjectivePoint::IDENTITY);
-            *acc += *entry;
-        }
-    }
-    *acc = acc.double().double().double().double();
-    for i in 0..33 {
-        for ((table, _), d) in terms.iter().zip(&digits) {
-            *entry = select(&table.0[i], d[2 * i], ProjectivePoint::IDENTITY);
-            *acc += *entry;
-        }
-    }
-    *acc
-}
-
-/// `1*B, ..., 8*B` for a point `B` met during the exchange (`Y - w0*N`, `X - w0*M`, `L`: all
-/// sensitive, so zeroized on drop).
-struct Multiples([Jacobian; 8]);
-
-impl Drop for Multiples {
-    fn drop(&mut self) {
-        self.0.iter_mut().for_each(Zeroize::zeroize);
-    }
-}
-
-impl Multiples {
-    /// `B` must not be the identity.
-    fn new(base: &Jacobian) -> Self {
-        let mut t = [*base; 8];
-        for i in 1..8 {
-            // t[i] = (i + 1) * B: a doubling for even multiples; never an exceptional sum
-            // (j*B = B only for j = 1 mod n).
-            t[i] = match i % 2 {
-                1 => t[i / 2].double(),
-                _ => t[i - 1].add(base),
-            };
-        }
-        Self(t)
-    }
-
-    /// `k*B`: 64 rounds of four doublings and one addition, the same for every `k`.
-    ///
-    /// Before the addition of digit `i`, the accumulator is `H*B` with
-    /// `H = sum(d[j] * 16^(j-i), j > i)`, a multiple of 16, and `H*16^i = k - L` where
-    /// `|L| = |sum(d[j] * 16^j, j <= i)| < 8.6 * 16^i`; so `-9 < H < k/16^i + 9`. For
-    /// `i >= 1`, `H` is below `n - 9`, so `H*B = d[i]*B` only when `H = d[i]`, which for a
-    /// multiple of 16 and `|d[i]| <= 8` means both are zero: identities, which [`Jacobian::add`]
-    /// handles. For `i = 0`, `H = n + d[0]` is also possible (exactly for `k = n - 2`, `d[0] =
-    /// -1`): the last addition uses [`Jacobian::add_or_double`].
-    fn mul(&self, k: &Scalar) -> Jacobian {
-        let d = radix16(k);
-        // The accumulator's values and the selected entries reveal the digits: zeroized.
-        let mut entry = Zeroizing::new(select(&self.0, d[64], Jacobian::IDENTITY));
-        let mut acc = Zeroizing::new(*entry);
-        for i in (1..64).rev() {
-            *acc = acc.double().double().double().double();
-            *entry = select(&self.0, d[i], Jacobian::IDENTITY);
-            *acc = acc.add(&entry);
-        }
-        *acc = acc.double().double().double().double();
-        *entry = select(&self.0, d[0], Jacobian::IDENTITY);
-        acc.add_or_double(&entry)
-    }
-}
-
-/// A point in Jacobian coordinates (`x = X/Z^2`, `y = Y/Z^3`; `Z = 0` is the identity), for
-/// the variable-base multiplications: its doubling takes 3 multiplications and 5 squarings
-/// where p256's complete projective formulas take 8 and 3 and more additions (0.28 µs
-/// against 0.43), and doublings are 80% of a multiplication. Its addition is not complete;
-/// [`Multiples::mul`] shows the exceptional case (equal points) arises once, and handles it.
-#[derive(Clone, Copy)]
-struct Jacobian {
-    x: FieldElement,
-    y: FieldElement,
-    z: FieldElement,
-}
-
-impl ConditionallySelectable for Jacobian {
-    fn conditional_select(a: &Self, b: &Self, choice: Choice) -> Self {
-        Self {
-            x: FieldElement::conditional_select(&a.x, &b.x, choice),
-            y: FieldElement::conditional_select(&a.y, &b.y, choice),
-            z: FieldElement::conditional_select(&a.z, &b.z, choice),
-        }
-    }
-}
-
-impl core::ops::Neg for &Jacobian {
-    type Output = Jacobian;
-
-    fn neg(self) -> Jacobian {
-        Jacobian {
-            x: self.x,
-            y: -self.y,
-            z: self.z,
-        }
-    }
-}
-
-impl Zeroize for Jacobian {
-    fn zeroize(&mut self) {
-        self.x.zeroize();
-        self.y.zeroize();
-        self.z.zeroize();
-    }
-}
-
-impl Jacobian {
-    const IDENTITY: Self = Self {
-        x: FieldElement::ONE,
-        y: FieldElement::ONE,
-        z: FieldElement::ZERO,
-    };
-
-    /// From the SEC1 uncompressed encoding of a point already checked to be on the curve.
-    fn from_encoded(bytes: &[u8; SHARE_LEN]) -> Self {
-        let coordinate = |b: &[u8]| {
-            let mut repr = Zeroizing::new(FieldBytes::default());
-            repr.copy_from_slice(b);
-            Option::<FieldElement>::from(FieldElement::from_repr(*repr))
-                .expect("a decoded point's coordinates are below p")
-        };
-        Self {
-            x: coordinate(&bytes[1..33]),
-            y: coordinate(&bytes[33..]),
-            z: FieldElement::ONE,
-        }
-    }
-
-    /// `2*self` ("dbl-2001-b", a = -3). The identity stays the identity (`Z3 = 2*Y*Z`), and
-    /// P-256 has no point of order 2: no exceptional case.
-    fn double(&self) -> Self {
-        let delta = self.z.square();
-        let gamma = self.y.square();
-        let beta = self.x * gamma;
-        let t = (self.x - delta) * (self.x + delta);
-        let alpha = t.double() + t;
-        let beta4 = beta.double().double();
-        let x = alpha.square() - beta4.double();
-        let z = (self.y + self.z).square() - gamma - delta;
-        let y = alpha * (beta4 - x) - gamma.square().double().double().double();
-        Self { x, y, z }
-    }
-
-    /// `self + other` ("add-2007-bl"), right when either is the identity (selected) and when
-    /// `self = -other` (`Z3 = 0`), wrong when `self = other`: see [`Jacobian::add_or_double`].
-    fn add(&self, other: &Self) -> Self {
-        self.add_inner(other).0
-    }
-
-    /// `self + other` for any two points: the doubling, selected when they are equal.
-    fn add_or_double(&self, other: &Self) -> Self {
-        let (sum, equal) = self.add_inner(other);
-        Self::conditional_select(&sum, &self.double(), equal)
-    }
-
-    /// The sum, and whether `self = other` with neither the identity (where the sum is
-    /// wrong).
-    fn add_inner(&self, other: &Self) -> (Self, Choice) {
-        let z1z1 = self.z.square();
-        let z2z2 = other.z.square();
-        let u1 = self.x * z2z2;
-        let u2 = other.x * z1z1;
-        let s1 = self.y * other.z * z2z2;
-        let s2 = other.y * self.z * z1z1;
-        let h = u2 - u1;
-        let i = h.double().square();
-        let j = h * i;
-        let r = (s2 - s1).double();
-        let v = u1 * i;
-        let x = r.square() - j - v.double();
-        let y = r * (v - x) - (s1 * j).double();
-        let z = ((self.z + other.z).square() - z1z1 - z2z2) * h;
-        let mut sum = Self { x, y, z };
-        let self_is_identity = self.z.is_zero();
-        let other_is_identity = other.z.is_zero();
-        sum.conditional_assign(other, self_is_identity);
-        sum.conditional_assign(self, other_is_identity);
-        let equal = h.is_zero() & r.is_zero() & !self_is_identity & !other_is_identity;
-        (sum, equal)
-    }
-
-    /// The SEC1 uncompressed encodings of two points for one inversion (Montgomery's trick);
-    /// `None` when either is the identity.
-    fn encode_pair(a: &Self, b: &Self) -> Option<SharedPoints> {
-        let product = Zeroizing::new(a.z * b.z);
-        let inverse: Option<FieldElement> = product.invert().into();
-        let inverse = Zeroizing::new(inverse?);
-        Some((
-            a.encode_with(&(*inverse * b.z)),
-            b.encode_with(&(*inverse * a.z)),
-        ))
-    }
-
-    fn encode_with(&self, z_inverse: &FieldElement) -> Zeroizing<[u8; SHARE_LEN]> {
-        let zi2 = Zeroizing::new(z_inverse.square());
-        let x = Zeroizing::new((self.x * *zi2).to_repr());
-        let y = Zeroizing::new((self.y * *zi2 * z_inverse).to_repr());
-        let mut out = Zeroizing::new([0u8; SHARE_LEN]);
-        out[0] = 0x04;
-        out[1..33].copy_from_slice(&x);
-        out[33..].copy_from_slice(&y);
-        out
-    }
-}
 
 /// Decodes a hex string at compile time (for the RFC's constants).
 const fn hex_array<const LEN: usize>(hex: &str) -> [u8; LEN] {
@@ -1169,6 +956,8 @@ const fn hex_array<const LEN: usize>(hex: &str) -> [u8; LEN] {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use p256::elliptic_curve::sec1::{FromEncodedPoint, ToEncodedPoint};
+    use p256::{AffinePoint, EncodedPoint, ProjectivePoint};
 
     fn unhex(s: &str) -> Vec<u8> {
         hex::decode(s.split_whitespace().collect::<String>()).unwrap()
@@ -1249,6 +1038,8 @@ mod tests {
             let point = AffinePoint::from_encoded_point(&encoded).unwrap();
             assert_eq!(point.to_encoded_point(false).as_bytes(), &ours[..]);
         }
+        let generator = ProjectivePoint::GENERATOR.to_affine();
+        assert_eq!(generator.to_encoded_point(false).as_bytes(), &GENERATOR[..]);
     }
 
     #[test]
@@ -1350,11 +1141,16 @@ mod tests {
 
         let w0_n = mul_fixed([(&BASES.n, &*w0)]);
         let (z, v) =
-            prover_shared_points(&x, &w0_n, &w1, &decode_point(&share_v).unwrap()).unwrap();
+            prover_shared_points(&x, &w0_n, &w1, &Affine::decode(&share_v).unwrap()).unwrap();
         assert_eq!(z[..], unhex(rfc::Z)[..]);
         assert_eq!(v[..], unhex(rfc::V)[..]);
-        let (z2, v2) =
-            verifier_shared_points(&y, &w0, &l, &decode_point(&share_p).unwrap()).unwrap();
+        let (z2, v2) = verifier_shared_points(
+            &y,
+            &mul_fixed([(&BASES.m, &*w0)]),
+            &Affine::decode(&l).unwrap(),
+            &Affine::decode(&share_p).unwrap(),
+        )
+        .unwrap();
         assert_eq!((z2, v2), (z.clone(), v.clone()));
 
         // Our transcript hashes to the RFC's K_main, which is SHA-256 of the RFC's TT.
@@ -1543,89 +1339,6 @@ mod tests {
         }
     }
 
-    /// Scalars whose signed radix-16 digits hit every edge: 0, 1, n - 1, runs of 8s and 7s
-    /// (carries all the way up), the top digit carrying out, and pseudo-random ones.
-    fn edge_scalars() -> Vec<Scalar> {
-        let mut scalars = vec![
-            Scalar::ZERO,
-            Scalar::ONE,
-            -Scalar::ONE,
-            Scalar::from(8u64),
-            -Scalar::from(8u64),
-        ];
-        for byte in [0x88u8, 0x77, 0x80, 0x08, 0xf8, 0x8f, 0xff] {
-            for top in [0x7f, 0x80, 0xff] {
-                let mut bytes = [byte; 32];
-                bytes[0] = top;
-                if let Some(k) = Option::<Scalar>::from(Scalar::from_repr(bytes.into())) {
-                    scalars.push(k);
-                }
-            }
-        }
-        for i in 1..=40u64 {
-            scalars.push(Scalar::from(i));
-            scalars.push(-Scalar::from(i)); // n - i: n - 2 is the exceptional case
-        }
-        let mut k = Scalar::from(0x1234_5678_9abc_def1u64);
-        for _ in 0..16 {
-            k = k.square() + Scalar::from(3u64);
-            scalars.push(k);
-        }
-        scalars
-    }
-
-    #[test]
-    fn radix16_digits() {
-        for k in edge_scalars() {
-            let d = radix16(&k);
-            assert!(d[..64].iter().all(|&d| (-8..8).contains(&d)), "{k:?}");
-            assert!((0..=1).contains(&d[64]));
-            let sixteen = Scalar::from(16u64);
-            let sum = d.iter().rev().fold(Scalar::ZERO, |acc, &d| {
-                let abs = Scalar::from(u64::from(d.unsigned_abs()));
-                acc * sixteen + if d < 0 { -abs } else { abs }
-            });
-            assert_eq!(sum, k);
-        }
-    }
-
-    /// Our fixed-base and variable-base multiplications against p256's own.
-    #[test]
-    fn scalar_multiplication_matches_p256() {
-        let (m, n) = (constant(&M), constant(&N));
-        let p = ProjectivePoint::GENERATOR * Scalar::from(12345u64);
-        let multiples = Multiples::new(&Jacobian::from_encoded(&encode_point(&p).unwrap()));
-        let one = multiples.mul(&Scalar::ONE);
-        for k in edge_scalars() {
-            let k2 = k + Scalar::ONE;
-            assert_eq!(mul_fixed([(&BASES.p, &k)]), ProjectivePoint::GENERATOR * k);
-            assert_eq!(mul_fixed([(&BASES.m, &k), (&BASES.n, &k2)]), m * k + n * k2);
-            if bool::from(k.is_zero()) {
-                continue;
-            }
-            let (z, v) = Jacobian::encode_pair(&multiples.mul(&k), &one)
-                .expect("k*B is the identity only for k = 0");
-            assert_eq!(Some(*z), encode_point(&(p * k)), "{k:?}");
-            assert_eq!(Some(*v), encode_point(&p));
-        }
-        // Doubling, addition and their special cases, against p256's.
-        let q = ProjectivePoint::GENERATOR * Scalar::from(777u64);
-        let (pj, qj) = (
-            Jacobian::from_encoded(&encode_point(&p).unwrap()),
-            Jacobian::from_encoded(&encode_point(&q).unwrap()),
-        );
-        let encode = |a: &Jacobian| Jacobian::encode_pair(a, &qj).map(|(a, _)| *a);
-        assert_eq!(encode(&pj.double()), encode_point(&p.double()));
-        assert_eq!(encode(&pj.add(&qj)), encode_point(&(p + q)));
-        assert_eq!(encode(&pj.add_or_double(&qj)), encode_point(&(p + q)));
-        assert_eq!(encode(&pj.add_or_double(&pj)), encode_point(&p.double()));
-        assert_eq!(encode(&pj.add(&Jacobian::IDENTITY)), encode_point(&p));
-        assert_eq!(encode(&Jacobian::IDENTITY.add(&pj)), encode_point(&p));
-        assert_eq!(encode(&pj.add(&-&pj)), None);
-        assert_eq!(encode(&Jacobian::IDENTITY.double()), None);
-        assert!(bool::from(multiples.mul(&Scalar::ZERO).z.is_zero()));
-    }
-
     fn pair(
         keys: &ProverKeys,
         record: &VerifierRecord,
@@ -1707,8 +1420,8 @@ mod tests {
         let w0 = nonzero_scalar(&keys.w0).unwrap();
         // Shares that unmask to the identity: X = w0*M for the verifier, Y = w0*N for the
         // prover.
-        let x_degenerate = encode_point(&(constant(&M) * *w0)).unwrap();
-        let y_degenerate = encode_point(&(constant(&N) * *w0)).unwrap();
+        let x_degenerate = *mul_fixed([(&BASES.m, &*w0)]).encode().unwrap();
+        let y_degenerate = *mul_fixed([(&BASES.n, &*w0)]).encode().unwrap();
 
         let bad: [&[u8]; 9] = [
             &[],

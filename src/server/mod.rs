@@ -169,6 +169,53 @@ pub trait UserStore: Send + Sync {
     ) -> Option<crate::pake::VerifierRecord> {
         None
     }
+
+    /// TLS 1.3 PAKE: [`Self::lookup_pake`]'s record, prepared for the exchange
+    /// ([`crate::pake::PreparedRecord`]: `w0·M` and `w0·N` computed, two fixed-base
+    /// multiplications that each handshake then saves). The default prepares
+    /// [`Self::lookup_pake`]'s answer on every call (an invalid record counts as none).
+    ///
+    /// A store that keeps every record prepared (as [`InMemoryUserStore`] and
+    /// `vfile::PakeFileStore` do) answers from them, says so with
+    /// [`Self::pake_records_prepared`], and reads one record either way, the one it found or
+    /// on a miss one it holds ([`crate::pake::PreparedRecord::read_as_an_exchange_would`]).
+    fn lookup_pake_prepared(
+        &self,
+        username: &str,
+        server_identity: &[u8],
+    ) -> Option<Arc<crate::pake::PreparedRecord>> {
+        let record = self.lookup_pake(username, server_identity)?;
+        crate::pake::PreparedRecord::new(record).ok().map(Arc::new)
+    }
+
+    /// Whether [`Self::lookup_pake_prepared`] answers with records prepared ahead. The
+    /// server then uses a decoy record prepared ahead for unknown users too, and prepares
+    /// it on every attempt otherwise, so that unknown users cost what known ones do in
+    /// either case. `false` by default: override it together with
+    /// [`Self::lookup_pake_prepared`], never alone.
+    fn pake_records_prepared(&self) -> bool {
+        false
+    }
+}
+
+/// `key`'s prepared PAKE record in `map`, shared. Either way one record is read as an
+/// exchange would read it ([`crate::pake::PreparedRecord::read_as_an_exchange_would`]): the
+/// one found, or on a miss one stored record, so that the two paths do the same work and
+/// touch as much of the table's memory.
+pub(crate) fn lookup_prepared_in<K, Q>(
+    map: &HashMap<K, Arc<crate::pake::PreparedRecord>>,
+    key: &Q,
+) -> Option<Arc<crate::pake::PreparedRecord>>
+where
+    K: core::borrow::Borrow<Q> + core::hash::Hash + Eq,
+    Q: core::hash::Hash + Eq + ?Sized,
+{
+    let found = map.get(key).cloned();
+    let read = found.clone().or_else(|| map.values().next().cloned());
+    if let Some(record) = core::hint::black_box(read) {
+        record.read_as_an_exchange_would();
+    }
+    found
 }
 
 /// `username`'s record in `map`, cloned; on a miss, one stored record is read as a hit's
@@ -193,7 +240,9 @@ pub struct InMemoryUserStore {
 struct Users {
     map: HashMap<String, UserRecord>,
     /// TLS 1.3 PAKE records by (username, server identity).
-    pake: HashMap<(String, Vec<u8>), crate::pake::VerifierRecord>,
+    /// Kept prepared ([`crate::pake::PreparedRecord`]), so lookups cost the same for every
+    /// user and for the decoy.
+    pake: HashMap<(String, Vec<u8>), Arc<crate::pake::PreparedRecord>>,
     /// The shapes of `map`'s records: counted as they change, shared as a snapshot.
     shapes: RecordShapes,
     snapshot: Arc<RecordShapes>,
@@ -251,16 +300,22 @@ impl InMemoryUserStore {
         }
     }
     /// Adds or replaces a TLS 1.3 PAKE (SPAKE2+) record of `username` for
-    /// `server_identity`.
+    /// `server_identity`, prepared ([`crate::pake::PreparedRecord`], about 30 µs). A record
+    /// that is not valid (only possible by setting its public fields by hand) is not added.
     pub fn insert_pake(
         &self,
         username: &str,
         server_identity: &[u8],
         record: crate::pake::VerifierRecord,
     ) {
+        let Ok(prepared) = crate::pake::PreparedRecord::new(record) else {
+            return;
+        };
         if let Ok(mut u) = self.users.write() {
-            u.pake
-                .insert((username.to_owned(), server_identity.to_vec()), record);
+            u.pake.insert(
+                (username.to_owned(), server_identity.to_vec()),
+                Arc::new(prepared),
+            );
         }
     }
     /// Adds the TLS 1.3 PAKE record of `username` for `server_identity` unless it has one
@@ -272,13 +327,14 @@ impl InMemoryUserStore {
         record: crate::pake::VerifierRecord,
         replace: bool,
     ) -> Option<bool> {
+        let prepared = Arc::new(crate::pake::PreparedRecord::new(record).ok()?);
         let mut u = self.users.write().ok()?;
         let key = (username.to_owned(), server_identity.to_vec());
         let exists = u.pake.contains_key(&key);
         if exists && !replace {
             return None;
         }
-        u.pake.insert(key, record);
+        u.pake.insert(key, prepared);
         Some(exists)
     }
     /// Registers `password` for TLS 1.3 PAKE (scrypt: about 100 ms) and adds the record.
@@ -310,10 +366,21 @@ impl UserStore for InMemoryUserStore {
         username: &str,
         server_identity: &[u8],
     ) -> Option<crate::pake::VerifierRecord> {
+        self.lookup_pake_prepared(username, server_identity)
+            .map(|p| p.record().clone())
+    }
+
+    fn lookup_pake_prepared(
+        &self,
+        username: &str,
+        server_identity: &[u8],
+    ) -> Option<Arc<crate::pake::PreparedRecord>> {
         let u = self.users.read().ok()?;
-        u.pake
-            .get(&(username.to_owned(), server_identity.to_vec()))
-            .cloned()
+        lookup_prepared_in(&u.pake, &(username.to_owned(), server_identity.to_vec()))
+    }
+
+    fn pake_records_prepared(&self) -> bool {
+        true
     }
 }
 
@@ -347,9 +414,9 @@ pub struct ServerConfig {
     /// The salt length of simulated users in the same cases. Default 20.
     pub simulated_salt_len: usize,
     pub(crate) simulation_secret: Zeroizing<[u8; 32]>,
-    /// TLS 1.3 PAKE: the `L` of decoy records, derived from the simulation secret on first
-    /// use (one base-point multiplication per secret, not per handshake).
-    pub(crate) pake_decoy_l: Arc<std::sync::OnceLock<[u8; crate::pake::spake2plus::RECORD_LEN]>>,
+    /// TLS 1.3 PAKE: the decoy record for unknown and locked-out users, derived from the
+    /// simulation secret on first use and kept prepared (see `tls13::server::decoy_record`).
+    pub(crate) pake_decoy: Arc<std::sync::OnceLock<Arc<crate::pake::PreparedRecord>>>,
     /// Accept extended_master_secret (RFC 7627). Default true.
     pub enable_extended_master_secret: bool,
     /// Refuse clients that do not offer extended_master_secret. Default false.
@@ -713,7 +780,7 @@ impl ServerConfig {
                 .ok_or(Error::General("no 2048-bit group".into()))?,
             simulated_salt_len: 20,
             simulation_secret: Zeroizing::new(crate::rand::random_array()?),
-            pake_decoy_l: Arc::default(),
+            pake_decoy: Arc::default(),
             enable_extended_master_secret: true,
             require_extended_master_secret: false,
             enable_encrypt_then_mac: true,
@@ -745,7 +812,7 @@ impl ServerConfig {
     /// Sets the secret from which simulated users' salts and verifiers are derived.
     pub fn set_simulation_secret(&mut self, secret: [u8; 32]) {
         self.simulation_secret = Zeroizing::new(secret);
-        self.pake_decoy_l = Arc::default();
+        self.pake_decoy = Arc::default();
     }
 }
 

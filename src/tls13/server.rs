@@ -31,7 +31,7 @@ use crate::hs::{require_msg, Context, HsInput, Pause, State};
 use crate::limits::{Decision, Verdict};
 use crate::msgs::enums::{ExtensionType, HandshakeType, ProtocolVersion};
 use crate::msgs::handshake::{ClientExtension, ClientHelloPayload};
-use crate::pake::spake2plus::{Verifier, VerifierRecord, SHARE_LEN};
+use crate::pake::spake2plus::{PreparedRecord, Verifier, SHARE_LEN};
 use crate::pake::PakeServerParams;
 use crate::server::{ServerConfig, ServerConnectionData, UnknownUserPolicy};
 use crate::tls12::Side;
@@ -234,8 +234,17 @@ impl Hello {
             .ok()
             .map(str::to_owned);
         let server_identity = &params(&config).server_identity;
+        // A store that keeps its records prepared answers with one; another with the bare
+        // record, prepared below once the record (or the decoy) is chosen.
+        let prepared_store = config
+            .user_store
+            .as_ref()
+            .is_some_and(|store| store.pake_records_prepared());
         let record = match (&identity, &config.user_store) {
-            (Some(name), Some(store)) => store.lookup_pake(name, server_identity),
+            (Some(name), Some(store)) if prepared_store => store
+                .lookup_pake_prepared(name, server_identity)
+                .map(Found::Prepared),
+            (Some(name), Some(store)) => store.lookup_pake(name, server_identity).map(Found::Bare),
             _ => None,
         };
         if record.is_none() && config.unknown_users == UnknownUserPolicy::Reject {
@@ -253,12 +262,21 @@ impl Hello {
             None => Decision::Allow,
         };
         cx.data.rate_limit = Some(decision);
-        // Every path derives the decoy (two HMACs and a point check), so that known,
-        // unknown and locked-out users cost the same.
-        let decoy = core::hint::black_box(decoy_record(&config, &self.pake.client_identity));
-        let record = match record {
-            Some(r) if !decision.must_fail() => r,
-            _ => decoy,
+        // Every path gets the decoy, and exactly one record is prepared here when the
+        // store's are not (the user's or the decoy), so that known, unknown and locked-out
+        // users cost the same.
+        let decoy = core::hint::black_box(decoy_record(&config));
+        let record = match (record, prepared_store) {
+            (Some(Found::Prepared(r)), _) if !decision.must_fail() => r,
+            (Some(Found::Bare(r)), _) if !decision.must_fail() => Arc::new(
+                PreparedRecord::new(r)
+                    .map_err(|_| Error::General("invalid PAKE record in the user store".into()))?,
+            ),
+            (_, true) => decoy,
+            (_, false) => Arc::new(
+                PreparedRecord::new(decoy.record().clone())
+                    .expect("the decoy record was prepared once, so it is valid"),
+            ),
         };
         let flight = Box::new(SendFlight {
             hello: self,
@@ -272,45 +290,48 @@ impl Hello {
     }
 }
 
-/// A record no password opens, derived from the server secret and the identity (the same
-/// for every attempt at one identity): `w0` from HMAC-SHA256 under the secret and the
-/// identity, and one `L = w1·G` for every decoy, with `w1` from HMAC-SHA256 under the secret
-/// (computed once per secret). Sharing `L` tells nothing: a client never sees `L`, and testing
-/// a record needs `w0`, which differs per identity and is secret. Cheap (two HMACs and a
-/// point check), and computed on every attempt.
-fn decoy_record(config: &ServerConfig, identity: &[u8]) -> VerifierRecord {
-    use hmac::{KeyInit, Mac};
-    let derive = |label: &[u8], counter: u8, identity: &[u8]| {
-        let mut mac =
-            <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(&config.simulation_secret[..])
-                .expect("HMAC accepts any key length");
-        mac.update(label);
-        mac.update(&[counter]);
-        mac.update(identity);
-        zeroize::Zeroizing::new(<[u8; 32]>::from(mac.finalize().into_bytes()))
-    };
-    // A value at or above the group order (or zero) has probability below 2^-32: draw again.
-    let l = config.pake_decoy_l.get_or_init(|| {
+/// A record no password opens, derived from the server secret: `w0` and `w1` from
+/// HMAC-SHA256 under it (once per secret), `L = w1·G`. One decoy serves every unknown
+/// identity: a client never sees `w0` or `L`, and what it sees (`Y`, uniformly random, and
+/// confirmV, keyed by the transcript) tells one record from another only to someone who
+/// holds `w0`, which is secret. Prepared once per secret (for a store whose records are not
+/// prepared ahead, [`Hello::lookup`] prepares it again on each use, as their records are).
+fn decoy_record(config: &ServerConfig) -> Arc<PreparedRecord> {
+    Arc::clone(config.pake_decoy.get_or_init(|| {
+        use hmac::{KeyInit, Mac};
+        let derive = |label: &[u8], counter: u8| {
+            let mut mac = <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(
+                &config.simulation_secret[..],
+            )
+            .expect("HMAC accepts any key length");
+            mac.update(label);
+            mac.update(&[counter]);
+            zeroize::Zeroizing::new(<[u8; 32]>::from(mac.finalize().into_bytes()))
+        };
+        // A value at or above the group order (or zero) has probability below 2^-32: draw
+        // again.
         for counter in 0u8..=255 {
-            let w1 = derive(b"tls-srp pake decoy w1", counter, b"");
-            if let Ok(keys) = crate::pake::ProverKeys::from_bytes(&w1[..], &w1[..]) {
-                return keys.record().l;
+            let w0 = derive(b"tls-srp pake decoy w0", counter);
+            let w1 = derive(b"tls-srp pake decoy w1", counter);
+            if let Ok(keys) = crate::pake::ProverKeys::from_bytes(&w0[..], &w1[..]) {
+                if let Ok(prepared) = PreparedRecord::new(keys.record()) {
+                    return Arc::new(prepared);
+                }
             }
         }
         unreachable!("256 HMAC outputs all at or above the P-256 group order")
-    });
-    for counter in 0u8..=255 {
-        let w0 = derive(b"tls-srp pake decoy w0", counter, identity);
-        if let Ok(record) = VerifierRecord::from_bytes(&w0[..], l) {
-            return record;
-        }
-    }
-    unreachable!("256 HMAC outputs all at or above the P-256 group order")
+    }))
+}
+
+/// A user's record as the store gave it.
+enum Found {
+    Prepared(Arc<PreparedRecord>),
+    Bare(crate::pake::VerifierRecord),
 }
 
 struct SendFlight {
     hello: Hello,
-    record: VerifierRecord,
+    record: Arc<PreparedRecord>,
     not_before: Instant,
 }
 
@@ -341,7 +362,7 @@ impl SendFlight {
         } = *self;
         let config = hello.config.clone();
         let params = params(&config);
-        let (verifier, response) = Verifier::respond(
+        let (verifier, response) = Verifier::respond_prepared(
             &params.context,
             &hello.pake.client_identity,
             &params.server_identity,

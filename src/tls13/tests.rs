@@ -153,6 +153,56 @@ fn unknown_user_fails_like_a_wrong_password() {
     assert_eq!(r.unwrap_err(), ("client", Error::PakeConfirmationMismatch));
 }
 
+/// A store that implements only `lookup_pake` (its records are not prepared ahead): the
+/// server prepares the user's record, or the decoy, once per attempt.
+struct BareStore(VerifierRecord);
+
+impl crate::UserStore for BareStore {
+    fn lookup(&self, _username: &str) -> Option<crate::UserRecord> {
+        None
+    }
+
+    fn lookup_pake(&self, username: &str, server_identity: &[u8]) -> Option<VerifierRecord> {
+        (username == "alice" && server_identity == SID).then(|| self.0.clone())
+    }
+}
+
+#[test]
+fn a_store_without_prepared_records_serves_and_refuses_alike() {
+    let bare = || {
+        let mut config = ServerConfig::new(Arc::new(BareStore(keys("right").1))).unwrap();
+        config.pake = Some(PakeServerParams::new(SID));
+        Arc::new(config)
+    };
+    assert!(!crate::UserStore::pake_records_prepared(&BareStore(
+        keys("right").1
+    )));
+    let (_, s, r) = connect(client_config("alice", "right", |_| {}), bare());
+    r.unwrap();
+    assert_eq!(s.username(), Some("alice"));
+    for (user, password) in [("alice", "wrong"), ("mallory", "right")] {
+        let (_, _, r) = connect(client_config(user, password, |_| {}), bare());
+        assert_eq!(
+            r.unwrap_err(),
+            ("client", Error::PakeConfirmationMismatch),
+            "{user}"
+        );
+    }
+    // The in-memory store keeps its records prepared, and answers the bare record too.
+    let store = InMemoryUserStore::new();
+    store.insert_pake("alice", SID, keys("right").1);
+    assert!(crate::UserStore::pake_records_prepared(&store));
+    let prepared = crate::UserStore::lookup_pake_prepared(&store, "alice", SID).unwrap();
+    assert_eq!(prepared.record().l, keys("right").1.l);
+    assert!(crate::UserStore::lookup_pake_prepared(&store, "alice", b"other").is_none());
+    assert_eq!(
+        crate::UserStore::lookup_pake(&store, "alice", SID)
+            .unwrap()
+            .w0,
+        keys("right").1.w0
+    );
+}
+
 #[test]
 fn the_server_reads_the_clients_alert_as_a_failed_guess() {
     let (mut c, mut s, _) = connect(

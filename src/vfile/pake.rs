@@ -45,7 +45,7 @@ use subtle::ConstantTimeEq;
 use super::store::{stamp, Stamp};
 use super::{corrupt, write, VFileError as Fail};
 use crate::pake::spake2plus::{RECORD_LEN, SCALAR_LEN};
-use crate::pake::VerifierRecord;
+use crate::pake::{PreparedRecord, VerifierRecord};
 use crate::server::{Lookup, RecordShapes, UserRecord, UserStore};
 
 /// The first line of a version 1 file.
@@ -532,20 +532,24 @@ impl PakeFile {
         Ok(())
     }
 
-    /// The records as the store serves them: by username, then server identity.
+    /// The records as the store serves them, prepared ([`PreparedRecord`]: about 30 µs a
+    /// record, so a load of 10 000 records takes about a third of a second).
     fn records(&self) -> Records {
-        let mut m: Records = HashMap::new();
-        for e in self.entries() {
-            m.entry(e.username.clone())
-                .or_default()
-                .push((e.server_identity.clone(), e.record.clone()));
-        }
-        m
+        self.entries()
+            .filter_map(|e| {
+                // Parsed records are valid (VerifierRecord::from_bytes), so none is dropped.
+                let prepared = PreparedRecord::new(e.record.clone()).ok()?;
+                Some((
+                    (e.username.clone(), e.server_identity.clone()),
+                    Arc::new(prepared),
+                ))
+            })
+            .collect()
     }
 }
 
-/// By username: (server identity, record) for each server identity.
-type Records = HashMap<String, Vec<(Vec<u8>, VerifierRecord)>>;
+/// By (username, server identity).
+type Records = HashMap<(String, Vec<u8>), Arc<PreparedRecord>>;
 
 /// What a (re)load of a [`PakeFileStore`] found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -659,10 +663,7 @@ impl PakeFileStore {
 
     /// Records served now.
     pub fn len(&self) -> usize {
-        self.loaded
-            .read()
-            .map(|l| l.records.values().map(Vec::len).sum())
-            .unwrap_or(0)
+        self.loaded.read().map(|l| l.records.len()).unwrap_or(0)
     }
 
     /// Whether no record is served.
@@ -704,12 +705,22 @@ impl UserStore for PakeFileStore {
     }
 
     fn lookup_pake(&self, username: &str, server_identity: &[u8]) -> Option<VerifierRecord> {
-        let l = self.loaded.read().ok()?;
-        l.records
-            .get(username)?
-            .iter()
-            .find(|(s, _)| s == server_identity)
-            .map(|(_, r)| r.clone())
+        self.lookup_pake_prepared(username, server_identity)
+            .map(|p| p.record().clone())
+    }
+
+    fn lookup_pake_prepared(
+        &self,
+        username: &str,
+        server_identity: &[u8],
+    ) -> Option<Arc<PreparedRecord>> {
+        let records = Arc::clone(&self.loaded.read().ok()?.records);
+        let key = (username.to_owned(), server_identity.to_vec());
+        crate::server::lookup_prepared_in(&records, &key)
+    }
+
+    fn pake_records_prepared(&self) -> bool {
+        true
     }
 }
 
@@ -778,6 +789,18 @@ impl UserStore for CombinedUserStore {
 
     fn lookup_pake(&self, username: &str, server_identity: &[u8]) -> Option<VerifierRecord> {
         self.pake.lookup_pake(username, server_identity)
+    }
+
+    fn lookup_pake_prepared(
+        &self,
+        username: &str,
+        server_identity: &[u8],
+    ) -> Option<Arc<PreparedRecord>> {
+        self.pake.lookup_pake_prepared(username, server_identity)
+    }
+
+    fn pake_records_prepared(&self) -> bool {
+        self.pake.pake_records_prepared()
     }
 }
 
