@@ -271,7 +271,8 @@ impl FixedBase {
             }
         }
         // Montgomery's trick: prefix products of the Z's, one inversion, then each inverse.
-        // (No multiple is the identity: j * 256^i < n for every entry.)
+        // (No multiple is the identity: the group order n is a prime that divides no
+        // j * 256^i.)
         let mut prefix = Vec::with_capacity(points.len());
         let mut acc = Fe::ONE;
         for p in &points {
@@ -561,6 +562,71 @@ mod tests {
         assert!(Affine::decode(&off).is_none());
         assert!(Affine::decode(&g[..64]).is_none());
         assert!(Affine::decode(&[0u8; 65]).is_none());
+    }
+
+    /// Our decoding against p256's: valid points, every single-bit change of them, random
+    /// strings, and coordinates at and above p.
+    #[test]
+    fn decoding_matches_p256() {
+        use p256::elliptic_curve::sec1::FromEncodedPoint;
+        use p256::{AffinePoint, EncodedPoint};
+        let reference = |b: &[u8]| -> Option<[u8; POINT_LEN]> {
+            if b.len() != POINT_LEN || b[0] != 0x04 {
+                return None;
+            }
+            let encoded = EncodedPoint::from_bytes(b).ok()?;
+            let point: Option<AffinePoint> = AffinePoint::from_encoded_point(&encoded).into();
+            point.map(|a| a.to_encoded_point(false).as_bytes().try_into().unwrap())
+        };
+        let mut cases: Vec<Vec<u8>> = Vec::new();
+        for k in 1..=12u64 {
+            let valid = theirs(&(ProjectivePoint::GENERATOR * Scalar::from(k * 7919))).unwrap();
+            cases.push(valid.to_vec());
+            for i in 0..POINT_LEN {
+                let mut changed = valid;
+                changed[i] ^= 1 << ((k as usize + i) % 8);
+                cases.push(changed.to_vec());
+            }
+        }
+        let g = theirs(&ProjectivePoint::GENERATOR).unwrap();
+        let p = [
+            0xff, 0xff, 0xff, 0xff, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff,
+            0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        ];
+        let mut p_plus_1 = p;
+        // p + 1: the low twelve 0xff bytes carry into byte 19.
+        p_plus_1[20..].fill(0);
+        p_plus_1[19] = 1;
+        for big in [p, p_plus_1, [0xff; 32]] {
+            let mut x_big = g;
+            x_big[1..33].copy_from_slice(&big);
+            let mut y_big = g;
+            y_big[33..].copy_from_slice(&big);
+            cases.extend([x_big.to_vec(), y_big.to_vec()]);
+        }
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        for len in [65usize, 65, 65, 64, 66, 33, 1, 0] {
+            let bytes: Vec<u8> = (0..len)
+                .map(|i| {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    if i == 0 {
+                        0x04
+                    } else {
+                        state as u8
+                    }
+                })
+                .collect();
+            cases.push(bytes);
+        }
+        let mut accepted = 0;
+        for case in &cases {
+            let ours = Affine::decode(case).map(|a| *a.encode());
+            assert_eq!(ours, reference(case), "{}", hex::encode(case));
+            accepted += usize::from(ours.is_some());
+        }
+        assert_eq!(accepted, 12, "the valid points, and none of the others");
     }
 
     #[test]

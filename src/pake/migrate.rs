@@ -530,6 +530,13 @@ impl<'a> RegistrationClient<'a> {
     /// [`MigrationError::UnexpectedMessage`] if `offer` is not an offer,
     /// [`MigrationError::WrongUser`] or [`MigrationError::WrongServerIdentity`].
     pub fn request(&mut self, offer: Message) -> Result<Vec<u8>, MigrationError> {
+        let (username, server_identity) = self.check_offer(offer)?;
+        let (_keys, record) = super::register(self.config.password(), &username, &server_identity);
+        Ok(self.request_for(username, server_identity, record))
+    }
+
+    /// [`Self::request`]'s checks: the identities the record is to be derived for.
+    fn check_offer(&self, offer: Message) -> Result<(Vec<u8>, Vec<u8>), MigrationError> {
         let Message::Offer {
             username,
             server_identity,
@@ -549,14 +556,23 @@ impl<'a> RegistrationClient<'a> {
         {
             return Err(MigrationError::WrongServerIdentity);
         }
-        let (_keys, record) = super::register(self.config.password(), &username, &server_identity);
+        Ok((username, server_identity))
+    }
+
+    /// The request carrying `record`, derived for `username` and `server_identity`.
+    fn request_for(
+        &mut self,
+        username: Vec<u8>,
+        server_identity: Vec<u8>,
+        record: VerifierRecord,
+    ) -> Vec<u8> {
         let request = encode(&Message::Request {
             client_identity: username.clone(),
             server_identity: server_identity.clone(),
             record,
         });
         self.sent = Some((username, server_identity));
-        Ok(request)
+        request
     }
 
     /// Reads the server's result.
@@ -820,8 +836,8 @@ mod tokio_adapters {
     }
 
     /// Async client side, as [`register_blocking`] (the handshake has completed: the stream
-    /// comes from a connect). The record's derivation (scrypt, about 100 ms) runs on the
-    /// calling task.
+    /// comes from a connect). The record's derivation (scrypt, about 100 ms and 32 MiB) runs
+    /// on tokio's blocking pool (`spawn_blocking`), not on the runtime's worker.
     ///
     /// # Errors
     ///
@@ -837,9 +853,16 @@ mod tokio_adapters {
                     .map_err(io_error)?;
             let mut buf = Vec::new();
             let offer = read_message_async(stream, &mut buf).await?;
-            stream
-                .write_all(&client.request(offer).map_err(io_error)?)
-                .await?;
+            let (username, server_identity) = client.check_offer(offer).map_err(io_error)?;
+            let password = zeroize::Zeroizing::new(config.password().to_vec());
+            let (user, sid) = (username.clone(), server_identity.clone());
+            let record = tokio::task::spawn_blocking(move || {
+                super::super::register(&password, &user, &sid).1
+            })
+            .await
+            .map_err(|e| std::io::Error::other(format!("registration task: {e}")))?;
+            let request = client.request_for(username, server_identity, record);
+            stream.write_all(&request).await?;
             stream.flush().await?;
             let result = read_message_async(stream, &mut buf).await?;
             client.finish(result).map_err(io_error)
