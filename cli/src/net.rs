@@ -485,7 +485,17 @@ fn spawn_reloader<W: Watched>(store: Arc<W>) {
                 _ = tick.tick() => false,
                 Some(()) = async { match hup.as_mut() { Some(h) => h.recv().await, None => std::future::pending().await } } => true,
             };
-            match store.check(forced) {
+            // On the blocking pool: a records file is prepared as it loads (about 30 µs a
+            // new or changed record), which must not hold up a runtime worker.
+            let watched = Arc::clone(&store);
+            let checked = match tokio::task::spawn_blocking(move || watched.check(forced)).await {
+                Ok(checked) => checked,
+                Err(e) => {
+                    error!("reloading {} failed: {e}", store.path().display());
+                    continue;
+                }
+            };
+            match checked {
                 None => {}
                 Some(Ok((what, warnings))) => {
                     for s in &warnings {
