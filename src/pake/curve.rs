@@ -218,7 +218,9 @@ impl Projective {
 /// A scalar in signed radix 16: 65 digits `d[i]` in [-8, 8) (the last in {0, 1}) with
 /// `k = sum(d[i] * 16^i)`, recoded without branches (the scalar is secret).
 pub(super) fn radix16(k: &Scalar) -> Zeroizing<[i8; 65]> {
-    let bytes = Zeroizing::new(<[u8; 32]>::from(k.to_bytes()));
+    let mut repr = k.to_bytes();
+    let bytes = Zeroizing::new(<[u8; 32]>::from(repr));
+    repr.as_mut_slice().zeroize();
     let mut d = Zeroizing::new([0i8; 65]);
     for (i, byte) in bytes.iter().rev().enumerate() {
         d[2 * i] = (byte & 0x0f) as i8;

@@ -62,9 +62,10 @@ fn reduce_once(v: [u64; 4], hi: u64) -> Fe {
     let (s1, b) = sbb(v[1], P[1], b);
     let (s2, b) = sbb(v[2], P[2], b);
     let (s3, b) = sbb(v[3], P[3], b);
-    // Negative exactly when the subtraction borrowed past bit 256: keep v.
+    // Negative exactly when the subtraction borrowed past bit 256: keep v. (black_box: the
+    // mask must stay arithmetic, never become a branch.)
     let (_, negative) = sbb(hi, 0, b);
-    let keep = 0u64.wrapping_sub(negative);
+    let keep = 0u64.wrapping_sub(core::hint::black_box(negative));
     Fe([
         (v[0] & keep) | (s0 & !keep),
         (v[1] & keep) | (s1 & !keep),
@@ -171,8 +172,8 @@ impl Fe {
         let (d1, w) = sbb(a[1], b[1], w);
         let (d2, w) = sbb(a[2], b[2], w);
         let (d3, w) = sbb(a[3], b[3], w);
-        // Borrowed: add p back (masked).
-        let mask = 0u64.wrapping_sub(w);
+        // Borrowed: add p back (masked; black_box as in `reduce_once`).
+        let mask = 0u64.wrapping_sub(core::hint::black_box(w));
         let (d0, c) = adc(d0, P[0] & mask, 0);
         let (d1, c) = adc(d1, P[1] & mask, c);
         let (d2, c) = adc(d2, P[2] & mask, c);

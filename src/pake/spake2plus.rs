@@ -71,7 +71,7 @@
 //! doublings are complete formulas, or (Jacobian) used where the exceptional case cannot
 //! arise or is selected away, never branched on. Measured with `benches/compare_pake.sh`
 //! (Intel Xeon, 2026-12-03): a full handshake takes 0.76-0.94x BoringSSL's CPU on the
-//! client and 0.78-0.96x on the server (0.96-1.02x with a store whose records are not
+//! client and 0.78-0.96x on the server (0.96-1.04x with a store whose records are not
 //! prepared); on p256's field and complete projective formulas it took 1.14x and 1.54x.
 //!
 //! [RFC 9383]: https://www.rfc-editor.org/rfc/rfc9383.html
@@ -524,7 +524,9 @@ impl Prover {
         x: Zeroizing<Scalar>,
     ) -> Result<(Self, [u8; SHARE_LEN]), Spake2PlusError> {
         let (w0, w1) = prepared.keys.scalars()?;
-        let point = Zeroizing::new(mul_fixed([(&BASES.p, &*x)]).add(&prepared.w0_m));
+        // x*P, with the share, would give w0*M: as secret as w0 itself.
+        let x_p = Zeroizing::new(mul_fixed([(&BASES.p, &*x)]));
+        let point = Zeroizing::new(x_p.add(&prepared.w0_m));
         // As in `masked_share`: the identity only for x = -w0*log_P(M), which nobody knows.
         let share_p = *point.encode().ok_or(Spake2PlusError::InvalidScalar)?;
         let prover = Self {
@@ -689,7 +691,9 @@ impl Verifier {
     ) -> Result<(Self, VerifierResponse), Spake2PlusError> {
         let x_point = Affine::decode(share_p).ok_or(Spake2PlusError::InvalidShare)?;
         // Y = y*P + w0*N, complete addition; the identity only for y = -w0*log_P(N).
-        let y_point = Zeroizing::new(mul_fixed([(&BASES.p, y)]).add(&record.w0_n));
+        // y*P, with the share, would give w0*N: as secret as w0 itself.
+        let y_p = Zeroizing::new(mul_fixed([(&BASES.p, y)]));
+        let y_point = Zeroizing::new(y_p.add(&record.w0_n));
         let share_v = *y_point.encode().ok_or(Spake2PlusError::InvalidScalar)?;
         let (z, v) = verifier_shared_points(y, &record.w0_m, &record.l, &x_point)?;
         let k_main = transcript_finish(
@@ -817,6 +821,13 @@ struct KeySchedule {
     confirm_p: [u8; CONFIRM_LEN],
     confirm_v: [u8; CONFIRM_LEN],
     secret: Zeroizing<[u8; SECRET_LEN]>,
+}
+
+impl Drop for KeySchedule {
+    fn drop(&mut self) {
+        // The verifier's copy of the confirmation it expects (the one it keeps is zeroized).
+        self.confirm_p.zeroize();
+    }
 }
 
 impl KeySchedule {
