@@ -54,14 +54,21 @@ fn mac(a: u64, b: u64, c: u64, carry: u64) -> (u64, u64) {
     (t as u64, (t >> 64) as u64)
 }
 
-/// `hi * 2^256 + v` reduced, for a value below `2p` (`hi` is 0 or 1): subtracts p unless
-/// that goes negative, by mask.
+/// `v - p` (mod 2^256) and the borrow out: 1 exactly when `v < p`.
 #[inline(always)]
-fn reduce_once(v: [u64; 4], hi: u64) -> Fe {
+fn sub_p(v: &[u64; 4]) -> ([u64; 4], u64) {
     let (s0, b) = sbb(v[0], P[0], 0);
     let (s1, b) = sbb(v[1], P[1], b);
     let (s2, b) = sbb(v[2], P[2], b);
     let (s3, b) = sbb(v[3], P[3], b);
+    ([s0, s1, s2, s3], b)
+}
+
+/// `hi * 2^256 + v` reduced, for a value below `2p` (`hi` is 0 or 1): subtracts p unless
+/// that goes negative, by mask.
+#[inline(always)]
+fn reduce_once(v: [u64; 4], hi: u64) -> Fe {
+    let ([s0, s1, s2, s3], b) = sub_p(&v);
     // Negative exactly when the subtraction borrowed past bit 256: keep v. (black_box: the
     // mask must stay arithmetic, never become a branch.)
     let (_, negative) = sbb(hi, 0, b);
@@ -126,10 +133,8 @@ impl Fe {
             let start = 32 - 8 * (i + 1);
             *limb = u64::from_be_bytes(bytes[start..start + 8].try_into().expect("8 bytes"));
         }
-        let (_, b) = sbb(v[0], P[0], 0);
-        let (_, b) = sbb(v[1], P[1], b);
-        let (_, b) = sbb(v[2], P[2], b);
-        let (_, below) = sbb(v[3], P[3], b);
+        let (mut difference, below) = sub_p(&v);
+        difference.zeroize();
         let mut value = Self(v);
         let out = value.mul(&Self(R2));
         v.zeroize();
