@@ -120,8 +120,9 @@ fn setup(users: usize, bare: bool) -> Setup {
             &bench_scalar("tls-srp pake bench w1", &name),
         )
         .expect("nonzero scalars below the order");
-        store.insert_pake(&name, SERVER_ID, keys.record());
-        bare_store.0.insert(name.clone(), keys.record());
+        let record = keys.record();
+        store.insert_pake(&name, SERVER_ID, record.clone());
+        bare_store.0.insert(name.clone(), record);
         let mut params = PakeClientParams::new(SERVER_ID, keys);
         params.cipher_suites = vec![Tls13CipherSuite::Aes128GcmSha256];
         clients.push(Arc::new(ClientConfig::pake_with_params(&name, params)));
